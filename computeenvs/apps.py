@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ComputeEnvsConfig(AppConfig):
+    name = "computeenvs"
+    verbose_name = "Compute environments"

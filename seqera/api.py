@@ -1,0 +1,58 @@
+"""API plumbing shared by every app: the error envelope and the API root.
+
+Errors follow Seqera's ``ErrorResponse`` (``{"message": ...}``); validation errors add
+``errors``, a map from the camelCase field path to its messages, so a client can show each
+message beside its field.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(detail, prefix="") -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = key if not prefix else (f"{prefix}.{key}" if key != "non_field_errors" else prefix)
+            out.update(_flatten(value, path))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        out = {}
+        for index, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}[{index}]"))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def validation_response(errors: dict[str, list[str]]) -> Response:
+    errors = {camel(k) if "_" in k and k != "non_field_errors" else k: v for k, v in errors.items()}
+    first_field, first_messages = next(iter(errors.items()))
+    where = "" if first_field == "non_field_errors" else f"{first_field}: "
+    return Response({"message": f"{where}{first_messages[0]}", "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return validation_response(_flatten(detail))
+    if isinstance(exc, exceptions.ValidationError):
+        return validation_response(_flatten(exc.detail))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"message": str(response.data["detail"])}
+    return response

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("seqera.api_urls")),
+    path("", include("workspaces.urls")),
+    path("orgs/<str:org>/workspaces/<str:workspace>/compute-envs/", include("computeenvs.urls")),
+]

@@ -1,0 +1,83 @@
+"""Shared fixtures: two organizations, a user of every workspace role in the first, an outsider
+who owns the second, moto for AWS, and Dramatiq's in-process broker with a worker."""
+
+from dataclasses import dataclass
+
+import boto3
+import dramatiq
+import pytest
+from moto import mock_aws
+
+from tests.factories import (
+    CredentialsFactory,
+    LabelFactory,
+    OrgMembershipFactory,
+    ParticipantFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
+from workspaces.permissions import ROLE_ORDER
+
+MOTO_CONFIG = {"batch": {"use_docker": False}, "iam": {"load_aws_managed_policies": True}}
+
+
+@dataclass
+class Tenancy:
+    org: object
+    workspace: object
+    users: dict  # role -> user (direct participant), plus "org_owner"
+    outsider: object
+    other_workspace: object
+    credentials: object
+    label: object
+    other_credentials: object
+
+
+@pytest.fixture
+def tenancy(db) -> Tenancy:
+    workspace = WorkspaceFactory(name="lab", org__name="acme")
+    users = {role: ParticipantFactory(workspace=workspace, role=role, user__username=f"{role}-user").user for role in ROLE_ORDER}
+    users["org_owner"] = OrgMembershipFactory(org=workspace.org, role="owner", user__username="acme-owner").user
+    other = WorkspaceFactory(name="rival", org__name="globex")
+    outsider = ParticipantFactory(workspace=other, role="owner", user__username="outsider").user
+    return Tenancy(
+        org=workspace.org,
+        workspace=workspace,
+        users=users,
+        outsider=outsider,
+        other_workspace=other,
+        credentials=CredentialsFactory(workspace=workspace, name="lab-aws"),
+        label=LabelFactory(workspace=workspace, name="team", value="genomics"),
+        other_credentials=CredentialsFactory(workspace=other, name="rival-aws"),
+    )
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def aws():
+    """In-process moto; every boto3 client made inside (any thread) talks to it."""
+    with mock_aws(config=MOTO_CONFIG):
+        boto3.setup_default_session()
+        yield boto3.DEFAULT_SESSION
+
+
+@pytest.fixture
+def broker():
+    b = dramatiq.get_broker()
+    if not getattr(b, "_booted", False):
+        b.emit_after("process_boot")  # starts TimeLimit's watchdog, as the dramatiq CLI would
+        b._booted = True
+    b.flush_all()
+    return b
+
+
+@pytest.fixture
+def worker(broker):
+    w = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
+    w.start()
+    yield w
+    w.stop()

@@ -1,0 +1,30 @@
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from workspaces.models import ApiToken
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <personal access token>``; tokens are looked up by their SHA-256."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None
+        token = token.strip()
+        if not token:
+            raise exceptions.AuthenticationFailed("Empty bearer token.")
+        row = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
+        if row is None or not row.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked access token.")
+        if row.last_used is None or (timezone.now() - row.last_used).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used=timezone.now())
+        return row.user, row
+
+    def authenticate_header(self, request):
+        return self.keyword

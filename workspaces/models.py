@@ -1,0 +1,298 @@
+import hashlib
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from seqera.ids import new_public_id
+from workspaces import crypto
+from workspaces.permissions import OrgRole, WorkspaceRole, higher_role, roles_allowing
+
+NAME_PATTERN = r"^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$"
+name_validator = RegexValidator(
+    NAME_PATTERN,
+    "Use letters, digits, '-' and '_' only, starting and ending with a letter or digit.",
+)
+LABEL_PATTERN = r"^[a-zA-Z0-9]+([_-][a-zA-Z0-9]+)*$"
+ROLE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"
+MAX_LABELS_PER_WORKSPACE = 1000
+
+
+# --------------------------------------------------------------------------- tenancy
+def accessible_workspace_ids(user, action: str):
+    """Ids of the workspaces where `user`'s effective role allows `action` (a subquery).
+
+    Effective role = org owner (owner of every workspace of the org), else the higher of the
+    user's direct participant role and the roles of the teams they belong to.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Workspace.objects.none().values("id")
+    roles = roles_allowing(action)
+    condition = Q(participants__user=user, participants__role__in=roles) | Q(
+        participants__team__members=user, participants__role__in=roles
+    )
+    if "owner" in roles:
+        condition |= Q(org__memberships__user=user, org__memberships__role=OrgRole.OWNER)
+    return Workspace.objects.filter(condition).values("id")
+
+
+class TenantQuerySet(models.QuerySet):
+    """Queryset of a tenant-owned model: `restrict(user, action)` is the only way views read it."""
+
+    workspace_lookup = "workspace"
+
+    def restrict(self, user, action: str):
+        return self.filter(**{f"{self.workspace_lookup}__in": accessible_workspace_ids(user, action)})
+
+    def in_workspace(self, workspace):
+        return self.filter(**{self.workspace_lookup: workspace})
+
+
+class WorkspaceQuerySet(TenantQuerySet):
+    workspace_lookup = "id"
+
+
+class TenantModel(models.Model):
+    """Base of every model owned by a workspace (non-null `workspace`, restrictable queryset)."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+# --------------------------------------------------------------------------- orgs and workspaces
+class Organization(models.Model):
+    name = models.CharField(max_length=40, unique=True, validators=[name_validator])
+    full_name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(1000)])
+    location = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    date_created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def role_of(self, user) -> str | None:
+        if not getattr(user, "is_authenticated", False):
+            return None
+        return self.memberships.filter(user=user).values_list("role", flat=True).first()
+
+
+class OrgMembership(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_memberships")
+    role = models.CharField(max_length=20, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "user"], name="unique_org_member")]
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return f"{self.user} in {self.org} ({self.role})"
+
+
+class Team(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=40, validators=[name_validator])
+    description = models.CharField(max_length=250, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="unique_team_name")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Workspace(models.Model):
+    class Visibility(models.TextChoices):
+        PRIVATE = "PRIVATE", "Private"
+        SHARED = "SHARED", "Shared"
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="workspaces")
+    name = models.CharField(max_length=40, validators=[name_validator])
+    full_name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(1000)])
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
+    date_created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="unique_workspace_name")]
+        ordering = ["org__name", "name"]
+
+    def __str__(self):
+        return f"{self.org.name}/{self.name}"
+
+    def role_of(self, user) -> str | None:
+        """The user's effective role here (None for non-participants). Two queries at most."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        if OrgMembership.objects.filter(org_id=self.org_id, user=user, role=OrgRole.OWNER).exists():
+            return WorkspaceRole.OWNER.value
+        roles = Participant.objects.filter(workspace=self).filter(
+            Q(user=user) | Q(team__members=user)
+        ).values_list("role", flat=True)
+        return higher_role(*roles)
+
+
+class Participant(models.Model):
+    """A member, collaborator or team with a role in a workspace."""
+
+    class Type(models.TextChoices):
+        MEMBER = "MEMBER"
+        TEAM = "TEAM"
+        COLLABORATOR = "COLLABORATOR"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="participations"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="participations")
+    role = models.CharField(max_length=20, choices=WorkspaceRole.choices, default=WorkspaceRole.VIEW)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, team__isnull=True) | Q(user__isnull=True, team__isnull=False),
+                name="participant_is_user_xor_team",
+            ),
+            models.UniqueConstraint(fields=["workspace", "user"], name="unique_user_participant"),
+            models.UniqueConstraint(fields=["workspace", "team"], name="unique_team_participant"),
+        ]
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.user or self.team} ({self.role})"
+
+    @property
+    def type(self) -> str:
+        if self.team_id:
+            return self.Type.TEAM
+        membership = next(
+            (m for m in self.user.org_memberships.all() if m.org_id == self.workspace.org_id), None
+        )
+        if membership and membership.role == OrgRole.COLLABORATOR:
+            return self.Type.COLLABORATOR
+        return self.Type.MEMBER
+
+
+# --------------------------------------------------------------------------- credentials
+class Credentials(TenantModel):
+    """AWS credentials of a workspace. The secret access key is write-only and encrypted at rest."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "AVAILABLE"
+        INVALID = "INVALID"
+
+    id = models.CharField(primary_key=True, max_length=22, default=new_public_id, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="credentials")
+    name = models.CharField(max_length=100, validators=[name_validator])
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(1000)])
+    provider = models.CharField(max_length=20, default="aws", editable=False)
+    access_key = models.CharField(max_length=128, blank=True)
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    assume_role_arn = models.CharField(
+        max_length=2048,
+        blank=True,
+        validators=[RegexValidator(ROLE_ARN_PATTERN, "Enter an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.")],
+    )
+    external_id = models.CharField(max_length=64, blank=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    message = models.TextField(blank=True)
+    account_id = models.CharField(max_length=12, blank=True)
+    last_validated = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date_created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "credentials"
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_credentials_name")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def _aad(self) -> bytes:
+        return crypto.associated_data(workspace_id=self.workspace_id, row_id=self.id, field="secretKey")
+
+    def set_secret(self, secret_key: str) -> None:
+        self.secret_encrypted = crypto.encrypt(secret_key, aad=self._aad()) if secret_key else ""
+
+    def get_secret(self) -> str:
+        return crypto.decrypt(self.secret_encrypted, aad=self._aad()) if self.secret_encrypted else ""
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted)
+
+    @property
+    def mode(self) -> str:
+        return "role" if self.assume_role_arn and not self.access_key else "keys"
+
+
+# --------------------------------------------------------------------------- labels
+class Label(TenantModel):
+    """A workspace label. Resource labels (key=value) become AWS tags on forged resources."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=39)
+    value = models.CharField(max_length=39, blank=True)
+    resource = models.BooleanField(default=False)
+    is_default = models.BooleanField(default=False)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_label_key")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name}={self.value}" if self.resource else self.name
+
+
+# --------------------------------------------------------------------------- API tokens
+class ApiToken(models.Model):
+    """A personal access token. Only its SHA-256 is stored; the token is shown once."""
+
+    PREFIX = "sqt_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=50)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    date_created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_token_name")]
+        ordering = ["-date_created"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
