@@ -1,10 +1,21 @@
+"""Routes under /api/: the OpenAPI document, its docs pages (served offline from the sidecar's
+static files, scripts from 'self' only) and the apps' API routes."""
+
+from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+# Swagger UI and Redoc style their widgets with inline styles; scripts stay 'self'-only.
+DOCS_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]}
 
 urlpatterns = [
     path("openapi", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs", csp_update(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path(
+        "redoc",
+        csp_update(DOCS_CSP)(SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")),
+        name="api-redoc",
+    ),
     path("", include("workspaces.api.urls")),
     path("", include("computeenvs.api.urls")),
 ]

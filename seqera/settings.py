@@ -221,6 +221,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Enum components named as in the Seqera API.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgRole": "workspaces.permissions.OrgRole",
+        "WspRole": "workspaces.permissions.WorkspaceRole",
+        "ParticipantType": "workspaces.models.Participant.Type",
+        "Visibility": "workspaces.models.Workspace.Visibility",
+        "CredentialsStatus": "workspaces.models.Credentials.Status",
+        "AwsCredentialsMode": ["keys", "role"],
+    },
 }
 
 # --- Background work (Dramatiq) ---

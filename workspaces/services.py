@@ -183,6 +183,10 @@ def remove_team_member(*, team: Team, user) -> None:
     team.members.remove(user)
 
 
+def delete_team(*, team: Team) -> None:
+    team.delete()
+
+
 # --------------------------------------------------------------------------- workspaces
 @transaction.atomic
 def create_workspace(*, org: Organization, creator, name: str, full_name: str = "", description: str = "", visibility: str = Workspace.Visibility.PRIVATE) -> Workspace:

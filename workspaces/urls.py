@@ -1,7 +1,67 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+
+from workspaces import views
+
+WS = "orgs/<str:org>/workspaces/<str:workspace>/"
+
+account_patterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("invite/<uidb64>/<token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+]
+
+org_patterns = [
+    path("", views.OrgDetailView.as_view(), name="org_detail"),
+    path("edit/", views.OrgEditView.as_view(), name="org_edit"),
+    path("delete/", views.OrgDeleteView.as_view(), name="org_delete"),
+    path("members/", views.MemberListView.as_view(), name="org_members"),
+    path("members/add/", views.MemberAddView.as_view(), name="org_member_add"),
+    path("members/<int:pk>/role/", views.MemberRoleView.as_view(), name="org_member_role"),
+    path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="org_member_remove"),
+    path("teams/", views.TeamListView.as_view(), name="org_teams"),
+    path("teams/new/", views.TeamCreateView.as_view(), name="team_create"),
+    path("teams/<str:team>/", views.TeamDetailView.as_view(), name="team_detail"),
+    path("teams/<str:team>/edit/", views.TeamEditView.as_view(), name="team_edit"),
+    path("teams/<str:team>/delete/", views.TeamDeleteView.as_view(), name="team_delete"),
+    path("teams/<str:team>/members/add/", views.TeamMemberAddView.as_view(), name="team_member_add"),
+    path(
+        "teams/<str:team>/members/<int:user_id>/remove/",
+        views.TeamMemberRemoveView.as_view(),
+        name="team_member_remove",
+    ),
+    path("workspaces/new/", views.WorkspaceCreateView.as_view(), name="workspace_create"),
+]
+
+workspace_patterns = [
+    path("", views.WorkspaceDetailView.as_view(), name="workspace_detail"),
+    path("settings/", views.WorkspaceEditView.as_view(), name="workspace_edit"),
+    path("delete/", views.WorkspaceDeleteView.as_view(), name="workspace_delete"),
+    path("participants/", views.ParticipantListView.as_view(), name="participant_list"),
+    path("participants/add/", views.ParticipantAddView.as_view(), name="participant_add"),
+    path("participants/<int:pk>/role/", views.ParticipantRoleView.as_view(), name="participant_role"),
+    path("participants/<int:pk>/remove/", views.ParticipantRemoveView.as_view(), name="participant_remove"),
+    path("credentials/", views.CredentialsListView.as_view(), name="credentials_list"),
+    path("credentials/new/", views.CredentialsCreateView.as_view(), name="credentials_create"),
+    path("credentials/<str:pk>/", views.CredentialsDetailView.as_view(), name="credentials_detail"),
+    path("credentials/<str:pk>/status/", views.CredentialsStatusView.as_view(), name="credentials_status"),
+    path("credentials/<str:pk>/edit/", views.CredentialsEditView.as_view(), name="credentials_edit"),
+    path("credentials/<str:pk>/secret/", views.CredentialsSecretView.as_view(), name="credentials_secret"),
+    path("credentials/<str:pk>/validate/", views.CredentialsValidateView.as_view(), name="credentials_validate"),
+    path("credentials/<str:pk>/delete/", views.CredentialsDeleteView.as_view(), name="credentials_delete"),
+    path("labels/", views.LabelListView.as_view(), name="label_list"),
+    path("labels/new/", views.LabelCreateView.as_view(), name="label_create"),
+    path("labels/<int:pk>/edit/", views.LabelEditView.as_view(), name="label_edit"),
+    path("labels/<int:pk>/delete/", views.LabelDeleteView.as_view(), name="label_delete"),
+]
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.HomeView.as_view(), name="home"),
+    path("accounts/", include(account_patterns)),
+    path("orgs/new/", views.OrgCreateView.as_view(), name="org_create"),
+    path("orgs/<str:org>/", include(org_patterns)),
+    path(WS, include(workspace_patterns)),
 ]

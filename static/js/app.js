@@ -1,0 +1,48 @@
+// Behaviour for server-rendered pages. No inline scripts (CSP script-src 'self').
+(function () {
+  "use strict";
+
+  // <button data-copy-target="element-id">: copies the element's value or text.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var target = document.getElementById(button.dataset.copyTarget);
+    if (!target) return;
+    var text = "value" in target && target.tagName !== "PRE" ? target.value : target.textContent;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {
+      if (target.select) target.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // <form data-confirm="question">: asks before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // Label form: the value and "default" only apply to resource labels.
+  function syncLabelForm() {
+    var resource = document.getElementById("id_resource");
+    if (!resource) return;
+    ["id_value", "id_is_default"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (!field) return;
+      field.disabled = !resource.checked;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "id_resource") syncLabelForm();
+  });
+  document.addEventListener("DOMContentLoaded", syncLabelForm);
+})();

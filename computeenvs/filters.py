@@ -1,0 +1,23 @@
+import django_filters
+from django import forms
+
+from computeenvs.models import ComputeEnv
+
+
+class ComputeEnvFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search by name")
+    status = django_filters.ChoiceFilter(choices=ComputeEnv.Status.choices, empty_label="Any status")
+    mode = django_filters.ChoiceFilter(choices=ComputeEnv.Mode.choices, empty_label="Any mode", label="Config mode")
+    region = django_filters.ChoiceFilter(choices=(), empty_label="Any region")
+
+    class Meta:
+        model = ComputeEnv
+        fields = ("q", "status", "region", "mode")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = sorted(set(self.queryset.values_list("region", flat=True)))
+        self.filters["region"].extra["choices"] = [(r, r) for r in regions]
+        for field in self.form.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)

@@ -1,0 +1,404 @@
+"""Compute-environment forms. The create form is generated from `options.FIELDS`, turns what was
+posted into the same config document the API receives and calls the same
+`services.create_compute_env`; the service's ``config.<path>`` errors land beside the field of
+that path (form field names *are* the config paths, e.g. ``forge.maxCpus``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from computeenvs import options, services
+from computeenvs.models import ComputeEnv, new_compute_env_id
+from workspaces.models import Credentials, Label
+
+MODE_CHOICES = [("forge", "Batch Forge"), ("manual", "Manual")]
+SERVER_MANAGED = frozenset({"forgedResources", "volumes", "deletedResources"})
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("general", "General", "Name, description and how the AWS Batch resources come to exist."),
+    ("credentials", "Credentials and region", "The workspace credentials used for every AWS call, and the region."),
+    ("workdir", "Work directory", "Where Nextflow keeps intermediate files; an S3 bucket in the same region."),
+    ("wavefusion", "Wave and Fusion", "Container provisioning and the Fusion file system."),
+    ("forge", "Batch Forge provisioning", "What Batch Forge creates: instances, CPUs, allocation and disks."),
+    ("storage", "Storage: EFS and FSx", "Shared file systems mounted on every instance."),
+    ("networking", "Networking", "VPC, subnets and security groups (empty: the region's default VPC)."),
+    ("staging", "Staging", "Scripts run before and after Nextflow, and the global Nextflow config."),
+    ("environment", "Environment variables", "Variables for the head job, the compute jobs, or both."),
+    ("advanced", "Advanced", "Head job resources, IAM roles, logging and the ECS agent."),
+)
+GROUP_TITLES = {key: title for key, title, _ in GROUPS}
+ENVELOPE_FIELD = {"credentialsId": "credentials", "labelIds": "labels"}
+LIST_SPLIT = re.compile(r"[\s,]+")
+STYLE = {
+    forms.CheckboxInput: "form-check-input",
+    forms.RadioSelect: "form-check-input",
+    forms.Select: "form-select",
+    forms.SelectMultiple: "form-select",
+}
+
+
+def _style(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        widget.attrs.setdefault("class", STYLE.get(type(widget), "form-control"))
+
+
+def get_path(document: dict, path: str):
+    node = document
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def set_path(document: dict, path: str, value) -> None:
+    *parents, last = path.split(".")
+    node = document
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+
+
+def field_mode(spec) -> str:
+    """``forge``, ``manual`` or ``""`` (both): which config mode shows the field."""
+    if spec.forge_only:
+        return "forge"
+    return "manual" if spec.manual_only else ""
+
+
+def form_specs():
+    return [s for s in options.FIELDS if s.kind != "envvars" and s.path not in SERVER_MANAGED]
+
+
+# --------------------------------------------------------------------------- environment variables
+class EnvVarForm(forms.Form):
+    name = forms.CharField(required=False, max_length=256)
+    value = forms.CharField(required=False, max_length=4096)
+    head = forms.BooleanField(required=False, initial=True, label="Head job")
+    compute = forms.BooleanField(required=False, label="Compute jobs")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("name") and not data.get("value")
+
+
+EnvVarFormSet = forms.formset_factory(EnvVarForm, extra=1, max_num=100, validate_max=True)
+
+
+# --------------------------------------------------------------------------- create
+@dataclass
+class FieldRow:
+    field: forms.BoundField
+    spec: object
+    mode: str
+
+    @property
+    def is_checkbox(self) -> bool:
+        return isinstance(self.field.field.widget, forms.CheckboxInput)
+
+
+def _placeholder(spec) -> str:
+    if spec.default in (None, "", ()):
+        return spec.example
+    return f"{spec.default} (default)" if spec.coupled is None else f"default: {spec.default}"
+
+
+def _spec_field(spec) -> forms.Field:
+    """A lenient form field: the types only; ranges and rules are `options`' job (same messages as the API).
+
+    Values whose default depends on other options (``coupled``) start empty, so the server fills
+    the right default instead of receiving an explicit value that may contradict a rule."""
+    common = {"required": False, "label": spec.label, "help_text": spec.help or ""}
+    initial = None if spec.coupled is not None else spec.default
+    attrs = {"placeholder": _placeholder(spec)} if _placeholder(spec) else {}
+    if spec.kind == "bool":
+        return forms.BooleanField(initial=bool(spec.default), **common)
+    if spec.kind == "int":
+        if spec.unit:
+            common["label"] = f"{spec.label} ({spec.unit})"
+        return forms.IntegerField(initial=initial, widget=forms.NumberInput(attrs=attrs), **common)
+    if spec.kind == "choice":
+        choices = list(spec.choices)
+        if initial in (None, ""):
+            blank = "Choose…" if spec.required else f"Default ({spec.default})" if spec.default else "Default"
+            choices = [("", blank), *choices]
+        return forms.ChoiceField(choices=choices, initial=initial or "", **common)
+    if spec.kind == "list":
+        common["help_text"] = (common["help_text"] + " One per line, or separated by commas.").strip()
+        attrs["rows"] = 2
+        return forms.CharField(widget=forms.Textarea(attrs=attrs), **common)
+    if spec.kind == "text":
+        attrs.update(rows=4, **{"class": "form-control font-monospace"})
+        return forms.CharField(widget=forms.Textarea(attrs=attrs), **common)
+    return forms.CharField(initial=initial or "", widget=forms.TextInput(attrs=attrs), **common)
+
+
+def _to_form_value(spec, value):
+    if value is None:
+        return None
+    if spec.kind == "list":
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return value
+
+
+def form_data_from_document(
+    document: dict, *, name: str = "", description: str = "", credentials_id: str = "", label_ids=()
+) -> dict:
+    """What a browser posts for `document`: the inverse of `ComputeEnvForm.to_document`.
+
+    Used by "Duplicate" (as initial data) and by the form/API parity tests."""
+    document = document or {}
+    mode = "forge" if document.get("forge") else "manual"
+    data: dict = {
+        "name": name, "description": description, "mode": mode, "credentials": credentials_id,
+        "labels": [str(i) for i in label_ids],
+    }
+    for spec in form_specs():
+        value = _to_form_value(spec, get_path(document, spec.path))
+        if value is None:
+            continue
+        if spec.kind == "bool":
+            if value:
+                data[spec.path] = "on"
+        else:
+            data[spec.path] = str(value)
+    env = document.get("environment") or []
+    data.update({"env-TOTAL_FORMS": str(len(env)), "env-INITIAL_FORMS": "0", "env-MIN_NUM_FORMS": "0",
+                 "env-MAX_NUM_FORMS": "100"})
+    for index, var in enumerate(env):
+        var = var if isinstance(var, dict) else {}
+        data[f"env-{index}-name"] = str(var.get("name", ""))
+        data[f"env-{index}-value"] = str(var.get("value", ""))
+        for target in ("head", "compute"):
+            if var.get(target):
+                data[f"env-{index}-{target}"] = "on"
+    return data
+
+
+class ComputeEnvForm(forms.Form):
+    """Create (and Duplicate). ``ce_id`` is pre-generated so the plan preview names the real resources."""
+
+    name = forms.CharField(
+        required=False, max_length=100, help_text="Up to 100 letters, digits, '-' and '_'; unique in this workspace."
+    )
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    mode = forms.ChoiceField(
+        choices=MODE_CHOICES, initial="forge", label="Config mode", widget=forms.RadioSelect,
+        help_text="Batch Forge creates the AWS Batch resources for you; Manual uses job queues you already made.",
+    )
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.none(), required=False, label="Resource labels",
+        help_text="Applied as AWS tags to every forged resource and inherited by runs; fixed once created.",
+    )
+    credentials = forms.ModelChoiceField(
+        queryset=Credentials.objects.none(), required=False, label="Credentials",
+        help_text="AWS credentials of this workspace.",
+    )
+    ce_id = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, workspace, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workspace, self.user = workspace, user
+        self.fields["credentials"].queryset = Credentials.objects.filter(workspace=workspace)
+        self.fields["credentials"].widget.attrs["required"] = True
+        self.fields["name"].widget.attrs["required"] = True
+        labels = Label.objects.filter(workspace=workspace, resource=True)
+        self.fields["labels"].queryset = labels
+        self.fields["labels"].label_from_instance = lambda label: f"{label.name}={label.value}"
+        if not self.is_bound and "labels" not in self.initial:
+            self.initial["labels"] = [label.pk for label in labels if label.is_default]
+        if not self.initial.get("ce_id"):
+            self.initial["ce_id"] = new_compute_env_id()
+        self.specs = {spec.path: spec for spec in form_specs()}
+        for path, spec in self.specs.items():
+            self.fields[path] = _spec_field(spec)
+        _style(self)
+        self.env = EnvVarFormSet(self.data if self.is_bound else None, initial=self.initial.get("environment"),
+                                 prefix="env")
+
+    # ----- rendering
+    def groups(self) -> list[tuple[str, str, str, list[FieldRow]]]:
+        rows: dict[str, list[FieldRow]] = {key: [] for key, _, _ in GROUPS}
+        rows["general"] += [FieldRow(self[n], None, "") for n in ("name", "description", "mode", "labels")]
+        rows["credentials"].append(FieldRow(self["credentials"], None, ""))
+        for path, spec in self.specs.items():
+            group = "credentials" if path == "region" else spec.group
+            rows.setdefault(group, []).append(FieldRow(self[path], spec, field_mode(spec)))
+        return [(key, title, intro, rows[key]) for key, title, intro in GROUPS if rows[key] or key == "environment"]
+
+    def all_valid(self) -> bool:
+        return all([self.is_valid(), self.env.is_valid()])
+
+    # ----- document
+    def _value(self, spec):
+        value = self.cleaned_data.get(spec.path)
+        if spec.kind == "bool":
+            return bool(value)
+        if value in (None, ""):
+            return None
+        if spec.kind == "list":
+            return [item for item in LIST_SPLIT.split(value) if item]
+        return value
+
+    def to_document(self) -> dict:
+        forge = self.cleaned_data.get("mode") == "forge"
+        document: dict = {"forge": {}} if forge else {}
+        for path, spec in self.specs.items():
+            mode = field_mode(spec)
+            if (mode == "forge" and not forge) or (mode == "manual" and forge):
+                continue
+            value = self._value(spec)
+            if value is not None:
+                set_path(document, path, value)
+        env = [
+            {k: f.cleaned_data.get(k) for k in ("name", "value", "head", "compute")}
+            for f in self.env.forms
+            if not f.is_blank()
+        ]
+        if env:
+            document["environment"] = env
+        return document
+
+    # ----- service calls
+    def _service_args(self) -> dict:
+        credentials = self.cleaned_data.get("credentials")
+        return {
+            "workspace": self.workspace,
+            "config": self.to_document(),
+            "credentials": credentials,
+            "label_ids": [label.pk for label in self.cleaned_data.get("labels") or []],
+        }
+
+    def preview(self) -> dict | None:
+        """The plan and IAM policy for what was posted, or None with errors beside the fields."""
+        try:
+            return services.preview_compute_env(ce_id=self.cleaned_data.get("ce_id") or "", **self._service_args())
+        except ValidationError as exc:
+            self.add_service_errors(exc)
+            return None
+
+    def save(self) -> ComputeEnv | None:
+        try:
+            return services.create_compute_env(
+                created_by=self.user, name=self.cleaned_data.get("name", ""),
+                description=self.cleaned_data.get("description", ""), ce_id=self.cleaned_data.get("ce_id"),
+                **self._service_args(),
+            )
+        except ValidationError as exc:
+            self.add_service_errors(exc)
+            return None
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """``config.<path>`` errors go beside the field of that path (environment rows beside
+        their cell); anything without a field of its own goes above the form."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, errors in exc.message_dict.items():
+            path = key.removeprefix("config.") if key.startswith("config.") else ENVELOPE_FIELD.get(key, key)
+            env = re.match(r"^environment(?:\[(\d+)\])?(?:\.(\w+))?$", path)
+            if env and key.startswith("config."):
+                self._add_env_error(env, errors)
+            elif (field := self._field_of(path)) is not None:
+                for message in errors:
+                    self.add_error(field, message)
+            else:
+                for message in errors:
+                    self.add_error(None, message)
+
+    def _field_of(self, path: str) -> str | None:
+        """The form field showing errors of `path`; a list item's error (``forge.subnets[2]``) goes
+        beside its list."""
+        path = re.sub(r"\[\d+\]$", "", path)
+        return path if path in self.fields and path != "ce_id" else None
+
+    def _add_env_error(self, match, errors) -> None:
+        rows = [f for f in self.env.forms if not f.is_blank()]
+        index, field = match.group(1), match.group(2)
+        target = rows[int(index)] if index is not None and int(index) < len(rows) else None
+        for message in errors:
+            if target is not None and field in target.fields:
+                target.add_error(field, message)
+            elif target is not None:
+                target.add_error(None, message)
+            else:
+                self.add_error(None, message)
+
+
+# --------------------------------------------------------------------------- edit
+class ComputeEnvEditForm(forms.Form):
+    """Name, description and credentials: the configuration itself is immutable."""
+
+    name = forms.CharField(required=False, max_length=100, help_text=ComputeEnvForm.base_fields["name"].help_text)
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    credentials = forms.ModelChoiceField(queryset=Credentials.objects.none(), required=False,
+                                         help_text="AWS credentials of this workspace.")
+
+    def __init__(self, *args, instance: ComputeEnv, **kwargs):
+        kwargs.setdefault("initial", {"name": instance.name, "description": instance.description,
+                                      "credentials": instance.credentials_id})
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["credentials"].queryset = Credentials.objects.filter(workspace_id=instance.workspace_id)
+        _style(self)
+
+    def save(self) -> ComputeEnv | None:
+        try:
+            return services.update_compute_env(
+                ce=self.instance, name=self.cleaned_data["name"], description=self.cleaned_data["description"],
+                credentials=self.cleaned_data["credentials"] or self.instance.credentials,
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                field = ENVELOPE_FIELD.get(key, key)
+                for message in errors:
+                    self.add_error(field if field in self.fields else None, message)
+            return None
+
+
+# --------------------------------------------------------------------------- import
+class ImportForm(forms.Form):
+    MAX_BYTES = 1_000_000
+
+    file = forms.FileField(label="JSON file", help_text="A compute environment exported as JSON (the API shape).")
+    name = forms.CharField(required=False, max_length=100, help_text="Leave empty to keep the name in the file.")
+    credentials = forms.ModelChoiceField(queryset=Credentials.objects.none(), required=False,
+                                         help_text="Credentials do not travel between workspaces: choose this workspace's.")
+
+    def __init__(self, *args, workspace, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workspace, self.user = workspace, user
+        self.fields["credentials"].queryset = Credentials.objects.filter(workspace=workspace)
+        _style(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError("The file is larger than 1 MB.")
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValidationError(f"This is not a JSON file: {exc}") from None
+
+    def save(self) -> ComputeEnv | None:
+        try:
+            return services.import_compute_env(
+                workspace=self.workspace, created_by=self.user, document=self.cleaned_data["file"],
+                credentials=self.cleaned_data["credentials"], name=self.cleaned_data["name"],
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                field = {"credentialsId": "credentials", "document": "file"}.get(key, key)
+                for message in errors:
+                    self.add_error(field if field in self.fields else None,
+                                   message if field in self.fields else f"{key}: {message}")
+            return None

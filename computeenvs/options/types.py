@@ -1,0 +1,246 @@
+"""Value formats, constants and the typed, frozen view of a config document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+NON_FIELD = "__all__"
+FORGE_CLI_PATH = "/home/ec2-user/miniconda/bin/aws"
+DEFAULT_LOG_GROUP = "/aws/batch/job"
+INSTANCE_TYPES_WARN_AT = 20  # AWS Batch uses at most 20 types and drops the largest beyond (R19)
+INSTANCE_TYPES_MAX = 100  # hard cap: more is certainly a mistake
+SCRIPT_MAX_BYTES = 1024  # R31, Seqera Cloud limit
+NEXTFLOW_CONFIG_MAX_BYTES = 64 * 1024
+ECS_CONFIG_MAX_BYTES = 16 * 1024
+ENV_VARS_MAX = 100
+ENV_VALUE_MAX_BYTES = 8 * 1024
+FSX_MIN_GB, FSX_STEP_GB = 1200, 2400  # R25
+INT32_MAX = 2**31 - 1
+SERVER_MANAGED_KEYS = ("forgedResources", "deletedResources", "volumes", "dragenQueue", "dragenInstanceType")
+FORGE_SERVER_MANAGED_KEYS = ("headQueue", "computeQueue")
+
+REGION_LABELS = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "af-south-1": "Africa (Cape Town)",
+    "ap-east-1": "Asia Pacific (Hong Kong)",
+    "ap-east-2": "Asia Pacific (Taipei)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "ap-south-2": "Asia Pacific (Hyderabad)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ap-southeast-3": "Asia Pacific (Jakarta)",
+    "ap-southeast-4": "Asia Pacific (Melbourne)",
+    "ap-southeast-5": "Asia Pacific (Malaysia)",
+    "ap-southeast-6": "Asia Pacific (New Zealand)",
+    "ap-southeast-7": "Asia Pacific (Thailand)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-northeast-2": "Asia Pacific (Seoul)",
+    "ap-northeast-3": "Asia Pacific (Osaka)",
+    "ca-central-1": "Canada (Central)",
+    "ca-west-1": "Canada West (Calgary)",
+    "eu-central-1": "Europe (Frankfurt)",
+    "eu-central-2": "Europe (Zurich)",
+    "eu-west-1": "Europe (Ireland)",
+    "eu-west-2": "Europe (London)",
+    "eu-west-3": "Europe (Paris)",
+    "eu-south-1": "Europe (Milan)",
+    "eu-south-2": "Europe (Spain)",
+    "eu-north-1": "Europe (Stockholm)",
+    "il-central-1": "Israel (Tel Aviv)",
+    "me-south-1": "Middle East (Bahrain)",
+    "me-central-1": "Middle East (UAE)",
+    "mx-central-1": "Mexico (Central)",
+    "sa-east-1": "South America (São Paulo)",
+}
+REGIONS = tuple(REGION_LABELS)
+PROVISIONING_MODELS = ("SPOT", "EC2")
+PROVISIONING_MODEL_LABELS = {"SPOT": "Spot", "EC2": "On-Demand"}
+SPOT_ALLOC_STRATEGIES = ("SPOT_CAPACITY_OPTIMIZED", "SPOT_PRICE_CAPACITY_OPTIMIZED")
+ALLOC_STRATEGIES = ("BEST_FIT", "BEST_FIT_PROGRESSIVE", *SPOT_ALLOC_STRATEGIES)
+DEFAULT_ALLOC_STRATEGY = {"SPOT": "SPOT_PRICE_CAPACITY_OPTIMIZED", "EC2": "BEST_FIT_PROGRESSIVE"}
+NON_NVME_INSTANCE_FAMILIES = ("optimal", "c4", "m4", "r4")  # R3
+
+
+class Violation(NamedTuple):
+    field: str
+    message: str
+
+
+# --------------------------------------------------------------------------- value formats
+
+
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    regex = re.compile(pattern)
+    return lambda value: regex.fullmatch(value) is not None
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+
+def is_bucket_name(name: str) -> bool:
+    """S3 general-purpose bucket naming rules."""
+    return (
+        _BUCKET.fullmatch(name) is not None
+        and ".." not in name
+        and _IPV4.fullmatch(name) is None
+        and not name.startswith(("xn--", "sthree-", "amzn-s3-demo-"))
+        and not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3"))
+    )
+
+
+def split_s3_uri(uri: str) -> tuple[str, str] | None:
+    """(bucket, key) of `s3://bucket[/key]`, or None when it is not a valid S3 URI."""
+    if not uri.startswith("s3://"):
+        return None
+    bucket, _, key = uri[5:].partition("/")
+    if not is_bucket_name(bucket):
+        return None
+    if key and any(part in ("", ".", "..") for part in key.split("/")):
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in key):
+        return None
+    return bucket, key
+
+
+def is_s3_uri(uri: str) -> bool:
+    return split_s3_uri(uri) is not None
+
+
+is_absolute_path = _matcher(r"(/(?!\.{1,2}(?:/|$))[A-Za-z0-9._+-]+)+")
+is_role_arn = _matcher(r"arn:aws:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+is_log_group = _matcher(r"[A-Za-z0-9._/#-]{1,512}")
+is_vpc_id = _matcher(r"vpc-[0-9a-f]{8,17}")
+is_subnet_id = _matcher(r"subnet-[0-9a-f]{8,17}")
+is_security_group_id = _matcher(r"sg-[0-9a-f]{8,17}")
+is_ami_id = _matcher(r"ami-[0-9a-f]{8,17}")
+is_efs_id = _matcher(r"fs-[0-9a-f]{8,17}")
+is_fsx_dns_name = _matcher(r"fs-[0-9a-f]{8,17}\.fsx\.[a-z0-9-]+\.amazonaws\.com")
+is_key_pair_name = _matcher(r"[\x20-\x7e]{1,255}")
+is_instance_type = _matcher(r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+")
+is_instance_type_or_family = _matcher(
+    r"optimal|default_x86_64|default_arm64|[a-z][a-z0-9-]*[0-9][a-z0-9-]*(\.[a-z0-9-]+)?"
+)
+_QUEUE_NAME = r"[A-Za-z0-9_-]{1,128}"
+_QUEUE_ARN = re.compile(rf"arn:aws:batch:(?P<region>[a-z0-9-]+):\d{{12}}:job-queue/{_QUEUE_NAME}")
+is_queue = _matcher(rf"{_QUEUE_NAME}|{_QUEUE_ARN.pattern}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,255}")
+ECS_CONFIG_LINE = re.compile(r"[A-Z][A-Z0-9_]*=.*")
+
+
+def queue_region(queue: str | None) -> str | None:
+    match = _QUEUE_ARN.fullmatch(queue or "")
+    return match["region"] if match else None
+
+
+def instance_family(instance_type: str) -> str:
+    return instance_type.split(".", 1)[0]
+
+
+# --------------------------------------------------------------------------- typed config
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: str = ""
+    head: bool = True
+    compute: bool = False
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    type: str = "SPOT"
+    min_cpus: int = 0
+    max_cpus: int = 0
+    alloc_strategy: str = "SPOT_PRICE_CAPACITY_OPTIMIZED"
+    instance_types: tuple[str, ...] = ()
+    gpu_enabled: bool = False
+    arm64_enabled: bool = False
+    fargate_head_enabled: bool = False
+    vpc_id: str | None = None
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    image_id: str | None = None
+    ec2_key_pair: str | None = None
+    ebs_auto_scale: bool = True
+    ebs_block_size: int | None = None
+    ebs_boot_size: int = 50
+    bid_percentage: int | None = None
+    allow_buckets: tuple[str, ...] = ()
+    efs_create: bool = False
+    efs_id: str | None = None
+    efs_mount: str | None = None
+    fsx_name: str | None = None
+    fsx_size: int | None = None
+    fsx_mount: str | None = None
+    dispose_on_deletion: bool = True
+    ecs_config: str | None = None
+    dragen_enabled: bool = False
+    dragen_ami_id: str | None = None
+    dragen_instance_type: str | None = None
+    fusion_enabled: bool = False
+
+    @property
+    def efs_enabled(self) -> bool:
+        return self.efs_create or bool(self.efs_id)
+
+    @property
+    def fsx_enabled(self) -> bool:
+        return bool(self.fsx_name) or self.fsx_size is not None
+
+    @property
+    def is_spot(self) -> bool:
+        return self.type == "SPOT"
+
+
+@dataclass(frozen=True)
+class AwsBatchConfig:
+    region: str = ""
+    work_dir: str = ""
+    head_queue: str | None = None
+    compute_queue: str | None = None
+    cli_path: str | None = None
+    head_job_cpus: int = 1
+    head_job_memory_mb: int = 4096
+    head_job_role: str | None = None
+    compute_job_role: str | None = None
+    execution_role: str | None = None
+    log_group: str = DEFAULT_LOG_GROUP
+    pre_run_script: str | None = None
+    post_run_script: str | None = None
+    nextflow_config: str | None = None
+    environment: tuple[EnvVar, ...] = ()
+    wave_enabled: bool = False
+    fusion2_enabled: bool = False
+    nvnme_storage_enabled: bool = False
+    fusion_snapshots: bool = False
+    forge: ForgeConfig | None = None
+    forged_resources: tuple = ()
+    deleted_resources: tuple = ()
+    volumes: tuple[str, ...] = ()
+    dragen_queue: str | None = None
+    dragen_instance_type: str | None = None
+
+    @property
+    def is_forge(self) -> bool:
+        return self.forge is not None
+
+    @property
+    def mode(self) -> str:
+        return "forge" if self.forge is not None else "manual"
+
+    @property
+    def work_dir_bucket(self) -> str | None:
+        parts = split_s3_uri(self.work_dir)
+        return parts[0] if parts else None
+
+    @property
+    def work_dir_is_s3(self) -> bool:
+        return self.work_dir.startswith("s3://")

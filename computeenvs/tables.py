@@ -1,0 +1,42 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from computeenvs.models import ComputeEnv
+
+STATUS_CLASS = {
+    "AVAILABLE": "text-bg-success",
+    "CREATING": "text-bg-info",
+    "DELETING": "text-bg-warning",
+    "INVALID": "text-bg-danger",
+    "ERRORED": "text-bg-danger",
+    "DISABLED": "text-bg-secondary",
+}
+
+
+class ComputeEnvTable(tables.Table):
+    name = tables.Column(linkify=False)
+    status = tables.Column()
+    mode = tables.Column(verbose_name="Config mode")
+    region = tables.Column()
+    credentials = tables.Column(accessor="credentials__name", verbose_name="Credentials", order_by="credentials__name")
+    work_dir = tables.Column(accessor="config__workDir", verbose_name="Work directory", orderable=False, default="")
+    primary = tables.BooleanColumn(yesno="Primary,")
+    date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
+
+    class Meta:
+        model = ComputeEnv
+        fields = ("name", "status", "mode", "region", "credentials", "work_dir", "primary", "date_created")
+        template_name = "django_tables2/bootstrap5.html"
+        attrs = {"class": "table table-hover align-middle"}
+        empty_text = "No compute environments yet."
+
+    def render_name(self, record, value):
+        url = reverse(
+            "computeenvs:detail",
+            kwargs={"org": record.workspace.org.name, "workspace": record.workspace.name, "pk": record.pk},
+        )
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_status(self, value):
+        return format_html('<span class="badge {}">{}</span>', STATUS_CLASS.get(value, "text-bg-light"), value)

@@ -1,0 +1,339 @@
+"""Compute-environment pages. Each view declares its model, permission action and form/table; the
+workspace, the 404/403 decisions and the scoped queryset come from `WorkspaceMixin`."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import DetailView, FormView, TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from computeenvs import options, services
+from computeenvs.filters import ComputeEnvFilter
+from computeenvs.forms import (
+    GROUP_TITLES,
+    ComputeEnvEditForm,
+    ComputeEnvForm,
+    ImportForm,
+    form_data_from_document,
+    get_path,
+)
+from computeenvs.models import ComputeEnv
+from computeenvs.tables import STATUS_CLASS, ComputeEnvTable
+from seqera.tenancy import WorkspaceMixin
+
+LAYOUT = "layouts/workspace.html"
+LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
+
+
+def ce_url(view, name: str, ce: ComputeEnv | None = None) -> str:
+    kwargs = {"org": view.org.name, "workspace": view.workspace.name}
+    if ce is not None:
+        kwargs["pk"] = ce.pk
+    return reverse(f"computeenvs:{name}", kwargs=kwargs)
+
+
+def display_value(spec, value) -> str:
+    if spec.kind == "envvars":
+        targets = ("head", "compute")
+        return "\n".join(
+            f"{v.get('name')}={v.get('value')} ({' and '.join(t for t in targets if v.get(t))})" for v in value
+        )
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if spec.unit:
+        return f"{value} {spec.unit}"
+    return str(value)
+
+
+def config_groups(config: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The config's set values under the form's group titles, labelled as in the form."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for spec in options.FIELDS:
+        value = get_path(config, spec.path)
+        if value in (None, "", [], {}) or spec.path in ("headQueue", "computeQueue", "workDir", "region"):
+            continue
+        groups.setdefault(spec.group, []).append((spec.label, display_value(spec, value)))
+    return [(GROUP_TITLES.get(key, key), rows) for key, rows in groups.items()]
+
+
+def json_download(document, filename: str) -> HttpResponse:
+    response = HttpResponse(json.dumps(document, indent=2) + "\n", content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ComputeEnvMixin(WorkspaceMixin):
+    model = ComputeEnv
+    permission_action = "compute_environment:read"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("credentials", "workspace__org", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["layout"] = LAYOUT
+        return context
+
+
+class ComputeEnvObjectMixin(ComputeEnvMixin, SingleObjectMixin):
+    context_object_name = "ce"
+
+    def detail_url(self) -> str:
+        return ce_url(self, "detail", self.object)
+
+
+# --------------------------------------------------------------------------- list / detail
+class ComputeEnvListView(ComputeEnvMixin, SingleTableMixin, FilterView):
+    table_class = ComputeEnvTable
+    filterset_class = ComputeEnvFilter
+    template_name = "computeenvs/list.html"
+    paginate_by = 25
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.paginate_by}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(create_url=ce_url(self, "create"), import_url=ce_url(self, "import"))
+        return context
+
+
+class ComputeEnvDetailView(ComputeEnvObjectMixin, DetailView):
+    template_name = "computeenvs/detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("labels", "forged_resources")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ce = self.object
+        context.update(
+            config_groups=config_groups(ce.config),
+            plan=services.plan_for(ce),
+            ledger=list(ce.forged_resources.all()),
+            labels=list(ce.labels.all()),
+            nextflow_config=services.nextflow_config_for(ce),
+            status_class=STATUS_CLASS.get(ce.status, ""),
+            live=ce.status in LIVE_STATUSES,
+            status_url=ce_url(self, "status", ce),
+            list_url=ce_url(self, "list"),
+            urls={name: ce_url(self, name, ce) for name in ("edit", "delete", "primary", "validate", "export", "policy")},
+            duplicate_url=f"{ce_url(self, 'create')}?from={ce.pk}",
+        )
+        return context
+
+
+class ComputeEnvStatusView(ComputeEnvObjectMixin, DetailView):
+    """The status badge alone; it keeps polling itself (htmx, every 3 s) while CREATING/DELETING."""
+
+    template_name = "computeenvs/_status.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            status_class=STATUS_CLASS.get(self.object.status, ""),
+            live=self.object.status in LIVE_STATUSES,
+            status_url=ce_url(self, "status", self.object),
+        )
+        return context
+
+
+# --------------------------------------------------------------------------- create / edit / delete
+class ComputeEnvCreateView(ComputeEnvMixin, FormView):
+    """Create (or Duplicate with ``?from=<id>``). "Preview plan" re-renders with the plan and policy."""
+
+    permission_action = "compute_environment:write"
+    template_name = "computeenvs/form.html"
+    form_class = ComputeEnvForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(workspace=self.workspace, user=self.request.user)
+        source_id = self.request.GET.get("from")
+        if source_id and self.request.method == "GET":
+            source = get_object_or_404(self.get_queryset().prefetch_related("labels"), pk=source_id)
+            self.source = source
+            data = form_data_from_document(
+                services.export_config(source.config, forge=source.is_forge),
+                name=f"{source.name}-copy"[:100], description=source.description, credentials_id=source.credentials_id,
+                label_ids=[label.pk for label in source.labels.all()],
+            )
+            kwargs["initial"] = {**data, "labels": data["labels"], "environment": source.config.get("environment") or []}
+            for key, value in list(kwargs["initial"].items()):
+                if value == "on":
+                    kwargs["initial"][key] = True
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            client_rules=options.client_rules(),
+            cancel_url=ce_url(self, "list"),
+            source=getattr(self, "source", None),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if not form.all_valid():
+            return self.form_invalid(form)
+        if "preview" in request.POST:
+            preview = form.preview()
+            if preview is not None:
+                preview["policy_json"] = json.dumps(preview["policy"], indent=2)
+            return self.render_to_response(self.get_context_data(form=form, preview=preview))
+        ce = form.save()
+        if ce is None:
+            return self.form_invalid(form)
+        what = "Batch Forge will create its AWS resources" if ce.is_forge else "its job queues are being validated"
+        messages.success(request, f"Compute environment {ce.name} created; {what}.")
+        return HttpResponseRedirect(ce_url(self, "detail", ce))
+
+
+class ComputeEnvEditView(ComputeEnvObjectMixin, FormView):
+    permission_action = "compute_environment:write"
+    template_name = "computeenvs/edit.html"
+    form_class = ComputeEnvEditForm
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(cancel_url=self.detail_url(), submit_label="Save")
+        return context
+
+    def form_valid(self, form):
+        ce = form.save()
+        if ce is None:
+            return self.form_invalid(form)
+        messages.success(self.request, f"Compute environment {ce.name} saved.")
+        return HttpResponseRedirect(self.detail_url())
+
+
+class ComputeEnvDeleteView(ComputeEnvObjectMixin, TemplateView):
+    permission_action = "compute_environment:delete"
+    template_name = "computeenvs/confirm_delete.html"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ce = self.object
+        dispose = ce.is_forge and (ce.config.get("forge") or {}).get("disposeOnDeletion", True)
+        context.update(
+            object=ce, object_type="compute environment", cancel_url=self.detail_url(),
+            dispose=dispose, plan=services.plan_for(ce) if dispose else [],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        name = self.object.name
+        services.delete_compute_env(ce=self.object)
+        messages.success(request, f"Compute environment {name} deleted.")
+        return HttpResponseRedirect(ce_url(self, "list"))
+
+
+class ComputeEnvActionView(ComputeEnvObjectMixin, View):
+    """POST-only buttons of the detail page; a refusal is shown as a message, never a 500."""
+
+    permission_action = "compute_environment:write"
+    http_method_names = ["post"]
+
+    def act(self, ce: ComputeEnv) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        try:
+            messages.success(request, self.act(self.object))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(self.detail_url())
+
+
+class MakePrimaryView(ComputeEnvActionView):
+    def act(self, ce):
+        services.make_primary(ce=ce)
+        return f"{ce.name} is now the primary compute environment of this workspace."
+
+
+class ValidateView(ComputeEnvActionView):
+    def act(self, ce):
+        services.request_validation(ce)
+        return f"Validation of {ce.name} started; the status updates when it finishes."
+
+
+# --------------------------------------------------------------------------- export / import / policy
+class ExportView(ComputeEnvObjectMixin, View):
+    def get(self, request, *args, **kwargs):
+        ce = self.get_object()
+        return json_download(services.export_compute_env(ce), f"{ce.name}.json")
+
+
+class ImportView(ComputeEnvMixin, FormView):
+    permission_action = "compute_environment:write"
+    template_name = "computeenvs/import.html"
+    form_class = ImportForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "workspace": self.workspace, "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(cancel_url=ce_url(self, "list"), submit_label="Import")
+        return context
+
+    def form_valid(self, form):
+        ce = form.save()
+        if ce is None:
+            return self.form_invalid(form)
+        messages.success(self.request, f"Compute environment {ce.name} imported.")
+        return HttpResponseRedirect(ce_url(self, "detail", ce))
+
+
+class PolicyView(ComputeEnvObjectMixin, DetailView):
+    """The least-privilege IAM policy the CE's credentials need; ``?format=json`` downloads it."""
+
+    template_name = "computeenvs/policy.html"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if request.GET.get("format") == "json":
+            return json_download(services.policy_for(self.object), f"{self.object.name}-iam-policy.json")
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        from computeenvs import policy
+
+        context = super().get_context_data(**kwargs)
+        document = services.policy_for(self.object)
+        context.update(
+            policy_json=json.dumps(document, indent=2),
+            sections=policy.policy_sections(document),
+            account_id=self.object.credentials.account_id,
+            detail_url=self.detail_url(),
+            download_url=f"{ce_url(self, 'policy', self.object)}?format=json",
+        )
+        return context

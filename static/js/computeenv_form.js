@@ -1,0 +1,233 @@
+// Compute-environment pages: the create form's option coupling (driven by the server's rule
+// table, options.client_rules(), rendered with json_script), the mode switch, the environment
+// variable rows, the instance-type warning, and copy buttons. The server checks every rule again.
+(function () {
+  "use strict";
+
+  function initCopyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var source = document.querySelector(button.getAttribute("data-copy"));
+        if (!source || !navigator.clipboard) return;
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+          var label = button.textContent;
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = label; }, 1500);
+        });
+      });
+    });
+  }
+
+  function initForm(form) {
+    var rulesNode = document.getElementById("ce-client-rules");
+    var rules = rulesNode ? JSON.parse(rulesNode.textContent) : [];
+
+    function mode() {
+      var checked = form.querySelector('input[name="mode"]:checked');
+      return checked ? checked.value : "forge";
+    }
+    function input(path) {
+      return form.querySelector('[name="' + path + '"]');
+    }
+    function wrapper(path) {
+      var el = input(path);
+      return el ? el.closest(".ce-field") : null;
+    }
+    function applies(path) {
+      var box = wrapper(path);
+      if (!box) return false;
+      var only = box.getAttribute("data-mode");
+      return !only || only === mode();
+    }
+    function value(path) {
+      if (path === "mode") return mode();
+      var el = input(path);
+      if (!el || !applies(path)) return el && el.type === "checkbox" ? false : "";
+      if (el.type === "checkbox") return el.checked;
+      return el.value.trim();
+    }
+    function matches(expected, actual) {
+      if (expected === "*") return actual !== "" && actual !== false;
+      if (Array.isArray(expected)) return expected.indexOf(actual) !== -1;
+      return actual === expected;
+    }
+    function whenHolds(rule, assume) {
+      return Object.keys(rule.when).every(function (path) {
+        var actual = assume && path in assume ? assume[path] : value(path);
+        return matches(rule.when[path], actual);
+      });
+    }
+    function singleToggle(rule) {
+      var keys = Object.keys(rule.when);
+      if (keys.length !== 1 || rule.when[keys[0]] !== true) return null;
+      var el = input(keys[0]);
+      return el && el.type === "checkbox" ? keys[0] : null;
+    }
+
+    var state;
+    function reset() {
+      state = { disabled: {}, reasons: {} };
+    }
+    function note(path, message) {
+      (state.reasons[path] = state.reasons[path] || []).indexOf(message) === -1 && state.reasons[path].push(message);
+    }
+    function disable(path, message) {
+      state.disabled[path] = true;
+      note(path, message);
+    }
+    function setValue(path, wanted) {
+      var el = input(path);
+      if (!el) return false;
+      if (el.type === "checkbox") {
+        if (el.checked === wanted) return false;
+        el.checked = wanted;
+        return true;
+      }
+      if (el.value === "") return false;
+      el.value = "";
+      return true;
+    }
+    function autoFixable(path, wanted) {
+      var el = input(path);
+      return el && el.type === "checkbox" && typeof wanted === "boolean";
+    }
+
+    function evaluateRule(rule) {
+      var changed = false;
+      if (whenHolds(rule)) {
+        Object.keys(rule.requires || {}).forEach(function (path) {
+          var wanted = rule.requires[path];
+          if (matches(wanted, value(path))) {
+            if (rule.auto && applies(path)) disable(path, rule.message);
+            return;
+          }
+          if (rule.auto && autoFixable(path, wanted) && applies(path)) {
+            changed = setValue(path, wanted) || changed;
+            disable(path, rule.message);
+          } else {
+            note(rule.field, rule.message);
+          }
+        });
+        Object.keys(rule.excludes || {}).forEach(function (path) {
+          var excluded = rule.excludes[path];
+          var el = input(path);
+          if (!el || !applies(path)) return;
+          if (Array.isArray(excluded) && el.tagName === "SELECT") {
+            Array.prototype.forEach.call(el.options, function (option) {
+              if (excluded.indexOf(option.value) !== -1) option.disabled = true;
+            });
+          }
+          if (matches(excluded, value(path))) {
+            if (rule.auto) {
+              changed = setValue(path, excluded === "*" ? (el.type === "checkbox" ? false : "") : !excluded) || changed;
+              disable(path, rule.message);
+            } else {
+              note(rule.field, rule.message);
+            }
+          } else if (!Array.isArray(excluded)) {
+            disable(path, rule.message);
+          }
+        });
+        return changed;
+      }
+      // The rule's option is off: keep it off while its requirements cannot be met.
+      var toggle = singleToggle(rule);
+      if (toggle && applies(toggle)) {
+        var assume = {};
+        assume[toggle] = true;
+        var blocked = Object.keys(rule.requires || {}).some(function (path) {
+          var wanted = rule.requires[path];
+          return !matches(wanted, value(path)) && !(rule.auto && autoFixable(path, wanted));
+        }) || Object.keys(rule.excludes || {}).some(function (path) {
+          return applies(path) && matches(rule.excludes[path], value(path));
+        });
+        if (blocked) disable(toggle, rule.message);
+      }
+      return changed;
+    }
+
+    function render() {
+      form.querySelectorAll(".ce-field").forEach(function (box) {
+        var path = box.getAttribute("data-path");
+        var el = input(path);
+        var reason = box.querySelector(".ce-reason");
+        var messages = state.reasons[path] || [];
+        if (el) {
+          el.disabled = !!state.disabled[path];
+          el.toggleAttribute("data-ce-disabled", el.disabled);
+        }
+        if (reason) {
+          reason.textContent = messages.join(" ");
+          reason.hidden = messages.length === 0;
+        }
+      });
+    }
+
+    function showMode() {
+      var current = mode();
+      form.querySelectorAll(".ce-field[data-mode]").forEach(function (box) {
+        box.hidden = box.getAttribute("data-mode") !== current;
+      });
+      form.querySelectorAll("section.ce-group").forEach(function (section) {
+        var fields = section.querySelectorAll(".ce-field");
+        var visible = Array.prototype.some.call(fields, function (box) { return !box.hidden; });
+        var hasOwnContent = section.querySelector("#ce-env-rows");
+        section.hidden = fields.length > 0 && !visible && !hasOwnContent;
+        var link = document.querySelector('.ce-group-link[data-group="' + section.getAttribute("data-group") + '"]');
+        if (link) link.hidden = section.hidden;
+      });
+    }
+
+    function warnInstanceTypes() {
+      var el = input("forge.instanceTypes");
+      var warning = form.querySelector(".ce-instance-warning");
+      if (!el || !warning) return;
+      var count = el.value.split(/[\s,]+/).filter(Boolean).length;
+      warning.hidden = count <= 20;
+    }
+
+    function update() {
+      form.querySelectorAll("select option:disabled").forEach(function (option) { option.disabled = false; });
+      showMode();
+      for (var pass = 0; pass < 4; pass++) {
+        reset();
+        var changed = false;
+        rules.forEach(function (rule) { changed = evaluateRule(rule) || changed; });
+        if (!changed) break;
+      }
+      render();
+      warnInstanceTypes();
+    }
+
+    function initEnvRows() {
+      var add = document.getElementById("ce-env-add");
+      var template = document.getElementById("ce-env-template");
+      var total = form.querySelector('input[name="env-TOTAL_FORMS"]');
+      var rows = document.getElementById("ce-env-rows");
+      if (!add || !template || !total || !rows) return;
+      add.addEventListener("click", function () {
+        var index = parseInt(total.value, 10) || 0;
+        var html = template.innerHTML.replace(/__prefix__/g, String(index));
+        rows.insertAdjacentHTML("beforeend", html);
+        total.value = String(index + 1);
+      });
+    }
+
+    form.addEventListener("change", update);
+    form.addEventListener("input", function (event) {
+      if (event.target && event.target.name === "forge.instanceTypes") warnInstanceTypes();
+    });
+    form.addEventListener("submit", function () {
+      // Disabled inputs are not posted: send what the coupling chose, the server checks it again.
+      form.querySelectorAll("[data-ce-disabled]").forEach(function (el) { el.disabled = false; });
+    });
+    initEnvRows();
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initCopyButtons();
+    var form = document.getElementById("ce-form");
+    if (form) initForm(form);
+  });
+})();

@@ -1,0 +1,265 @@
+"""Compute-environment pages: list, detail, create (with preview and duplicate), edit, delete,
+primary, validate, export/import, IAM policy; permissions and query budgets."""
+
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from computeenvs import services
+from computeenvs.forms import form_data_from_document
+from computeenvs.models import ComputeEnv, ForgedResource
+from tests.computeenvs.test_services import forge_doc, make_ce, manual_doc
+
+
+def url(tenancy, name, ce=None, workspace=None):
+    workspace = workspace or tenancy.workspace
+    kwargs = {"org": workspace.org.name, "workspace": workspace.name}
+    if ce is not None:
+        kwargs["pk"] = ce.pk
+    return reverse(f"computeenvs:{name}", kwargs=kwargs)
+
+
+def post_data(tenancy, document, *, name="from-form", **extra):
+    data = form_data_from_document(document, name=name, credentials_id=tenancy.credentials.pk, **extra)
+    data["ce_id"] = extra.pop("ce_id", "")
+    return data
+
+
+@pytest.fixture
+def admin_client(client, tenancy):
+    client.force_login(tenancy.users["admin"])
+    return client
+
+
+def field_block(html: str, path: str) -> str:
+    """The HTML of the form field wrapper of a config path."""
+    match = re.search(rf'<div class="mb-3 ce-field[^"]*" data-path="{re.escape(path)}".*?(?=<div class="mb-3 ce-field|</section>)', html, re.S)
+    assert match, f"no field {path}"
+    return match.group(0)
+
+
+@pytest.mark.django_db
+class TestListAndDetail:
+    def test_list_filters_and_links(self, admin_client, tenancy):
+        make_ce(tenancy, name="forge-one")
+        make_ce(tenancy, name="manual-one", config=manual_doc())
+        response = admin_client.get(url(tenancy, "list"))
+        assert response.status_code == 200
+        assert b"forge-one" in response.content and b"manual-one" in response.content
+        response = admin_client.get(url(tenancy, "list"), {"mode": "manual"})
+        assert b"manual-one" in response.content and b"forge-one" not in response.content
+        response = admin_client.get(url(tenancy, "list"), {"q": "forge", "region": "eu-west-1"})
+        assert b"forge-one" in response.content and b"manual-one" not in response.content
+
+    def test_list_query_count_does_not_grow(self, admin_client, tenancy, django_assert_max_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def count(n):
+            for i in range(ComputeEnv.objects.count(), n):
+                make_ce(tenancy, name=f"ce-{i:02d}", label_ids=[tenancy.label.pk])
+            with CaptureQueriesContext(connection) as ctx:
+                assert admin_client.get(url(tenancy, "list")).status_code == 200
+            return len(ctx)
+
+        five = count(5)
+        thirty = count(30)
+        assert five == thirty
+        with django_assert_max_num_queries(five):
+            admin_client.get(url(tenancy, "list"))
+
+    def test_detail_shows_queues_plan_ledger_nextflow_config(self, admin_client, tenancy, settings):
+        settings.FORGE_PREFIX = "TowerForge"
+        ce = make_ce(tenancy, label_ids=[tenancy.label.pk])
+        ForgedResource.objects.create(
+            workspace=tenancy.workspace, compute_env=ce, order=1, kind="IamRole", name=f"TowerForge-{ce.pk}-ServiceRole",
+            arn=f"arn:aws:iam::123456789012:role/TowerForge-{ce.pk}-ServiceRole", state="CREATED",
+        )
+        html = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+        assert f"TowerForge-{ce.pk}-head" in html and f"TowerForge-{ce.pk}-work" in html
+        assert f"arn:aws:iam::123456789012:role/TowerForge-{ce.pk}-ServiceRole" in html
+        assert "process.executor = &#x27;awsbatch&#x27;" in html
+        assert "team=genomics" in html
+        assert 'hx-trigger="every 3s"' in html  # CREATING: the badge polls
+        for action in ("Make primary", "Validate", "Duplicate", "Export JSON", "Edit", "Delete"):
+            assert action in html
+
+    def test_view_role_sees_no_write_buttons(self, client, tenancy):
+        ce = make_ce(tenancy)
+        client.force_login(tenancy.users["view"])
+        html = client.get(url(tenancy, "detail", ce)).content.decode()
+        assert "Export JSON" in html
+        for action in ("Make primary", "Duplicate", ">Edit<", ">Delete<"):
+            assert action not in html
+
+    def test_status_partial_stops_polling_when_final(self, admin_client, tenancy):
+        ce = make_ce(tenancy)
+        assert b"every 3s" in admin_client.get(url(tenancy, "status", ce)).content
+        ComputeEnv.objects.filter(pk=ce.pk).update(status="AVAILABLE")
+        body = admin_client.get(url(tenancy, "status", ce)).content
+        assert b"AVAILABLE" in body and b"hx-trigger" not in body
+
+
+@pytest.mark.django_db
+class TestCreateForm:
+    def test_get_prefills_defaults_and_renders_every_option(self, admin_client, tenancy):
+        from computeenvs import options
+
+        tenancy.label.is_default = True
+        tenancy.label.save()
+        html = admin_client.get(url(tenancy, "create")).content.decode()
+        for spec in options.FIELDS:
+            if spec.kind != "envvars":
+                assert f'name="{spec.path}"' in html, spec.path
+        assert 'id="ce-client-rules"' in html and "<script>" not in html
+        assert re.search(rf'<option value="{tenancy.label.pk}" selected>team=genomics', html)
+        assert f'<option value="{tenancy.other_credentials.pk}"' not in html
+
+    def test_post_creates_through_the_service(self, admin_client, tenancy):
+        data = post_data(tenancy, forge_doc(environment=[{"name": "NXF_OPTS", "value": "-Xmx1g", "head": True}]))
+        response = admin_client.post(url(tenancy, "create"), data)
+        ce = ComputeEnv.objects.get(name="from-form")
+        assert response.status_code == 302 and response.url == url(tenancy, "detail", ce)
+        assert ce.config["forge"]["maxCpus"] == 64 and ce.created_by == tenancy.users["admin"]
+        assert ce.config["environment"] == [{"name": "NXF_OPTS", "value": "-Xmx1g", "head": True, "compute": False}]
+
+    def test_violation_appears_beside_its_field(self, admin_client, tenancy):
+        data = post_data(tenancy, forge_doc(fusion2Enabled=True, waveEnabled=False, forge={"maxCpus": -3}))
+        html = admin_client.post(url(tenancy, "create"), data).content.decode()
+        assert "Fusion v2 needs Wave" in field_block(html, "waveEnabled")
+        assert "Max CPUs must be between" in field_block(html, "forge.maxCpus")
+        assert not ComputeEnv.objects.exists()
+
+    def test_env_var_violation_appears_in_its_row(self, admin_client, tenancy):
+        data = post_data(tenancy, forge_doc(environment=[{"name": "1BAD", "value": "x", "head": True}]))
+        html = admin_client.post(url(tenancy, "create"), data).content.decode()
+        row = re.search(r'<tr class="ce-env-row">.*?</tr>', html, re.S).group(0)
+        assert "Variable name must start with a letter" in row
+
+    def test_credentials_of_another_workspace_cannot_be_posted(self, admin_client, tenancy):
+        data = post_data(tenancy, forge_doc())
+        data["credentials"] = tenancy.other_credentials.pk
+        html = admin_client.post(url(tenancy, "create"), data).content.decode()
+        assert "Select a valid choice" in html and not ComputeEnv.objects.exists()
+
+    def test_preview_shows_the_plan_with_the_real_names_then_create_keeps_them(self, admin_client, tenancy, settings):
+        settings.FORGE_PREFIX = "TowerForge"
+        ce_id = "p" * 22
+        data = post_data(tenancy, forge_doc())
+        data.update(ce_id=ce_id, preview="1")
+        html = admin_client.post(url(tenancy, "create"), data).content.decode()
+        assert "Plan preview" in html and f"TowerForge-{ce_id}-ServiceRole" in html
+        assert f"TowerForge-{ce_id}-head" in html and "&quot;Statement&quot;" in html
+        assert not ComputeEnv.objects.exists()
+        data.pop("preview")
+        admin_client.post(url(tenancy, "create"), data)
+        assert ComputeEnv.objects.get().pk == ce_id
+
+    def test_duplicate_prefills_from_an_existing_ce(self, admin_client, tenancy):
+        source = make_ce(tenancy, name="orig", config=forge_doc(forge={"maxCpus": 123, "instanceTypes": ["m5", "c5"]}))
+        html = admin_client.get(url(tenancy, "create"), {"from": source.pk}).content.decode()
+        assert 'value="orig-copy"' in html
+        assert 'value="123"' in field_block(html, "forge.maxCpus")
+        assert "m5\nc5" in field_block(html, "forge.instanceTypes")
+
+    def test_duplicate_of_a_foreign_ce_is_404(self, client, tenancy):
+        foreign = make_ce(tenancy, workspace=tenancy.other_workspace, credentials=tenancy.other_credentials)
+        client.force_login(tenancy.users["admin"])
+        assert client.get(url(tenancy, "create"), {"from": foreign.pk}).status_code == 404
+
+
+@pytest.mark.django_db
+class TestEditDeleteActions:
+    def test_edit_changes_only_the_envelope(self, admin_client, tenancy):
+        ce = make_ce(tenancy)
+        html = admin_client.get(url(tenancy, "edit", ce)).content.decode()
+        assert 'name="forge.maxCpus"' not in html
+        response = admin_client.post(
+            url(tenancy, "edit", ce),
+            {"name": "renamed", "description": "d", "credentials": tenancy.credentials.pk, "forge.maxCpus": "1"},
+        )
+        assert response.status_code == 302
+        ce.refresh_from_db()
+        assert ce.name == "renamed" and ce.config["forge"]["maxCpus"] == 64
+
+    def test_delete_confirmation_lists_what_dispose_removes(self, admin_client, tenancy, settings):
+        settings.FORGE_PREFIX = "TowerForge"
+        ce = make_ce(tenancy)
+        html = admin_client.get(url(tenancy, "delete", ce)).content.decode()
+        assert "Dispose resources is on" in html and f"TowerForge-{ce.pk}-work" in html
+        kept = make_ce(tenancy, name="kept", config=forge_doc(forge={"disposeOnDeletion": False}))
+        assert "AWS resources are kept" in admin_client.get(url(tenancy, "delete", kept)).content.decode()
+        assert admin_client.post(url(tenancy, "delete", ce)).status_code == 302
+        assert not ComputeEnv.objects.filter(pk=ce.pk).exists()
+
+    def test_make_primary_and_validate_buttons(self, admin_client, tenancy, broker):
+        ce = make_ce(tenancy, config=manual_doc())
+        admin_client.post(url(tenancy, "primary", ce))
+        ce.refresh_from_db()
+        assert ce.primary
+        response = admin_client.post(url(tenancy, "validate", ce), follow=True)
+        assert b"Validation of" in response.content
+        forge = make_ce(tenancy, name="forge")
+        response = admin_client.post(url(tenancy, "validate", forge), follow=True)
+        assert b"nothing to validate" in response.content
+
+    @pytest.mark.parametrize("role", ["maintain", "launch", "view"])
+    def test_writes_are_403_below_admin(self, client, tenancy, role):
+        ce = make_ce(tenancy)
+        client.force_login(tenancy.users[role])
+        assert client.get(url(tenancy, "detail", ce)).status_code == 200
+        for name in ("edit", "delete"):
+            assert client.get(url(tenancy, name, ce)).status_code == 403
+        for name in ("primary", "validate", "delete"):
+            assert client.post(url(tenancy, name, ce)).status_code == 403
+        assert client.get(url(tenancy, "create")).status_code == 403
+        assert client.post(url(tenancy, "create"), post_data(tenancy, forge_doc())).status_code == 403
+        assert ComputeEnv.objects.count() == 1
+
+    def test_outsider_gets_404_everywhere(self, client, tenancy):
+        ce = make_ce(tenancy)
+        client.force_login(tenancy.outsider)
+        for name in ("detail", "status", "edit", "delete", "export", "policy"):
+            assert client.get(url(tenancy, name, ce)).status_code == 404
+        assert client.get(url(tenancy, "list")).status_code == 404
+        # and through the outsider's own workspace the object does not exist
+        assert client.get(url(tenancy, "detail", ce, workspace=tenancy.other_workspace)).status_code == 404
+
+
+@pytest.mark.django_db
+class TestExportImportPolicy:
+    def test_export_download_then_import_page(self, admin_client, tenancy):
+        ce = make_ce(tenancy, name="orig", label_ids=[tenancy.label.pk])
+        response = admin_client.get(url(tenancy, "export", ce))
+        assert response["Content-Disposition"] == 'attachment; filename="orig.json"'
+        document = json.loads(response.content)
+        assert document["computeEnv"]["config"] == services.export_config(ce.config, forge=True)
+        upload = SimpleUploadedFile("orig.json", response.content, content_type="application/json")
+        response = admin_client.post(
+            url(tenancy, "import"), {"file": upload, "name": "imported", "credentials": tenancy.credentials.pk}
+        )
+        imported = ComputeEnv.objects.get(name="imported")
+        assert response.status_code == 302
+        assert services.export_config(imported.config, forge=True) == services.export_config(ce.config, forge=True)
+
+    def test_import_shows_config_errors(self, admin_client, tenancy):
+        document = {"computeEnv": {"name": "bad", "platform": "aws-batch", "config": forge_doc(forge={"maxCpus": 0})}}
+        upload = SimpleUploadedFile("bad.json", json.dumps(document).encode(), content_type="application/json")
+        html = admin_client.post(url(tenancy, "import"), {"file": upload, "credentials": tenancy.credentials.pk}).content
+        assert b"config.forge.maxCpus: Max CPUs must be between" in html
+
+    def test_policy_page_and_download(self, admin_client, tenancy):
+        tenancy.credentials.account_id = "123456789012"
+        tenancy.credentials.save()
+        ce = make_ce(tenancy)
+        html = admin_client.get(url(tenancy, "policy", ce)).content.decode()
+        assert "123456789012" in html and "Download JSON" in html
+        response = admin_client.get(url(tenancy, "policy", ce), {"format": "json"})
+        policy = json.loads(response.content)
+        assert policy["Version"] == "2012-10-17" and "attachment" in response["Content-Disposition"]
+        manual = make_ce(tenancy, name="manual", config=manual_doc())
+        manual_policy = json.loads(admin_client.get(url(tenancy, "policy", manual), {"format": "json"}).content)
+        assert manual_policy != policy

@@ -1,0 +1,20 @@
+"""List pages cost a bounded number of queries, whatever the number of rows."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CredentialsFactory, LabelFactory, ParticipantFactory, TeamFactory
+
+WS = {"org": "acme", "workspace": "lab"}
+
+
+@pytest.mark.parametrize("name", ["credentials_list", "label_list", "participant_list", "workspace_detail"])
+def test_list_pages_do_not_grow_with_rows(client, tenancy, django_assert_max_num_queries, name):
+    client.force_login(tenancy.users["admin"])
+    for n in range(20):
+        CredentialsFactory(workspace=tenancy.workspace, name=f"creds-{n}")
+        LabelFactory(workspace=tenancy.workspace, name=f"lbl{n}")
+        ParticipantFactory(workspace=tenancy.workspace, role="view")
+    ParticipantFactory(workspace=tenancy.workspace, team=TeamFactory(org=tenancy.org), user=None)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse(name, kwargs=WS)).status_code == 200

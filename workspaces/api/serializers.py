@@ -1,0 +1,340 @@
+"""Serializers in the shapes of the Seqera Platform API (camelCase, named after its schemas).
+
+Response serializers are named `<SeqeraSchema>Serializer`, so the OpenAPI components carry the
+Seqera names; request serializers drop the `Request` suffix because drf-spectacular adds it.
+Every field is listed explicitly; ids, status and the workspace are read-only, and the secret
+access key is write-only (accepted, never serialized back).
+"""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from workspaces.models import ApiToken, Credentials, Label, Organization, Participant, Workspace
+from workspaces.permissions import OrgRole, WorkspaceRole
+
+User = get_user_model()
+
+
+# --------------------------------------------------------------------------- service and user
+class ServiceInfoSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    apiVersion = serializers.CharField()
+    authTypes = serializers.ListField(child=serializers.CharField())
+    loginPath = serializers.CharField()
+    contactEmail = serializers.CharField()
+    heartbeatInterval = serializers.IntegerField()
+    userWorkspaceEnabled = serializers.BooleanField()
+    allowInstanceCredentials = serializers.BooleanField()
+    seqeraCloud = serializers.BooleanField()
+    waveEnabled = serializers.BooleanField()
+
+
+class ServiceInfoResponseSerializer(serializers.Serializer):
+    serviceInfo = ServiceInfoSerializer()
+
+
+class UserResponseDtoSerializer(serializers.ModelSerializer):
+    userName = serializers.CharField(source="username")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+    dateCreated = serializers.DateTimeField(source="date_joined")
+    lastAccess = serializers.DateTimeField(source="last_login", allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "userName", "email", "firstName", "lastName", "dateCreated", "lastAccess"]
+        read_only_fields = fields
+
+
+class DescribeUserResponseSerializer(serializers.Serializer):
+    user = UserResponseDtoSerializer()
+    needConsent = serializers.BooleanField()
+    defaultWorkspaceId = serializers.IntegerField(allow_null=True)
+
+
+# --------------------------------------------------------------------------- organizations and workspaces
+class OrganizationDbDtoSerializer(serializers.ModelSerializer):
+    """An organization seen by one member: `memberId`/`memberRole` come from the caller's membership
+    (annotated on the queryset as `member_id` and `member_role`)."""
+
+    orgId = serializers.IntegerField(source="id")
+    fullName = serializers.CharField(source="full_name")
+    memberId = serializers.IntegerField(source="member_id")
+    memberRole = serializers.ChoiceField(source="member_role", choices=OrgRole.choices)
+
+    class Meta:
+        model = Organization
+        fields = ["orgId", "name", "fullName", "description", "location", "website", "memberId", "memberRole"]
+        read_only_fields = fields
+
+
+class ListOrganizationsResponseSerializer(serializers.Serializer):
+    organizations = OrganizationDbDtoSerializer(many=True)
+    totalSize = serializers.IntegerField()
+
+
+class DescribeOrganizationResponseSerializer(serializers.Serializer):
+    organization = OrganizationDbDtoSerializer()
+
+
+class WorkspaceDbDtoSerializer(serializers.ModelSerializer):
+    fullName = serializers.CharField(source="full_name")
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "fullName", "description", "visibility"]
+        read_only_fields = fields
+
+
+class WorkspaceSerializer(WorkspaceDbDtoSerializer):
+    dateCreated = serializers.DateTimeField(source="date_created")
+    lastUpdated = serializers.DateTimeField(source="last_updated")
+
+    class Meta(WorkspaceDbDtoSerializer.Meta):
+        fields = [*WorkspaceDbDtoSerializer.Meta.fields, "dateCreated", "lastUpdated"]
+        read_only_fields = fields
+
+
+class ListWorkspacesResponseSerializer(serializers.Serializer):
+    workspaces = WorkspaceDbDtoSerializer(many=True)
+
+
+class DescribeWorkspaceResponseSerializer(serializers.Serializer):
+    workspace = WorkspaceSerializer()
+
+
+class ParticipantResponseDtoSerializer(serializers.ModelSerializer):
+    """Expects `user__org_memberships` prefetched (the org role and member id come from it)."""
+
+    participantId = serializers.IntegerField(source="id")
+    memberId = serializers.SerializerMethodField()
+    userName = serializers.CharField(source="user.username", default=None)
+    firstName = serializers.CharField(source="user.first_name", default=None)
+    lastName = serializers.CharField(source="user.last_name", default=None)
+    email = serializers.CharField(source="user.email", default=None)
+    orgRole = serializers.SerializerMethodField()
+    teamId = serializers.IntegerField(source="team.id", default=None)
+    teamName = serializers.CharField(source="team.name", default=None)
+    wspRole = serializers.ChoiceField(source="role", choices=WorkspaceRole.choices)
+    type = serializers.ChoiceField(choices=Participant.Type.choices)
+
+    class Meta:
+        model = Participant
+        fields = [
+            "participantId",
+            "memberId",
+            "userName",
+            "firstName",
+            "lastName",
+            "email",
+            "orgRole",
+            "teamId",
+            "teamName",
+            "wspRole",
+            "type",
+        ]
+        read_only_fields = fields
+
+    @staticmethod
+    def _membership(participant):
+        if participant.user_id is None:
+            return None
+        return next(
+            (m for m in participant.user.org_memberships.all() if m.org_id == participant.workspace.org_id), None
+        )
+
+    def get_memberId(self, participant) -> int | None:  # noqa: N802
+        membership = self._membership(participant)
+        return membership.id if membership else None
+
+    def get_orgRole(self, participant) -> str | None:  # noqa: N802
+        membership = self._membership(participant)
+        return membership.role if membership else None
+
+
+class ListParticipantsResponseSerializer(serializers.Serializer):
+    participants = ParticipantResponseDtoSerializer(many=True)
+    totalSize = serializers.IntegerField()
+
+
+class OrgAndWorkspaceDtoSerializer(serializers.Serializer):
+    orgId = serializers.IntegerField()
+    orgName = serializers.CharField()
+    orgLogoUrl = serializers.CharField(allow_null=True)
+    workspaceId = serializers.IntegerField(allow_null=True)
+    workspaceName = serializers.CharField(allow_null=True)
+    workspaceFullName = serializers.CharField(allow_null=True)
+    visibility = serializers.ChoiceField(choices=Workspace.Visibility.choices, allow_null=True)
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class ListWorkspacesAndOrgResponseSerializer(serializers.Serializer):
+    orgsAndWorkspaces = OrgAndWorkspaceDtoSerializer(many=True)
+
+
+# --------------------------------------------------------------------------- credentials
+class AwsSecurityKeysSerializer(serializers.Serializer):
+    """AWS keys (read from and written to the credentials row itself): `secretKey` is write-only;
+    the external id is generated by the server when a role is set."""
+
+    discriminator = serializers.SerializerMethodField()
+    mode = serializers.ChoiceField(choices=["keys", "role"], read_only=True)
+    accessKey = serializers.CharField(source="access_key", required=False, allow_blank=True, max_length=128)
+    secretKey = serializers.CharField(
+        source="secret_key",
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        max_length=256,
+        style={"input_type": "password"},
+    )
+    assumeRoleArn = serializers.CharField(source="assume_role_arn", required=False, allow_blank=True, max_length=2048)
+    externalId = serializers.CharField(source="external_id", read_only=True)
+
+    def get_discriminator(self, instance) -> str:
+        return "aws"
+
+
+class CredentialsSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    provider = serializers.ChoiceField(
+        choices=["aws"],
+        default="aws",
+        error_messages={"invalid_choice": 'Only AWS credentials (provider "aws") are supported.'},
+    )
+    keys = AwsSecurityKeysSerializer(source="*")
+    status = serializers.ChoiceField(choices=Credentials.Status.choices, read_only=True, allow_null=True)
+    message = serializers.CharField(read_only=True, allow_null=True)
+    lastValidated = serializers.DateTimeField(source="last_validated", read_only=True, allow_null=True)
+    lastUsed = serializers.DateTimeField(source="last_used", read_only=True, allow_null=True)
+    dateCreated = serializers.DateTimeField(source="date_created", read_only=True)
+    lastUpdated = serializers.DateTimeField(source="last_updated", read_only=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["status"] = data["status"] or None
+        data["message"] = data["message"] or None
+        return data
+
+
+class UpdateCredentialsBodySerializer(CredentialsSerializer):
+    """Every field optional: what is omitted keeps its value."""
+
+    name = serializers.CharField(max_length=100, required=False)
+    keys = AwsSecurityKeysSerializer(source="*", required=False)
+
+
+class CreateCredentialsSerializer(serializers.Serializer):
+    credentials = CredentialsSerializer()
+
+
+class UpdateCredentialsSerializer(serializers.Serializer):
+    credentials = UpdateCredentialsBodySerializer()
+
+
+class CreateCredentialsResponseSerializer(serializers.Serializer):
+    credentialsId = serializers.CharField()
+
+
+class DescribeCredentialsResponseSerializer(serializers.Serializer):
+    credentials = CredentialsSerializer()
+
+
+class ListCredentialsResponseSerializer(serializers.Serializer):
+    credentials = CredentialsSerializer(many=True)
+
+
+class DeleteCredentialsConflictSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+
+
+class DeleteCredentialsConflictResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    credentialsId = serializers.CharField()
+    conflicts = DeleteCredentialsConflictSerializer(many=True)
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors: field path (camelCase) -> messages.",
+    )
+
+
+# --------------------------------------------------------------------------- labels
+class LabelDbDtoSerializer(serializers.ModelSerializer):
+    isDefault = serializers.BooleanField(source="is_default")
+    dateCreated = serializers.DateTimeField(source="date_created")
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "value", "resource", "isDefault", "dateCreated"]
+        read_only_fields = fields
+
+
+class ListLabelsResponseSerializer(serializers.Serializer):
+    labels = LabelDbDtoSerializer(many=True)
+    totalSize = serializers.IntegerField()
+
+
+class CreateLabelSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=39)
+    value = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=39)
+    resource = serializers.BooleanField(default=False)
+    isDefault = serializers.BooleanField(default=False)
+
+
+class CreateLabelResponseSerializer(serializers.ModelSerializer):
+    isDefault = serializers.BooleanField(source="is_default")
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "value", "resource", "isDefault"]
+        read_only_fields = fields
+
+
+class UpdateLabelSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=39, required=False)
+    value = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=39)
+    isDefault = serializers.BooleanField(required=False)
+
+
+class UpdateLabelResponseSerializer(serializers.ModelSerializer):
+    isDefault = serializers.BooleanField(source="is_default")
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "value", "isDefault"]
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------- access tokens
+class AccessTokenSerializer(serializers.ModelSerializer):
+    dateCreated = serializers.DateTimeField(source="date_created")
+    lastUsed = serializers.DateTimeField(source="last_used", allow_null=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "dateCreated", "lastUsed"]
+        read_only_fields = fields
+
+
+class ListAccessTokensResponseSerializer(serializers.Serializer):
+    tokens = AccessTokenSerializer(many=True)
+
+
+class CreateAccessTokenSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+
+
+class CreateAccessTokenResponseSerializer(serializers.Serializer):
+    accessKey = serializers.CharField(help_text="The token: shown once, send it as `Authorization: Bearer <token>`.")
+    token = AccessTokenSerializer()

@@ -1,0 +1,296 @@
+"""Page forms. Each form's `save()` calls one function of `workspaces.services` (the only writer);
+the service's field-keyed ValidationError lands beside the matching field."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from workspaces import services
+from workspaces.models import Team, Workspace
+from workspaces.permissions import OrgRole, WorkspaceRole
+
+User = get_user_model()
+
+NAME_HELP = "Up to 40 letters, digits, '-' and '_', starting and ending with a letter or digit. Used in URLs."
+EFFECTIVE_ROLE_HELP = (
+    "A user's effective role is the higher of their direct role and the roles of their teams here; "
+    "organization owners are owners of every workspace."
+)
+ORG_ROLE_HELP = (
+    "Owners manage the organization, its members, teams and every workspace. Members see the "
+    "organization and create workspaces. Collaborators only see the workspaces they are added to."
+)
+WORKSPACE_ROLE_HELP = (
+    "Owner: everything. Admin: everything except deleting the workspace. Maintain: pipelines, labels "
+    "and launch settings, not compute environments or credentials. Launch: launch and follow runs. "
+    "Connect: Studios. View: read only."
+)
+LABEL_HELP = "2–39 letters and digits, separated by single '-' or '_' (not at the start or end)."
+
+
+class ServiceForm(forms.Form):
+    """A form whose `save()` calls a service. `instance` (edit) pre-fills fields of the same
+    name; `context` carries org, workspace, user and base_url from the view."""
+
+    def __init__(self, *args, instance=None, context=None, **kwargs):
+        self.instance = instance
+        self.context = context or {}
+        super().__init__(*args, **kwargs)
+        if instance is not None and not self.is_bound:
+            for name in self.fields:
+                if name not in self.initial and hasattr(instance, name):
+                    self.initial[name] = getattr(instance, name)
+        for field in self.fields.values():
+            widget = field.widget
+            css = (
+                "form-check-input"
+                if isinstance(widget, forms.CheckboxInput)
+                else ("form-select" if isinstance(widget, forms.Select) else "form-control")
+            )
+            widget.attrs.setdefault("class", css)
+
+    def save(self):
+        raise NotImplementedError
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Field-keyed messages go beside their field; anything else above the form."""
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+    def link(self):
+        """The invitation link a save produced (None when the address already had an account)."""
+        return getattr(self, "_link", None)
+
+
+# --------------------------------------------------------------------------- accounts
+class ProfileForm(ServiceForm):
+    email = forms.EmailField(label="E-mail", help_text="Invitations and notifications go to this address.")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another account already uses this address.")
+        return email
+
+    def save(self):
+        self.instance.email = self.cleaned_data["email"]
+        self.instance.save(update_fields=["email"])
+        return self.instance
+
+
+class ApiTokenForm(ServiceForm):
+    name = forms.CharField(max_length=50, help_text="What the token is for, e.g. 'laptop CLI'.")
+
+    def save(self):
+        token, self.plaintext = services.create_api_token(user=self.context["user"], name=self.cleaned_data["name"])
+        return token
+
+
+# --------------------------------------------------------------------------- organizations
+class OrganizationForm(ServiceForm):
+    name = forms.CharField(max_length=40, help_text=NAME_HELP)
+    full_name = forms.CharField(max_length=100, required=False, help_text="Display name (defaults to the name).")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False)
+    location = forms.CharField(max_length=100, required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    def save(self):
+        if self.instance is None:
+            return services.create_organization(user=self.context["user"], **self.cleaned_data)
+        return services.update_organization(org=self.instance, **self.cleaned_data)
+
+
+class MemberAddForm(ServiceForm):
+    email = forms.EmailField(
+        label="E-mail", help_text="Someone without an account yet gets an invitation link to set a password."
+    )
+    role = forms.ChoiceField(choices=OrgRole.choices, initial=OrgRole.MEMBER, help_text=ORG_ROLE_HELP)
+
+    def save(self):
+        membership, self._link = services.add_org_member(
+            org=self.context["org"],
+            invited_by=self.context["user"],
+            base_url=self.context["base_url"],
+            **self.cleaned_data,
+        )
+        return membership
+
+
+class MemberRoleForm(ServiceForm):
+    role = forms.ChoiceField(choices=OrgRole.choices, help_text=ORG_ROLE_HELP)
+
+    def save(self):
+        return services.change_org_member_role(membership=self.instance, role=self.cleaned_data["role"])
+
+
+class TeamForm(ServiceForm):
+    name = forms.CharField(max_length=40, help_text=NAME_HELP)
+    description = forms.CharField(max_length=250, required=False)
+
+    def save(self):
+        if self.instance is None:
+            return services.create_team(org=self.context["org"], **self.cleaned_data)
+        return services.update_team(team=self.instance, **self.cleaned_data)
+
+
+class TeamMemberForm(ServiceForm):
+    email = forms.EmailField(
+        label="E-mail",
+        help_text="Added to the organization as a member if needed; a new address gets an invitation link.",
+    )
+
+    def save(self):
+        user, self._link = services.add_team_member(
+            team=self.context["team"],
+            email=self.cleaned_data["email"],
+            invited_by=self.context["user"],
+            base_url=self.context["base_url"],
+        )
+        return user
+
+
+# --------------------------------------------------------------------------- workspaces
+class WorkspaceForm(ServiceForm):
+    name = forms.CharField(max_length=40, help_text=NAME_HELP)
+    full_name = forms.CharField(max_length=100, required=False, help_text="Display name (defaults to the name).")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False)
+    visibility = forms.ChoiceField(
+        choices=Workspace.Visibility.choices,
+        initial=Workspace.Visibility.PRIVATE,
+        help_text="Shared workspaces share their pipelines with the whole organization.",
+    )
+
+    def save(self):
+        if self.instance is None:
+            return services.create_workspace(org=self.context["org"], creator=self.context["user"], **self.cleaned_data)
+        data = {**self.cleaned_data, "full_name": self.cleaned_data["full_name"] or self.cleaned_data["name"]}
+        return services.update_workspace(workspace=self.instance, **data)
+
+
+class ParticipantAddForm(ServiceForm):
+    email = forms.EmailField(
+        label="E-mail",
+        required=False,
+        help_text="A person not yet in the organization joins as a collaborator; a new address gets an invitation link.",
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="— or choose a team —")
+    role = forms.ChoiceField(choices=WorkspaceRole.choices, initial=WorkspaceRole.LAUNCH, help_text=EFFECTIVE_ROLE_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(org=self.context["org"])
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("email")) == bool(data.get("team")):
+            raise ValidationError("Give either an e-mail address or a team.")
+        return data
+
+    def save(self):
+        participant, self._link = services.add_participant(
+            workspace=self.context["workspace"],
+            role=self.cleaned_data["role"],
+            invited_by=self.context["user"],
+            email=self.cleaned_data["email"],
+            team=self.cleaned_data["team"],
+            base_url=self.context["base_url"],
+        )
+        return participant
+
+
+class ParticipantRoleForm(ServiceForm):
+    role = forms.ChoiceField(choices=WorkspaceRole.choices, help_text=f"{WORKSPACE_ROLE_HELP} {EFFECTIVE_ROLE_HELP}")
+
+    def save(self):
+        return services.change_participant_role(participant=self.instance, role=self.cleaned_data["role"])
+
+
+# --------------------------------------------------------------------------- credentials
+def secret_field(label: str, required: bool = True) -> forms.CharField:
+    """Write-only: never rendered back, not even when the form is shown again with errors."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again.",
+    )
+
+
+ROLE_ARN_HELP = (
+    "Optional. The keys are then only used to assume this role; we generate an external ID for the "
+    "role's trust policy. Format: arn:aws:iam::<12-digit account>:role/<name>."
+)
+
+
+class CredentialsCreateForm(ServiceForm):
+    name = forms.CharField(max_length=100, help_text="Unique in this workspace. Letters, digits, '-' and '_'.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False)
+    access_key = forms.CharField(
+        label="Access key id", max_length=128, required=False, help_text="The AWS access key id (AKIA…)."
+    )
+    secret_key = secret_field("Secret access key", required=False)
+    assume_role_arn = forms.CharField(label="Assume role ARN", max_length=2048, required=False, help_text=ROLE_ARN_HELP)
+
+    def save(self):
+        return services.create_credentials(
+            workspace=self.context["workspace"], created_by=self.context["user"], **self.cleaned_data
+        )
+
+
+class CredentialsEditForm(ServiceForm):
+    name = forms.CharField(max_length=100, help_text="Unique in this workspace. Letters, digits, '-' and '_'.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False)
+    assume_role_arn = forms.CharField(label="Assume role ARN", max_length=2048, required=False, help_text=ROLE_ARN_HELP)
+
+    def save(self):
+        return services.update_credentials(credentials=self.instance, **self.cleaned_data)
+
+
+class CredentialsSecretForm(ServiceForm):
+    access_key = forms.CharField(label="Access key id", max_length=128, help_text="The new key pair's access key id.")
+    secret_key = secret_field("Secret access key")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("access_key", None)  # a replacement is a new key pair
+
+    def save(self):
+        return services.replace_secret(credentials=self.instance, **self.cleaned_data)
+
+
+# --------------------------------------------------------------------------- labels
+class LabelForm(ServiceForm):
+    name = forms.CharField(label="Key", max_length=39, help_text=LABEL_HELP)
+    value = forms.CharField(
+        max_length=39,
+        required=False,
+        help_text=f"Resource labels only. {LABEL_HELP} Keys and values cannot start with 'aws' or 'user'.",
+    )
+    resource = forms.BooleanField(
+        label="Resource label",
+        required=False,
+        help_text="A key=value tag applied to the AWS resources of compute environments and runs.",
+    )
+    is_default = forms.BooleanField(
+        label="Use as default in compute environment form",
+        required=False,
+        help_text="Pre-selects this resource label when creating a compute environment.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            self.fields["resource"].disabled = True
+            self.fields["resource"].help_text = "The type of a label cannot change; create a new label instead."
+
+    def save(self):
+        data = self.cleaned_data
+        if self.instance is None:
+            return services.create_label(workspace=self.context["workspace"], **data)
+        return services.update_label(
+            label=self.instance, name=data["name"], value=data["value"], is_default=data["is_default"]
+        )

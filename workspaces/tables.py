@@ -1,0 +1,123 @@
+"""List tables (django-tables2). Row actions are templates that ask the permission map."""
+
+import django_tables2 as tables
+from django.contrib.auth import get_user_model
+
+from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
+
+
+class BaseTable(tables.Table):
+    class Meta:
+        template_name = "django_tables2/bootstrap5-responsive.html"
+        attrs = {"class": "table table-hover align-middle"}
+        per_page = 25
+
+
+def actions(template: str) -> tables.TemplateColumn:
+    return tables.TemplateColumn(
+        template_name=template, verbose_name="", orderable=False, attrs={"td": {"class": "text-end text-nowrap"}}
+    )
+
+
+class WorkspaceTable(BaseTable):
+    name = tables.TemplateColumn(template_name="workspaces/cells/workspace_name.html", order_by="name")
+    full_name = tables.Column(verbose_name="Full name")
+    visibility = tables.Column()
+    date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d")
+
+    class Meta(BaseTable.Meta):
+        model = Workspace
+        fields = ("name", "full_name", "visibility", "date_created")
+        empty_text = "No workspaces you can open here yet."
+
+
+class MemberTable(BaseTable):
+    user = tables.Column(verbose_name="User", accessor="user__username")
+    email = tables.Column(verbose_name="E-mail", accessor="user__email")
+    role = tables.Column()
+    date_created = tables.DateTimeColumn(verbose_name="Member since", format="Y-m-d")
+    actions = actions("workspaces/cells/member_actions.html")
+
+    class Meta(BaseTable.Meta):
+        model = OrgMembership
+        fields = ("user", "email", "role", "date_created")
+
+
+class TeamTable(BaseTable):
+    name = tables.TemplateColumn(template_name="workspaces/cells/team_name.html", order_by="name")
+    description = tables.Column()
+    member_count = tables.Column(verbose_name="Members")
+
+    class Meta(BaseTable.Meta):
+        model = Team
+        fields = ("name", "description")
+        empty_text = "No teams yet."
+
+
+class TeamMemberTable(BaseTable):
+    username = tables.Column(verbose_name="User")
+    email = tables.Column(verbose_name="E-mail")
+    actions = actions("workspaces/cells/team_member_actions.html")
+
+    class Meta(BaseTable.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+        empty_text = "This team has no members yet."
+
+
+class ParticipantTable(BaseTable):
+    name = tables.Column(verbose_name="Name", empty_values=(), orderable=False)
+    type = tables.Column(verbose_name="Type", empty_values=(), orderable=False)
+    role = tables.Column()
+    actions = actions("workspaces/cells/participant_actions.html")
+
+    class Meta(BaseTable.Meta):
+        model = Participant
+        fields = ("name", "type", "role")
+
+    def render_name(self, record):
+        if record.team_id:
+            return f"Team {record.team.name}"
+        user = record.user
+        return f"{user.username} <{user.email}>" if user.email else user.username
+
+
+class CredentialsTable(BaseTable):
+    name = tables.TemplateColumn(template_name="credentials/cells/name.html", order_by="name")
+    access_key = tables.Column(verbose_name="Access key id")
+    assume_role_arn = tables.Column(verbose_name="Role ARN")
+    status = tables.TemplateColumn(template_name="credentials/cells/status.html")
+    account_id = tables.Column(verbose_name="Account")
+    last_validated = tables.DateTimeColumn(verbose_name="Last validated", format="Y-m-d H:i")
+    actions = actions("credentials/cells/actions.html")
+
+    class Meta(BaseTable.Meta):
+        model = Credentials
+        fields = ("name", "access_key", "assume_role_arn", "status", "account_id", "last_validated")
+        empty_text = "No credentials yet. Add AWS keys so compute environments can reach your account."
+
+
+class LabelTable(BaseTable):
+    name = tables.Column(verbose_name="Key")
+    value = tables.Column()
+    resource = tables.BooleanColumn(verbose_name="Resource label")
+    is_default = tables.BooleanColumn(verbose_name="Default")
+    date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d")
+    actions = actions("labels/cells/actions.html")
+
+    class Meta(BaseTable.Meta):
+        model = Label
+        fields = ("name", "value", "resource", "is_default", "date_created")
+        empty_text = "No labels match."
+
+
+class ApiTokenTable(BaseTable):
+    name = tables.Column()
+    date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
+    last_used = tables.DateTimeColumn(verbose_name="Last used", format="Y-m-d H:i", default="never")
+    actions = actions("registration/cells/token_actions.html")
+
+    class Meta(BaseTable.Meta):
+        model = ApiToken
+        fields = ("name", "date_created", "last_used")
+        empty_text = "No tokens yet."
