@@ -159,7 +159,10 @@ def form_data_from_document(
     document = document or {}
     mode = "forge" if document.get("forge") else "manual"
     data: dict = {
-        "name": name, "description": description, "mode": mode, "credentials": credentials_id,
+        "name": name,
+        "description": description,
+        "mode": mode,
+        "credentials": credentials_id,
         "labels": [str(i) for i in label_ids],
     }
     for spec in form_specs():
@@ -172,8 +175,14 @@ def form_data_from_document(
         else:
             data[spec.path] = str(value)
     env = document.get("environment") or []
-    data.update({"env-TOTAL_FORMS": str(len(env)), "env-INITIAL_FORMS": "0", "env-MIN_NUM_FORMS": "0",
-                 "env-MAX_NUM_FORMS": "100"})
+    data.update(
+        {
+            "env-TOTAL_FORMS": str(len(env)),
+            "env-INITIAL_FORMS": "0",
+            "env-MIN_NUM_FORMS": "0",
+            "env-MAX_NUM_FORMS": "100",
+        }
+    )
     for index, var in enumerate(env):
         var = var if isinstance(var, dict) else {}
         data[f"env-{index}-name"] = str(var.get("name", ""))
@@ -192,15 +201,22 @@ class ComputeEnvForm(forms.Form):
     )
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     mode = forms.ChoiceField(
-        choices=MODE_CHOICES, initial="forge", label="Config mode", widget=forms.RadioSelect,
+        choices=MODE_CHOICES,
+        initial="forge",
+        label="Config mode",
+        widget=forms.RadioSelect,
         help_text="Batch Forge creates the AWS Batch resources for you; Manual uses job queues you already made.",
     )
     labels = forms.ModelMultipleChoiceField(
-        queryset=Label.objects.none(), required=False, label="Resource labels",
+        queryset=Label.objects.none(),
+        required=False,
+        label="Resource labels",
         help_text="Applied as AWS tags to every forged resource and inherited by runs; fixed once created.",
     )
     credentials = forms.ModelChoiceField(
-        queryset=Credentials.objects.none(), required=False, label="Credentials",
+        queryset=Credentials.objects.none(),
+        required=False,
+        label="Credentials",
         help_text="AWS credentials of this workspace.",
     )
     ce_id = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -222,8 +238,9 @@ class ComputeEnvForm(forms.Form):
         for path, spec in self.specs.items():
             self.fields[path] = _spec_field(spec)
         _style(self)
-        self.env = EnvVarFormSet(self.data if self.is_bound else None, initial=self.initial.get("environment"),
-                                 prefix="env")
+        self.env = EnvVarFormSet(
+            self.data if self.is_bound else None, initial=self.initial.get("environment"), prefix="env"
+        )
 
     # ----- rendering
     def groups(self) -> list[tuple[str, str, str, list[FieldRow]]]:
@@ -259,11 +276,7 @@ class ComputeEnvForm(forms.Form):
             value = self._value(spec)
             if value is not None:
                 set_path(document, path, value)
-        env = [
-            {k: f.cleaned_data.get(k) for k in ("name", "value", "head", "compute")}
-            for f in self.env.forms
-            if not f.is_blank()
-        ]
+        env = [{k: f.cleaned_data.get(k) for k in ("name", "value", "head", "compute")} for f in self.env_rows()]
         if env:
             document["environment"] = env
         return document
@@ -289,8 +302,10 @@ class ComputeEnvForm(forms.Form):
     def save(self) -> ComputeEnv | None:
         try:
             return services.create_compute_env(
-                created_by=self.user, name=self.cleaned_data.get("name", ""),
-                description=self.cleaned_data.get("description", ""), ce_id=self.cleaned_data.get("ce_id"),
+                created_by=self.user,
+                name=self.cleaned_data.get("name", ""),
+                description=self.cleaned_data.get("description", ""),
+                ce_id=self.cleaned_data.get("ce_id"),
                 **self._service_args(),
             )
         except ValidationError as exc:
@@ -321,8 +336,14 @@ class ComputeEnvForm(forms.Form):
         path = re.sub(r"\[\d+\]$", "", path)
         return path if path in self.fields and path != "ce_id" else None
 
+    def env_rows(self) -> list[EnvVarForm]:
+        """The filled-in variable rows, i.e. ``environment[i]`` of the document (fixed once cleaned)."""
+        if not hasattr(self, "_env_rows"):
+            self._env_rows = [f for f in self.env.forms if not f.is_blank()]
+        return self._env_rows
+
     def _add_env_error(self, match, errors) -> None:
-        rows = [f for f in self.env.forms if not f.is_blank()]
+        rows = self.env_rows()
         index, field = match.group(1), match.group(2)
         target = rows[int(index)] if index is not None and int(index) < len(rows) else None
         for message in errors:
@@ -340,12 +361,15 @@ class ComputeEnvEditForm(forms.Form):
 
     name = forms.CharField(required=False, max_length=100, help_text=ComputeEnvForm.base_fields["name"].help_text)
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    credentials = forms.ModelChoiceField(queryset=Credentials.objects.none(), required=False,
-                                         help_text="AWS credentials of this workspace.")
+    credentials = forms.ModelChoiceField(
+        queryset=Credentials.objects.none(), required=False, help_text="AWS credentials of this workspace."
+    )
 
     def __init__(self, *args, instance: ComputeEnv, **kwargs):
-        kwargs.setdefault("initial", {"name": instance.name, "description": instance.description,
-                                      "credentials": instance.credentials_id})
+        kwargs.setdefault(
+            "initial",
+            {"name": instance.name, "description": instance.description, "credentials": instance.credentials_id},
+        )
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.fields["credentials"].queryset = Credentials.objects.filter(workspace_id=instance.workspace_id)
@@ -354,7 +378,9 @@ class ComputeEnvEditForm(forms.Form):
     def save(self) -> ComputeEnv | None:
         try:
             return services.update_compute_env(
-                ce=self.instance, name=self.cleaned_data["name"], description=self.cleaned_data["description"],
+                ce=self.instance,
+                name=self.cleaned_data["name"],
+                description=self.cleaned_data["description"],
                 credentials=self.cleaned_data["credentials"] or self.instance.credentials,
             )
         except ValidationError as exc:
@@ -371,8 +397,11 @@ class ImportForm(forms.Form):
 
     file = forms.FileField(label="JSON file", help_text="A compute environment exported as JSON (the API shape).")
     name = forms.CharField(required=False, max_length=100, help_text="Leave empty to keep the name in the file.")
-    credentials = forms.ModelChoiceField(queryset=Credentials.objects.none(), required=False,
-                                         help_text="Credentials do not travel between workspaces: choose this workspace's.")
+    credentials = forms.ModelChoiceField(
+        queryset=Credentials.objects.none(),
+        required=False,
+        help_text="Credentials do not travel between workspaces: choose this workspace's.",
+    )
 
     def __init__(self, *args, workspace, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -392,13 +421,18 @@ class ImportForm(forms.Form):
     def save(self) -> ComputeEnv | None:
         try:
             return services.import_compute_env(
-                workspace=self.workspace, created_by=self.user, document=self.cleaned_data["file"],
-                credentials=self.cleaned_data["credentials"], name=self.cleaned_data["name"],
+                workspace=self.workspace,
+                created_by=self.user,
+                document=self.cleaned_data["file"],
+                credentials=self.cleaned_data["credentials"],
+                name=self.cleaned_data["name"],
             )
         except ValidationError as exc:
             for key, errors in exc.message_dict.items():
                 field = {"credentialsId": "credentials", "document": "file"}.get(key, key)
                 for message in errors:
-                    self.add_error(field if field in self.fields else None,
-                                   message if field in self.fields else f"{key}: {message}")
+                    self.add_error(
+                        field if field in self.fields else None,
+                        message if field in self.fields else f"{key}: {message}",
+                    )
             return None

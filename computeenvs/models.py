@@ -45,7 +45,8 @@ class ComputeEnv(TenantModel):
     )
     description = models.TextField(blank=True, validators=[MaxLengthValidator(2000)])
     platform = models.CharField(max_length=30, default="aws-batch", editable=False)
-    credentials = models.ForeignKey(Credentials, on_delete=models.PROTECT, related_name="compute_envs")
+    # RESTRICT: credentials in use cannot be deleted alone, but go with their workspace.
+    credentials = models.ForeignKey(Credentials, on_delete=models.RESTRICT, related_name="compute_envs")
     region = models.CharField(max_length=30)
     mode = models.CharField(max_length=10, choices=Mode.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATING)
@@ -80,13 +81,17 @@ class ComputeEnv(TenantModel):
 
 
 class ComputeEnvLabel(models.Model):
-    """Resource labels fixed on a CE at creation; PROTECT keeps a used label from being deleted."""
+    """Resource labels fixed on a CE at creation; RESTRICT keeps a used label from being deleted
+    (except together with its workspace)."""
 
     compute_env = models.ForeignKey(ComputeEnv, on_delete=models.CASCADE)
-    label = models.ForeignKey(Label, on_delete=models.PROTECT)
+    label = models.ForeignKey(Label, on_delete=models.RESTRICT)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["compute_env", "label"], name="unique_compute_env_label")]
+
+    def __str__(self):
+        return f"{self.compute_env_id}: {self.label_id}"
 
 
 class ForgedResource(TenantModel):

@@ -97,11 +97,11 @@ def resolve_labels(*, workspace: Workspace, label_ids) -> list[Label]:
     labels = list(resource_labels.filter(pk__in=ids))
     missing = sorted(set(ids) - {label.pk for label in labels})
     if missing:
-        raise ValidationError(
-            {"labelIds": f"Not resource labels of this workspace: {', '.join(map(str, missing))}."}
-        )
+        raise ValidationError({"labelIds": f"Not resource labels of this workspace: {', '.join(map(str, missing))}."})
     if len(labels) > MAX_LABELS_PER_CE:
-        raise ValidationError({"labelIds": f"A compute environment can have at most {MAX_LABELS_PER_CE} resource labels."})
+        raise ValidationError(
+            {"labelIds": f"A compute environment can have at most {MAX_LABELS_PER_CE} resource labels."}
+        )
     return labels
 
 
@@ -454,7 +454,9 @@ def _import_labels(workspace: Workspace, labels) -> list[int] | None:
     missing = sorted(f"{n}={v}" for n, v in wanted if (n, v) not in found)
     if missing:
         raise ValidationError(
-            {"labels": f"Create these resource labels in this workspace first, or remove them from the file: {', '.join(missing)}."}
+            {
+                "labels": f"Create these resource labels in this workspace first, or remove them from the file: {', '.join(missing)}."
+            }
         )
     return [found[key] for key in wanted]
 

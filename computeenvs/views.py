@@ -127,7 +127,9 @@ class ComputeEnvDetailView(ComputeEnvObjectMixin, DetailView):
             live=ce.status in LIVE_STATUSES,
             status_url=ce_url(self, "status", ce),
             list_url=ce_url(self, "list"),
-            urls={name: ce_url(self, name, ce) for name in ("edit", "delete", "primary", "validate", "export", "policy")},
+            urls={
+                name: ce_url(self, name, ce) for name in ("edit", "delete", "primary", "validate", "export", "policy")
+            },
             duplicate_url=f"{ce_url(self, 'create')}?from={ce.pk}",
         )
         return context
@@ -165,10 +167,16 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
             self.source = source
             data = form_data_from_document(
                 services.export_config(source.config, forge=source.is_forge),
-                name=f"{source.name}-copy"[:100], description=source.description, credentials_id=source.credentials_id,
+                name=f"{source.name}-copy"[:100],
+                description=source.description,
+                credentials_id=source.credentials_id,
                 label_ids=[label.pk for label in source.labels.all()],
             )
-            kwargs["initial"] = {**data, "labels": data["labels"], "environment": source.config.get("environment") or []}
+            kwargs["initial"] = {
+                **data,
+                "labels": data["labels"],
+                "environment": source.config.get("environment") or [],
+            }
             for key, value in list(kwargs["initial"].items()):
                 if value == "on":
                     kwargs["initial"][key] = True
@@ -242,8 +250,11 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, TemplateView):
         ce = self.object
         dispose = ce.is_forge and (ce.config.get("forge") or {}).get("disposeOnDeletion", True)
         context.update(
-            object=ce, object_type="compute environment", cancel_url=self.detail_url(),
-            dispose=dispose, plan=services.plan_for(ce) if dispose else [],
+            object=ce,
+            object_type="compute environment",
+            cancel_url=self.detail_url(),
+            dispose=dispose,
+            plan=services.plan_for(ce) if dispose else [],
         )
         return context
 

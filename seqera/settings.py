@@ -28,8 +28,7 @@ def _required(name: str, how: str) -> str:
     value = env.str(name, default="")
     if not value:
         raise ImproperlyConfigured(
-            f"{name} is not set. {how} (For a local start use `make run`, which generates a "
-            "development .env.)"
+            f"{name} is not set. {how} (For a local start use `make run`, which generates a development .env.)"
         )
     return value
 
@@ -229,6 +228,7 @@ SPECTACULAR_SETTINGS = {
         "Visibility": "workspaces.models.Workspace.Visibility",
         "CredentialsStatus": "workspaces.models.Credentials.Status",
         "AwsCredentialsMode": ["keys", "role"],
+        "ComputeEnvStatus": "computeenvs.api.serializers.STATUSES",
     },
 }
 

@@ -47,9 +47,7 @@ class WorkspaceMixin(LoginRequiredMixin):
         return self.permission_action
 
     def get_queryset(self):
-        return self.model.objects.restrict(self.request.user, self.get_permission_action()).in_workspace(
-            self.workspace
-        )
+        return self.model.objects.restrict(self.request.user, self.get_permission_action()).in_workspace(self.workspace)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -117,12 +115,12 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         try:
             return self.permission_actions[self.action]
         except KeyError:
-            raise ImproperlyConfiguredViewSet(f"{type(self).__name__} declares no permission for {self.action!r}") from None
+            raise ImproperlyConfiguredViewSet(
+                f"{type(self).__name__} declares no permission for {self.action!r}"
+            ) from None
 
     def get_queryset(self):
-        return self.model.objects.restrict(self.request.user, self.get_permission_action()).in_workspace(
-            self.workspace
-        )
+        return self.model.objects.restrict(self.request.user, self.get_permission_action()).in_workspace(self.workspace)
 
 
 class ImproperlyConfiguredViewSet(Exception):

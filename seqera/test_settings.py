@@ -11,6 +11,7 @@ os.environ.setdefault("CREDENTIALS_KEYS", "test1:" + "A" * 43)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("AWS_MAX_ATTEMPTS", "1")
+os.environ.setdefault("DRAMATIQ_NAMESPACE", "seqera-test")
 
 from seqera.settings import *  # noqa: E402,F403
 

@@ -2,6 +2,7 @@
 who owns the second, moto for AWS, and Dramatiq's in-process broker with a worker."""
 
 from dataclasses import dataclass
+from unittest import mock
 
 import boto3
 import dramatiq
@@ -36,7 +37,10 @@ class Tenancy:
 @pytest.fixture
 def tenancy(db) -> Tenancy:
     workspace = WorkspaceFactory(name="lab", org__name="acme")
-    users = {role: ParticipantFactory(workspace=workspace, role=role, user__username=f"{role}-user").user for role in ROLE_ORDER}
+    users = {
+        role: ParticipantFactory(workspace=workspace, role=role, user__username=f"{role}-user").user
+        for role in ROLE_ORDER
+    }
     users["org_owner"] = OrgMembershipFactory(org=workspace.org, role="owner", user__username="acme-owner").user
     other = WorkspaceFactory(name="rival", org__name="globex")
     outsider = ParticipantFactory(workspace=other, role="owner", user__username="outsider").user
@@ -81,3 +85,14 @@ def worker(broker):
     w.start()
     yield w
     w.stop()
+
+
+@pytest.fixture
+def sent(broker):
+    """Every message the broker is asked to enqueue, as a callable returning the list.
+
+    Broker-agnostic (in-process stub locally, Redis in CI): tests inspect messages here, never
+    through a particular broker's queue internals.
+    """
+    with mock.patch.object(broker, "enqueue", wraps=broker.enqueue) as spy:
+        yield lambda: [call.args[0] for call in spy.call_args_list]

@@ -71,28 +71,47 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
         return response
 
     # Stored through the API and through the page (validation enqueued on commit, executed here).
-    body = {"credentials": {"name": "canary-api", "provider": "aws", "keys": {"accessKey": ACCESS_KEY, "secretKey": API_CANARY}}}
+    body = {
+        "credentials": {
+            "name": "canary-api",
+            "provider": "aws",
+            "keys": {"accessKey": ACCESS_KEY, "secretKey": API_CANARY},
+        }
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = keep("POST api credentials", api.post(f"/api/credentials?workspaceId={ws.id}", body, content_type="application/json"))
+        response = keep(
+            "POST api credentials",
+            api.post(f"/api/credentials?workspaceId={ws.id}", body, content_type="application/json"),
+        )
     assert response.status_code == 200, response.content
     api_id = response.json()["credentialsId"]
     credentials_url = reverse("credentials_create", kwargs={"org": world.org.name, "workspace": ws.name})
     with django_capture_on_commit_callbacks(execute=True):
-        response = keep("POST credentials page", page.post(credentials_url, {"name": "canary-page", "access_key": ACCESS_KEY, "secret_key": PAGE_CANARY}))
+        response = keep(
+            "POST credentials page",
+            page.post(credentials_url, {"name": "canary-page", "access_key": ACCESS_KEY, "secret_key": PAGE_CANARY}),
+        )
     assert response.status_code == 302, describe(response)
     page_creds = Credentials.objects.get(workspace=ws, name="canary-page")
     # Rejected input is shown again without the secret (form and API error bodies).
-    keep("POST page, invalid", page.post(credentials_url, {"name": "bad name!", "access_key": ACCESS_KEY, "secret_key": PAGE_CANARY}))
+    keep(
+        "POST page, invalid",
+        page.post(credentials_url, {"name": "bad name!", "access_key": ACCESS_KEY, "secret_key": PAGE_CANARY}),
+    )
     bad = {"credentials": {"name": "bad name!", "keys": {"accessKey": ACCESS_KEY, "secretKey": API_CANARY}}}
     keep("POST api, invalid", api.post(f"/api/credentials?workspaceId={ws.id}", bad, content_type="application/json"))
-    secret_url = reverse("credentials_secret", kwargs={"org": world.org.name, "workspace": ws.name, "pk": page_creds.pk})
+    secret_url = reverse(
+        "credentials_secret", kwargs={"org": world.org.name, "workspace": ws.name, "pk": page_creds.pk}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         keep("POST replace secret", page.post(secret_url, {"access_key": ACCESS_KEY, "secret_key": REPLACED_CANARY}))
 
     # The validation actor, inline against moto (what a worker would run for each queued message).
     for credentials_id in (api_id, page_creds.pk):
         validate_credentials.fn(credentials_id, ws.id)
-    assert set(Credentials.objects.filter(pk__in=[api_id, page_creds.pk]).values_list("status", flat=True)) == {"AVAILABLE"}
+    assert set(Credentials.objects.filter(pk__in=[api_id, page_creds.pk]).values_list("status", flat=True)) == {
+        "AVAILABLE"
+    }
     assert recorder.aws_calls, "validation made no AWS call: the actor path was not exercised"
 
     # Every walkable page and API route as the owner, the API documents, and the admin as superuser.
@@ -117,7 +136,7 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
 
     staff = Client(raise_request_exception=False)
     staff.force_login(UserFactory(username="zz-operator", is_staff=True, is_superuser=True))
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         base = f"admin:{opts.app_label}_{opts.model_name}"
         keep(f"GET {base}_changelist", staff.get(reverse(f"{base}_changelist")))
@@ -132,7 +151,9 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
         found += leaks(label, text)
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     for record in caplog.records:
-        found += leaks(f"log record {record.name}", formatter.format(record) + repr(record.args) + repr(record.__dict__))
+        found += leaks(
+            f"log record {record.name}", formatter.format(record) + repr(record.args) + repr(record.__dict__)
+        )
     captured = capsys.readouterr()
     found += leaks("stdout", captured.out) + leaks("stderr", captured.err)
     assert recorder.messages, "no queue message was enqueued: the validation request path was not exercised"
@@ -154,8 +175,12 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
 def database_leaks() -> list[str]:
     """Every text value of every tenant table except the ciphertext column."""
     found = []
-    for model in tenant_models() + [m for m in _other_models()]:
-        fields = [f.attname for f in model._meta.concrete_fields if not (model is Credentials and f.name == "secret_encrypted")]
+    for model in tenant_models() + _other_models():
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if not (model is Credentials and f.name == "secret_encrypted")
+        ]
         for row in model._base_manager.values_list(*fields):
             found += leaks(f"table {model._meta.db_table}", " ".join(map(str, row)))
     return found

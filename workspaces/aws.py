@@ -43,9 +43,7 @@ def _base_session(credentials: Credentials, region: str) -> boto3.Session:
 
 
 def _client(session: boto3.Session, service: str, region: str):
-    return session.client(
-        service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL
-    )
+    return session.client(service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL)
 
 
 def assume_role(credentials: Credentials, region: str) -> dict:

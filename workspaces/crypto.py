@@ -48,17 +48,13 @@ def parse_key_ring(spec: str) -> KeyRing:
     for entry in entries:
         kid, sep, encoded = entry.partition(":")
         if not sep or not kid or not kid.isalnum():
-            raise ImproperlyConfigured(
-                "Each CREDENTIALS_KEYS entry must be '<alphanumeric key id>:<base64 key>'."
-            )
+            raise ImproperlyConfigured("Each CREDENTIALS_KEYS entry must be '<alphanumeric key id>:<base64 key>'.")
         try:
             key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         except (binascii.Error, ValueError):
             raise ImproperlyConfigured(f"CREDENTIALS_KEYS key {kid!r} is not valid base64.") from None
         if len(key) != 32:
-            raise ImproperlyConfigured(
-                f"CREDENTIALS_KEYS key {kid!r} is {len(key)} bytes; AES-256 needs exactly 32."
-            )
+            raise ImproperlyConfigured(f"CREDENTIALS_KEYS key {kid!r} is {len(key)} bytes; AES-256 needs exactly 32.")
         if any(kid == existing for existing, _ in keys):
             raise ImproperlyConfigured(f"CREDENTIALS_KEYS names key {kid!r} twice.")
         keys.append((kid, key))

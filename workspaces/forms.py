@@ -28,6 +28,17 @@ WORKSPACE_ROLE_HELP = (
 LABEL_HELP = "2–39 letters and digits, separated by single '-' or '_' (not at the start or end)."
 
 
+RESERVED_NAMES = {"new"}
+
+
+def clean_url_name(form) -> str:
+    """Names that would shadow a page URL (``…/new/``) are refused."""
+    name = form.cleaned_data["name"].strip()
+    if name.lower() in RESERVED_NAMES:
+        raise ValidationError(f"'{name}' is reserved; choose another name.")
+    return name
+
+
 class ServiceForm(forms.Form):
     """A form whose `save()` calls a service. `instance` (edit) pre-fills fields of the same
     name; `context` carries org, workspace, user and base_url from the view."""
@@ -97,6 +108,8 @@ class OrganizationForm(ServiceForm):
     location = forms.CharField(max_length=100, required=False)
     website = forms.URLField(required=False, assume_scheme="https")
 
+    clean_name = clean_url_name
+
     def save(self):
         if self.instance is None:
             return services.create_organization(user=self.context["user"], **self.cleaned_data)
@@ -130,6 +143,8 @@ class TeamForm(ServiceForm):
     name = forms.CharField(max_length=40, help_text=NAME_HELP)
     description = forms.CharField(max_length=250, required=False)
 
+    clean_name = clean_url_name
+
     def save(self):
         if self.instance is None:
             return services.create_team(org=self.context["org"], **self.cleaned_data)
@@ -162,6 +177,8 @@ class WorkspaceForm(ServiceForm):
         initial=Workspace.Visibility.PRIVATE,
         help_text="Shared workspaces share their pipelines with the whole organization.",
     )
+
+    clean_name = clean_url_name
 
     def save(self):
         if self.instance is None:

@@ -143,9 +143,11 @@ class Workspace(models.Model):
             return None
         if OrgMembership.objects.filter(org_id=self.org_id, user=user, role=OrgRole.OWNER).exists():
             return WorkspaceRole.OWNER.value
-        roles = Participant.objects.filter(workspace=self).filter(
-            Q(user=user) | Q(team__members=user)
-        ).values_list("role", flat=True)
+        roles = (
+            Participant.objects.filter(workspace=self)
+            .filter(Q(user=user) | Q(team__members=user))
+            .values_list("role", flat=True)
+        )
         return higher_role(*roles)
 
 
@@ -185,9 +187,7 @@ class Participant(models.Model):
     def type(self) -> str:
         if self.team_id:
             return self.Type.TEAM
-        membership = next(
-            (m for m in self.user.org_memberships.all() if m.org_id == self.workspace.org_id), None
-        )
+        membership = next((m for m in self.user.org_memberships.all() if m.org_id == self.workspace.org_id), None)
         if membership and membership.role == OrgRole.COLLABORATOR:
             return self.Type.COLLABORATOR
         return self.Type.MEMBER
@@ -211,7 +211,9 @@ class Credentials(TenantModel):
     assume_role_arn = models.CharField(
         max_length=2048,
         blank=True,
-        validators=[RegexValidator(ROLE_ARN_PATTERN, "Enter an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.")],
+        validators=[
+            RegexValidator(ROLE_ARN_PATTERN, "Enter an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.")
+        ],
     )
     external_id = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, blank=True)

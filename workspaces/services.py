@@ -15,7 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
@@ -91,8 +91,12 @@ def _free_username(base: str) -> str:
 
 # --------------------------------------------------------------------------- organizations
 @transaction.atomic
-def create_organization(*, user, name: str, full_name: str, description: str = "", location: str = "", website: str = "") -> Organization:
-    org = Organization(name=name, full_name=full_name or name, description=description, location=location, website=website)
+def create_organization(
+    *, user, name: str, full_name: str, description: str = "", location: str = "", website: str = ""
+) -> Organization:
+    org = Organization(
+        name=name, full_name=full_name or name, description=description, location=location, website=website
+    )
     _full_clean(org)
     org.save()
     OrgMembership.objects.create(org=org, user=user, role=OrgRole.OWNER)
@@ -117,7 +121,9 @@ def _ensure_other_owner(org: Organization, leaving: OrgMembership) -> None:
 
 
 @transaction.atomic
-def add_org_member(*, org: Organization, email: str, role: str = OrgRole.MEMBER, invited_by, base_url: str = "") -> tuple[OrgMembership, str | None]:
+def add_org_member(
+    *, org: Organization, email: str, role: str = OrgRole.MEMBER, invited_by, base_url: str = ""
+) -> tuple[OrgMembership, str | None]:
     if role not in OrgRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(OrgRole.values)}."})
     user, link = find_or_invite_user(email=email, invited_by=invited_by, base_url=base_url)
@@ -189,8 +195,18 @@ def delete_team(*, team: Team) -> None:
 
 # --------------------------------------------------------------------------- workspaces
 @transaction.atomic
-def create_workspace(*, org: Organization, creator, name: str, full_name: str = "", description: str = "", visibility: str = Workspace.Visibility.PRIVATE) -> Workspace:
-    workspace = Workspace(org=org, name=name, full_name=full_name or name, description=description, visibility=visibility)
+def create_workspace(
+    *,
+    org: Organization,
+    creator,
+    name: str,
+    full_name: str = "",
+    description: str = "",
+    visibility: str = Workspace.Visibility.PRIVATE,
+) -> Workspace:
+    workspace = Workspace(
+        org=org, name=name, full_name=full_name or name, description=description, visibility=visibility
+    )
     _full_clean(workspace, exclude=None)
     if Workspace.objects.filter(org=org, name__iexact=name).exists():
         raise ValidationError({"name": f"A workspace named {name} already exists in {org.name}."})
@@ -224,7 +240,9 @@ def _ensure_workspace_keeps_owner(workspace: Workspace, leaving: Participant) ->
 
 
 @transaction.atomic
-def add_participant(*, workspace: Workspace, role: str, invited_by, email: str = "", team: Team | None = None, base_url: str = "") -> tuple[Participant, str | None]:
+def add_participant(
+    *, workspace: Workspace, role: str, invited_by, email: str = "", team: Team | None = None, base_url: str = ""
+) -> tuple[Participant, str | None]:
     """Adds a user (by e-mail; not yet in the org -> collaborator) or a team of the same org."""
     if role not in WorkspaceRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(WorkspaceRole.values)}."})
@@ -277,11 +295,24 @@ def _check_keys(*, access_key: str, secret_key: str, assume_role_arn: str, creat
 
 
 @transaction.atomic
-def create_credentials(*, workspace: Workspace, name: str, created_by, description: str = "", access_key: str = "", secret_key: str = "", assume_role_arn: str = "") -> Credentials:
+def create_credentials(
+    *,
+    workspace: Workspace,
+    name: str,
+    created_by,
+    description: str = "",
+    access_key: str = "",
+    secret_key: str = "",
+    assume_role_arn: str = "",
+) -> Credentials:
     access_key, assume_role_arn = access_key.strip(), assume_role_arn.strip()
     creds = Credentials(
-        workspace=workspace, name=name, description=description, access_key=access_key,
-        assume_role_arn=assume_role_arn, created_by=created_by,
+        workspace=workspace,
+        name=name,
+        description=description,
+        access_key=access_key,
+        assume_role_arn=assume_role_arn,
+        created_by=created_by,
     )
     errors = _check_keys(access_key=access_key, secret_key=secret_key, assume_role_arn=assume_role_arn, creating=True)
     try:
@@ -301,7 +332,9 @@ def create_credentials(*, workspace: Workspace, name: str, created_by, descripti
 
 
 @transaction.atomic
-def update_credentials(*, credentials: Credentials, name: str, description: str = "", assume_role_arn: str | None = None) -> Credentials:
+def update_credentials(
+    *, credentials: Credentials, name: str, description: str = "", assume_role_arn: str | None = None
+) -> Credentials:
     credentials.name, credentials.description = name, description
     changed_auth = False
     if assume_role_arn is not None and assume_role_arn.strip() != credentials.assume_role_arn:
@@ -309,12 +342,18 @@ def update_credentials(*, credentials: Credentials, name: str, description: str 
         if credentials.assume_role_arn and not credentials.external_id:
             credentials.external_id = secrets.token_hex(16)
         changed_auth = True
-    errors = _check_keys(access_key=credentials.access_key, secret_key="", assume_role_arn=credentials.assume_role_arn, creating=False)
+    errors = _check_keys(
+        access_key=credentials.access_key, secret_key="", assume_role_arn=credentials.assume_role_arn, creating=False
+    )
     try:
         credentials.full_clean(validate_unique=False)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
-    if Credentials.objects.filter(workspace=credentials.workspace, name__iexact=name).exclude(pk=credentials.pk).exists():
+    if (
+        Credentials.objects.filter(workspace=credentials.workspace, name__iexact=name)
+        .exclude(pk=credentials.pk)
+        .exists()
+    ):
         errors["name"] = f"Credentials named {name} already exist in this workspace."
     if errors:
         raise ValidationError(errors)
@@ -328,7 +367,9 @@ def update_credentials(*, credentials: Credentials, name: str, description: str 
 def replace_secret(*, credentials: Credentials, access_key: str, secret_key: str) -> Credentials:
     """Replaces the key pair (AWS users rotate by making a new key, so this is a replace)."""
     access_key = access_key.strip()
-    errors = _check_keys(access_key=access_key, secret_key=secret_key, assume_role_arn=credentials.assume_role_arn, creating=True)
+    errors = _check_keys(
+        access_key=access_key, secret_key=secret_key, assume_role_arn=credentials.assume_role_arn, creating=True
+    )
     if not secret_key:
         errors["secret_key"] = "Enter the new secret access key."
     if errors:
@@ -354,6 +395,8 @@ def credentials_users(credentials: Credentials) -> list:
         Collector(using=credentials._state.db or "default").collect([credentials])
     except ProtectedError as exc:
         return list(exc.protected_objects)
+    except RestrictedError as exc:
+        return list(exc.restricted_objects)
     return []
 
 
@@ -362,6 +405,8 @@ def delete_credentials(*, credentials: Credentials) -> None:
         credentials.delete()
     except ProtectedError as exc:
         raise CredentialsInUse(list(exc.protected_objects)) from None
+    except RestrictedError as exc:
+        raise CredentialsInUse(list(exc.restricted_objects)) from None
 
 
 def request_credentials_validation(*, credentials: Credentials) -> None:
@@ -415,7 +460,9 @@ def _check_label(label: Label) -> None:
 
 
 @transaction.atomic
-def create_label(*, workspace: Workspace, name: str, value: str = "", resource: bool = False, is_default: bool = False) -> Label:
+def create_label(
+    *, workspace: Workspace, name: str, value: str = "", resource: bool = False, is_default: bool = False
+) -> Label:
     Workspace.objects.select_for_update().filter(pk=workspace.pk).first()  # serialise the quota check
     if Label.objects.filter(workspace=workspace).count() >= MAX_LABELS_PER_WORKSPACE:
         raise ValidationError({"name": f"A workspace can have at most {MAX_LABELS_PER_WORKSPACE} labels."})
@@ -438,8 +485,9 @@ def update_label(*, label: Label, name: str, value: str = "", is_default: bool |
 def delete_label(*, label: Label) -> None:
     try:
         label.delete()
-    except ProtectedError as exc:
-        raise ValidationError(f"Label {label} is used by {len(exc.protected_objects)} object(s) and cannot be deleted.") from None
+    except (ProtectedError, RestrictedError) as exc:
+        users = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        raise ValidationError(f"Label {label} is used by {len(users)} object(s) and cannot be deleted.") from None
 
 
 # --------------------------------------------------------------------------- API tokens

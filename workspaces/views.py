@@ -61,12 +61,18 @@ class ObjectMixin:
         self.object = self.get_object()
 
     def get(self, request, *args, **kwargs):
-        self.dispatch_object()
-        return super().get(request, *args, **kwargs)
+        self.dispatch_object()  # an unknown object is 404 before any method check
+        handler = getattr(super(), "get", None)
+        if handler is None:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return handler(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        self.dispatch_object()
-        return super().post(request, *args, **kwargs)
+        self.dispatch_object()  # an unknown object is 404 before any method check
+        handler = getattr(super(), "post", None)
+        if handler is None:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return handler(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -110,7 +116,10 @@ class ObjectFormView(PageMixin, ObjectMixin, FormView):
         return self.success_message.format(object=self.object)
 
     def get_cancel_url(self) -> str:
-        return self.get_success_url() if self.object is not None else self.request.META.get("HTTP_REFERER", "/")
+        try:
+            return self.get_success_url()
+        except AttributeError:  # a success URL that needs the object not created yet
+            return reverse("home")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

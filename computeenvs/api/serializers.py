@@ -25,7 +25,10 @@ class ComputeEnvInSerializer(serializers.Serializer):
 class CreateComputeEnvRequestSerializer(serializers.Serializer):
     computeEnv = ComputeEnvInSerializer()
     labelIds = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, default=None,
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Resource labels (ids); omitted: the workspace's default resource labels.",
     )
 

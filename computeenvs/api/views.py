@@ -16,7 +16,9 @@ from computeenvs.models import ComputeEnv
 from seqera.tenancy import WorkspaceViewSet
 from workspaces.api.serializers import ErrorResponseSerializer
 
-WORKSPACE_ID = OpenApiParameter("workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier")
+WORKSPACE_ID = OpenApiParameter(
+    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
+)
 ATTRIBUTES = OpenApiParameter(
     "attributes", OpenApiTypes.STR, description="Comma-separated extra attributes to include: labels, resources"
 )
@@ -30,7 +32,9 @@ def _attributes(request) -> set[str]:
     values = {value.strip() for value in raw.split(",") if value.strip()}
     unknown = values - {"labels", "resources"}
     if unknown:
-        raise exceptions.ValidationError({"attributes": f"Unknown attributes: {', '.join(sorted(unknown))}. Use labels, resources."})
+        raise exceptions.ValidationError(
+            {"attributes": f"Unknown attributes: {', '.join(sorted(unknown))}. Use labels, resources."}
+        )
     return values
 
 
@@ -60,8 +64,14 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         return ce
 
     @extend_schema(
-        operation_id="ListComputeEnvs", summary="List compute environments", tags=["compute-envs"],
-        parameters=[WORKSPACE_ID, ATTRIBUTES, OpenApiParameter("status", OpenApiTypes.STR, description="Compute environment status")],
+        operation_id="ListComputeEnvs",
+        summary="List compute environments",
+        tags=["compute-envs"],
+        parameters=[
+            WORKSPACE_ID,
+            ATTRIBUTES,
+            OpenApiParameter("status", OpenApiTypes.STR, description="Compute environment status"),
+        ],
         responses={200: s.ListComputeEnvsResponseSerializer, **ERRORS},
     )
     def list(self, request):
@@ -69,20 +79,27 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         queryset = self.get_queryset().order_by("name")
         if wanted := request.query_params.get("status"):
             if wanted.upper() not in s.STATUSES:
-                raise exceptions.ValidationError({"status": f"Unknown status {wanted}. Use one of {', '.join(s.STATUSES)}."})
+                raise exceptions.ValidationError(
+                    {"status": f"Unknown status {wanted}. Use one of {', '.join(s.STATUSES)}."}
+                )
             queryset = queryset.filter(status=wanted.upper())
         with_labels = "labels" in attributes
         if with_labels:
             queryset = queryset.prefetch_related("labels")
         entries = [
-            s.list_entry(ce, workspace_name=self.workspace.name, visibility=self.workspace.visibility, with_labels=with_labels)
+            s.list_entry(
+                ce, workspace_name=self.workspace.name, visibility=self.workspace.visibility, with_labels=with_labels
+            )
             for ce in queryset
         ]
         return Response({"computeEnvs": entries})
 
     @extend_schema(
-        operation_id="CreateComputeEnv", summary="Create compute environment", tags=["compute-envs"],
-        parameters=[WORKSPACE_ID], request=s.CreateComputeEnvRequestSerializer,
+        operation_id="CreateComputeEnv",
+        summary="Create compute environment",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        request=s.CreateComputeEnvRequestSerializer,
         responses={200: s.CreateComputeEnvResponseSerializer, **ERRORS},
     )
     def create(self, request):
@@ -90,17 +107,26 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         request_data.is_valid(raise_exception=True)
         body, label_ids = request_data.validated_data["computeEnv"], request_data.validated_data["labelIds"]
         if body["platform"] != services.PLATFORM:
-            raise exceptions.ValidationError({"platform": f"Only {services.PLATFORM} is supported (got {body['platform']})."})
+            raise exceptions.ValidationError(
+                {"platform": f"Only {services.PLATFORM} is supported (got {body['platform']})."}
+            )
         ce = services.create_compute_env(
-            workspace=self.workspace, created_by=request.user, name=body["name"],
-            description=body["description"] or "", credentials=body["credentialsId"], config=body["config"],
+            workspace=self.workspace,
+            created_by=request.user,
+            name=body["name"],
+            description=body["description"] or "",
+            credentials=body["credentialsId"],
+            config=body["config"],
             label_ids=label_ids,
         )
         return Response({"computeEnvId": ce.pk})
 
     @extend_schema(
-        operation_id="DescribeComputeEnv", summary="Describe compute environment", tags=["compute-envs"],
-        parameters=[WORKSPACE_ID, ATTRIBUTES], responses={200: s.DescribeComputeEnvResponseSerializer, **ERRORS},
+        operation_id="DescribeComputeEnv",
+        summary="Describe compute environment",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES],
+        responses={200: s.DescribeComputeEnvResponseSerializer, **ERRORS},
     )
     def retrieve(self, request, pk=None):
         with_labels = "labels" in _attributes(request)
@@ -108,8 +134,11 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         return Response({"computeEnv": s.compute_env_dto(ce, with_labels=with_labels)})
 
     @extend_schema(
-        operation_id="UpdateComputeEnv", summary="Update compute environment (name, description, credentials)",
-        tags=["compute-envs"], parameters=[WORKSPACE_ID], request=s.UpdateComputeEnvRequestSerializer,
+        operation_id="UpdateComputeEnv",
+        summary="Update compute environment (name, description, credentials)",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        request=s.UpdateComputeEnvRequestSerializer,
         responses={**NO_CONTENT, 409: ERROR},
     )
     def update(self, request, pk=None):
@@ -118,22 +147,32 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         request_data.is_valid(raise_exception=True)
         data = request_data.validated_data
         services.update_compute_env(
-            ce=ce, name=data.get("name"), description=data.get("description"),
-            credentials=data.get("credentialsId") or None, config=data.get("config"),
+            ce=ce,
+            name=data.get("name"),
+            description=data.get("description"),
+            credentials=data.get("credentialsId") or None,
+            config=data.get("config"),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        operation_id="DeleteComputeEnv", summary="Delete compute environment", tags=["compute-envs"],
-        parameters=[WORKSPACE_ID], responses=NO_CONTENT,
+        operation_id="DeleteComputeEnv",
+        summary="Delete compute environment",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        responses=NO_CONTENT,
     )
     def destroy(self, request, pk=None):
         services.delete_compute_env(ce=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        operation_id="UpdateComputeEnvPrimary", summary="Define primary compute environment", tags=["compute-envs"],
-        parameters=[WORKSPACE_ID], request=None, responses=NO_CONTENT,
+        operation_id="UpdateComputeEnvPrimary",
+        summary="Define primary compute environment",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        request=None,
+        responses=NO_CONTENT,
     )
     def primary(self, request, pk=None):
         services.make_primary(ce=self.get_object())
@@ -142,7 +181,9 @@ class ComputeEnvViewSet(WorkspaceViewSet):
     @extend_schema(
         operation_id="ValidateComputeEnv",
         summary="Check the job queues and the work directory in AWS again (asynchronous; watch the status)",
-        tags=["compute-envs"], parameters=[WORKSPACE_ID], request=None,
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        request=None,
         responses={202: OpenApiResponse(description="Validation enqueued"), **ERRORS},
     )
     def validate(self, request, pk=None):
@@ -154,7 +195,9 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        operation_id="ValidateComputeEnvName", summary="Validate compute environment name", tags=["compute-envs"],
+        operation_id="ValidateComputeEnvName",
+        summary="Validate compute environment name",
+        tags=["compute-envs"],
         parameters=[WORKSPACE_ID, OpenApiParameter("name", OpenApiTypes.STR, required=True)],
         responses={**NO_CONTENT, 409: ERROR},
     )
@@ -164,5 +207,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         if problem is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         if ComputeEnv.objects.filter(workspace=self.workspace, name__iexact=name).exists():
-            return Response({"message": "Duplicate element", "errors": {"name": [problem]}}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"message": "Duplicate element", "errors": {"name": [problem]}}, status=status.HTTP_409_CONFLICT
+            )
         raise exceptions.ValidationError({"name": problem})

@@ -23,6 +23,9 @@ R27 (job-queue quota), R28 (manual queues exist, are enabled and valid; head que
 R39 (credentials can reach the work dir). Rules held by structure elsewhere: R10 (Graviton and
 Fargate head live under `forge`, so a Manual CE cannot set them), R33 (forge prefix, forge plan),
 R34/R35 (labels and config immutable, services), R36–R38 (delete/disable flows).
+
+Layout: `types.py` (constants, value formats, the frozen dataclasses), `fields.py` (`FIELDS` and
+field-level cleaning), `rules.py` (`RULES`, `WARNINGS`, `client_rules`), this module (entry points).
 """
 
 from __future__ import annotations

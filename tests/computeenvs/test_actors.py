@@ -23,14 +23,23 @@ def batch_queue(aws, name: str, *, state: str = "ENABLED") -> None:
         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
     )["SecurityGroups"]
     env = batch.create_compute_environment(
-        computeEnvironmentName=f"{name}-env", type="MANAGED", state="ENABLED", serviceRole=service_role,
+        computeEnvironmentName=f"{name}-env",
+        type="MANAGED",
+        state="ENABLED",
+        serviceRole=service_role,
         computeResources={
-            "type": "EC2", "minvCpus": 0, "maxvCpus": 4, "instanceTypes": ["optimal"], "instanceRole": profile,
-            "subnets": subnets, "securityGroupIds": [groups[0]["GroupId"]],
+            "type": "EC2",
+            "minvCpus": 0,
+            "maxvCpus": 4,
+            "instanceTypes": ["optimal"],
+            "instanceRole": profile,
+            "subnets": subnets,
+            "securityGroupIds": [groups[0]["GroupId"]],
         },
     )["computeEnvironmentArn"]
-    batch.create_job_queue(jobQueueName=name, state=state, priority=1,
-                           computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}])
+    batch.create_job_queue(
+        jobQueueName=name, state=state, priority=1, computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}]
+    )
 
 
 def bucket(aws, name: str, region: str = REGION) -> None:

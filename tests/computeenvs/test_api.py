@@ -25,8 +25,11 @@ def ws(tenancy, workspace=None) -> str:
 def create_body(tenancy, config, *, name="api-ce", **extra):
     body = {
         "computeEnv": {
-            "name": name, "description": "made by API", "platform": "aws-batch",
-            "credentialsId": tenancy.credentials.pk, "config": config,
+            "name": name,
+            "description": "made by API",
+            "platform": "aws-batch",
+            "credentialsId": tenancy.credentials.pk,
+            "config": config,
         }
     }
     body.update(extra)
@@ -42,8 +45,12 @@ class TestCreateDescribe:
         assert response.status_code == 200, response.json()
         ce_id = response.json()["computeEnvId"]
         ForgedResource.objects.create(
-            workspace=tenancy.workspace, compute_env_id=ce_id, order=1, kind="BatchQueue",
-            name=f"TowerForge-{ce_id}-head", arn=f"arn:aws:batch:eu-west-1:123456789012:job-queue/TowerForge-{ce_id}-head",
+            workspace=tenancy.workspace,
+            compute_env_id=ce_id,
+            order=1,
+            kind="BatchQueue",
+            name=f"TowerForge-{ce_id}-head",
+            arn=f"arn:aws:batch:eu-west-1:123456789012:job-queue/TowerForge-{ce_id}-head",
         )
         body = api.get(f"{BASE}/{ce_id}?{ws(tenancy)}&attributes=labels").json()["computeEnv"]
         config = body["config"]
@@ -51,9 +58,13 @@ class TestCreateDescribe:
             if key != "forge":
                 assert config[key] == value
         assert {k: config["forge"][k] for k in sent["forge"]} == sent["forge"]
-        assert config["headQueue"] == f"TowerForge-{ce_id}-head" and config["computeQueue"] == f"TowerForge-{ce_id}-work"
+        assert (
+            config["headQueue"] == f"TowerForge-{ce_id}-head" and config["computeQueue"] == f"TowerForge-{ce_id}-work"
+        )
         assert config["forge"]["ebsAutoScale"] is False  # coupled default with Fusion v2
-        assert config["forgedResources"] == [{"BatchQueue": f"arn:aws:batch:eu-west-1:123456789012:job-queue/TowerForge-{ce_id}-head"}]
+        assert config["forgedResources"] == [
+            {"BatchQueue": f"arn:aws:batch:eu-west-1:123456789012:job-queue/TowerForge-{ce_id}-head"}
+        ]
         assert body["status"] == "CREATING" and body["platform"] == "aws-batch" and body["labels"] == []
         assert body["credentialsId"] == tenancy.credentials.pk and body["workspaceId"] == tenancy.workspace.pk
         assert "secret" not in str(body).lower()
@@ -123,7 +134,9 @@ class TestListUpdateDelete:
 
     def test_update_envelope_but_not_config(self, api, tenancy):
         ce = make_ce(tenancy)
-        response = api.put(f"{BASE}/{ce.pk}?{ws(tenancy)}", {"name": "renamed", "config": {"region": "us-east-1"}}, format="json")
+        response = api.put(
+            f"{BASE}/{ce.pk}?{ws(tenancy)}", {"name": "renamed", "config": {"region": "us-east-1"}}, format="json"
+        )
         assert response.status_code == 400 and "immutable" in response.json()["errors"]["config"][0]
         response = api.put(f"{BASE}/{ce.pk}?{ws(tenancy)}", {"name": "renamed", "description": "d"}, format="json")
         assert response.status_code == 204

@@ -79,7 +79,9 @@ def normal(key: str) -> str:
 
 
 def api_errors(client, tenancy, doc, name) -> set:
-    body = {"computeEnv": {"name": name, "platform": "aws-batch", "credentialsId": tenancy.credentials.pk, "config": doc}}
+    body = {
+        "computeEnv": {"name": name, "platform": "aws-batch", "credentialsId": tenancy.credentials.pk, "config": doc}
+    }
     response = client.post(f"/api/compute-envs?workspaceId={tenancy.workspace.pk}", body, format="json")
     if response.status_code == 200:
         return set()
@@ -95,11 +97,13 @@ def form_errors(client, tenancy, doc, name) -> set:
     form = response.context["form"]
     found = set()
     for field, messages in form.errors.items():
-        key = "__all__" if field == "__all__" else FORM_TO_API.get(field) or (
-            field if field in ("name", "description") else f"config.{field}"
+        key = (
+            "__all__"
+            if field == "__all__"
+            else FORM_TO_API.get(field) or (field if field in ("name", "description") else f"config.{field}")
         )
         found |= {(key, m) for m in messages}
-    rows = [f for f in form.env.forms if not f.is_blank()]
+    rows = form.env_rows()
     for index, row in enumerate(rows):
         for field, messages in row.errors.items():
             found |= {(f"config.environment[{index}].{field}", m) for m in messages}

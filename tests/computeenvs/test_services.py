@@ -80,14 +80,14 @@ class TestCreate:
             make_ce(tenancy, config=["not", "a", "dict"])
         assert "config" in errors_of(exc_info)
 
-    def test_manual_mode_enqueues_validation_after_commit(self, tenancy, broker, django_capture_on_commit_callbacks):
+    def test_manual_mode_enqueues_validation_after_commit(self, tenancy, sent, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             ce = make_ce(tenancy, config=manual_doc())
         assert ce.mode == "manual" and ce.status == ComputeEnv.Status.CREATING
         assert ce.config["headQueue"] == "lab-head"
-        message = broker.queues["default"].get_nowait()
-        assert b"validate_compute_env" in message and ce.pk.encode() in message
-        assert tenancy.credentials.access_key.encode() not in message
+        [message] = sent()
+        assert message.actor_name == "validate_compute_env" and message.args == (ce.pk, ce.workspace_id)
+        assert tenancy.credentials.access_key not in message.encode().decode()
 
     def test_forge_mode_enqueues_nothing_yet(self, tenancy, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -176,7 +176,8 @@ class TestExportImport:
         source = make_ce(
             tenancy,
             config=forge_doc(
-                fusion2Enabled=True, waveEnabled=True,
+                fusion2Enabled=True,
+                waveEnabled=True,
                 environment=[{"name": "NXF_OPTS", "value": "-Xmx2g", "head": True, "compute": False}],
                 forge={"instanceTypes": ["m6id", "c6id"], "allowBuckets": ["s3://acme-inputs"]},
             ),
@@ -186,8 +187,11 @@ class TestExportImport:
         assert "forgedResources" not in document["computeEnv"]["config"]
         assert "headQueue" not in document["computeEnv"]["config"]
         copy_ = services.import_compute_env(
-            workspace=tenancy.workspace, created_by=tenancy.users["admin"], document=document,
-            credentials=tenancy.credentials, name="imported",
+            workspace=tenancy.workspace,
+            created_by=tenancy.users["admin"],
+            document=document,
+            credentials=tenancy.credentials,
+            name="imported",
         )
         strip = lambda c: {k: v for k, v in c.items() if k not in ("headQueue", "computeQueue")}  # noqa: E731
         assert strip(copy_.config) == strip(source.config)
@@ -198,7 +202,9 @@ class TestExportImport:
         document = services.export_compute_env(make_ce(tenancy, label_ids=[tenancy.label.pk]))
         with pytest.raises(ValidationError) as exc_info:
             services.import_compute_env(
-                workspace=tenancy.other_workspace, created_by=tenancy.outsider, document=document,
+                workspace=tenancy.other_workspace,
+                created_by=tenancy.outsider,
+                document=document,
                 credentials=tenancy.credentials,
             )
         errors = errors_of(exc_info)
@@ -210,3 +216,22 @@ class TestExportImport:
                 services.import_compute_env(
                     workspace=tenancy.workspace, created_by=None, document=document, credentials=tenancy.credentials
                 )
+
+
+@pytest.mark.django_db
+class TestReferences:
+    def test_used_credentials_and_labels_cannot_be_deleted_alone(self, tenancy):
+        from workspaces import services as ws_services
+
+        make_ce(tenancy, label_ids=[tenancy.label.pk])
+        with pytest.raises(ValidationError):
+            ws_services.delete_credentials(credentials=tenancy.credentials)
+        with pytest.raises(ValidationError):
+            ws_services.delete_label(label=tenancy.label)
+
+    def test_workspace_with_compute_envs_can_be_deleted(self, tenancy):
+        from workspaces import services as ws_services
+
+        make_ce(tenancy, label_ids=[tenancy.label.pk])
+        ws_services.delete_workspace(workspace=tenancy.workspace)
+        assert not ComputeEnv.objects.exists()

@@ -36,7 +36,11 @@ def admin_client(client, tenancy):
 
 def field_block(html: str, path: str) -> str:
     """The HTML of the form field wrapper of a config path."""
-    match = re.search(rf'<div class="mb-3 ce-field[^"]*" data-path="{re.escape(path)}".*?(?=<div class="mb-3 ce-field|</section>)', html, re.S)
+    match = re.search(
+        rf'<div class="mb-3 ce-field[^"]*" data-path="{re.escape(path)}".*?(?=<div class="mb-3 ce-field|</section>)',
+        html,
+        re.S,
+    )
     assert match, f"no field {path}"
     return match.group(0)
 
@@ -75,8 +79,13 @@ class TestListAndDetail:
         settings.FORGE_PREFIX = "TowerForge"
         ce = make_ce(tenancy, label_ids=[tenancy.label.pk])
         ForgedResource.objects.create(
-            workspace=tenancy.workspace, compute_env=ce, order=1, kind="IamRole", name=f"TowerForge-{ce.pk}-ServiceRole",
-            arn=f"arn:aws:iam::123456789012:role/TowerForge-{ce.pk}-ServiceRole", state="CREATED",
+            workspace=tenancy.workspace,
+            compute_env=ce,
+            order=1,
+            kind="IamRole",
+            name=f"TowerForge-{ce.pk}-ServiceRole",
+            arn=f"arn:aws:iam::123456789012:role/TowerForge-{ce.pk}-ServiceRole",
+            state="CREATED",
         )
         html = admin_client.get(url(tenancy, "detail", ce)).content.decode()
         assert f"TowerForge-{ce.pk}-head" in html and f"TowerForge-{ce.pk}-work" in html
@@ -248,7 +257,9 @@ class TestExportImportPolicy:
     def test_import_shows_config_errors(self, admin_client, tenancy):
         document = {"computeEnv": {"name": "bad", "platform": "aws-batch", "config": forge_doc(forge={"maxCpus": 0})}}
         upload = SimpleUploadedFile("bad.json", json.dumps(document).encode(), content_type="application/json")
-        html = admin_client.post(url(tenancy, "import"), {"file": upload, "credentials": tenancy.credentials.pk}).content
+        html = admin_client.post(
+            url(tenancy, "import"), {"file": upload, "credentials": tenancy.credentials.pk}
+        ).content
         assert b"config.forge.maxCpus: Max CPUs must be between" in html
 
     def test_policy_page_and_download(self, admin_client, tenancy):

@@ -97,12 +97,7 @@ INLINE_SCOPES = {
 # Server errors the walk found for *authorized* requests in views owned elsewhere, reported to the
 # lead. Authorization expectations (401/403/404, side effects, leaks) are never waived here.
 # Delete an entry once fixed; the walk warns about entries that no longer fail.
-KNOWN_SERVER_ERRORS = {
-    ("post", "team_detail"): "TeamDetailView: ObjectMixin.post() calls TemplateView's missing post() -> 500, not 405",
-    ("get", "credentials_validate"): "CredentialsValidateView: ObjectMixin.get() calls View's missing get() -> 500, not 405",
-    ("post", "workspace_delete"): "services.delete_workspace: ProtectedError (ComputeEnv.credentials PROTECT) -> 500",
-    ("post", "org_delete"): "services.delete_organization: ProtectedError (ComputeEnv.credentials PROTECT) -> 500",
-}
+KNOWN_SERVER_ERRORS: dict = {}
 
 
 def is_admin(route: Route) -> bool:

@@ -149,13 +149,17 @@ class Walker:
 
     def expect_no_side_effects(self, principal, method, response, effects) -> None:
         if effects:
-            self.failures.append(f"{method.upper():6} {response.walk_url}  as {principal}: refused but {'; '.join(effects)}")
+            self.failures.append(
+                f"{method.upper():6} {response.walk_url}  as {principal}: refused but {'; '.join(effects)}"
+            )
 
     def expect_no_canaries(self, principal, method, response) -> None:
         body = body_text(response)
         leaked = [c for c in self.world.canaries if str(c) in body and str(c) not in response.walk_url]
         if leaked:
-            self.failures.append(f"{method.upper():6} {response.walk_url}  as {principal}: body shows A's data {leaked}")
+            self.failures.append(
+                f"{method.upper():6} {response.walk_url}  as {principal}: body shows A's data {leaked}"
+            )
 
     def expect_no_server_error(self, principal, method, response) -> None:
         if response.status_code >= 500:

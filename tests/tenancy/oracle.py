@@ -41,8 +41,9 @@ class SideEffects:
             recorder.messages.append(message)
             return original_enqueue(message, *args, **kwargs)
 
-        with mock.patch.object(BaseClient, "_make_api_call", counting_call), mock.patch.object(
-            broker, "enqueue", recording_enqueue
+        with (
+            mock.patch.object(BaseClient, "_make_api_call", counting_call),
+            mock.patch.object(broker, "enqueue", recording_enqueue),
         ):
             yield recorder
 
@@ -98,9 +99,12 @@ def _tenant_paths():
     for model in tenant_models():
         paths = ["workspace_id"] if any(f.name == "workspace" for f in model._meta.concrete_fields) else []
         for fk in model._meta.concrete_fields:
-            if isinstance(fk, ForeignKey) and fk.name != "workspace":
-                if any(f.name == "workspace" for f in fk.related_model._meta.concrete_fields):
-                    paths.append(f"{fk.name}__workspace_id")
+            if (
+                isinstance(fk, ForeignKey)
+                and fk.name != "workspace"
+                and any(f.name == "workspace" for f in fk.related_model._meta.concrete_fields)
+            ):
+                paths.append(f"{fk.name}__workspace_id")
         if len(paths) > 1:
             yield model, paths
 

@@ -22,6 +22,7 @@ from tests.tenancy.harness import Walker
 from tests.tenancy.oracle import cross_tenant_rows
 from tests.tenancy.walk import ORG_RANK, UNSAFE, all_routes
 from tests.tenancy.world import PRINCIPALS
+from workspaces.permissions import role_allows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +47,9 @@ def own_objects(route, world):
 
 
 def expected_for(principal: str, scope) -> str:
-    """"allowed" | "403" | "404" for a signed-in principal under a declared scope."""
+    """ "allowed" | "403" | "404" for a signed-in principal under a declared scope."""
     role, org_role = PRINCIPALS[principal]
     if scope.kind == "workspace":
-        from workspaces.permissions import role_allows
-
         if role is None:
             return "404"
         return "allowed" if role_allows(role, scope.action) else "403"
@@ -134,7 +133,9 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
                 walker.expect_no_canaries("outsider", method, response)
                 if method in UNSAFE and (mine := own_objects(route, world)):
                     # B changes its own object with a body naming A's objects: never ties B to A.
-                    response, effects = walker.send("outsider", route, method, mine, workspace_id=world.other_workspace.id)
+                    response, effects = walker.send(
+                        "outsider", route, method, mine, workspace_id=world.other_workspace.id
+                    )
                     walker.expect_allowed("outsider", route, method, response)
                     walker.expect_no_cross_tenant_rows("outsider", method, response, effects)
             else:
@@ -148,7 +149,11 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
 
 @pytest.mark.parametrize(
     "principals",
-    [("owner", "admin", "maintain"), ("launch", "connect", "view"), ("org_owner", "team_admin", "collaborator", "org_member")],
+    [
+        ("owner", "admin", "maintain"),
+        ("launch", "connect", "view"),
+        ("org_owner", "team_admin", "collaborator", "org_member"),
+    ],
     ids=["owner-admin-maintain", "launch-connect-view", "derived-roles"],
 )
 def test_each_role_gets_what_the_permission_map_says(world, side_effects, principals):
@@ -189,7 +194,7 @@ def test_admin_is_for_staff_only(world, side_effects):
         try:
             kwargs = fill_kwargs(route, world)
         except Unmappable:
-            kwargs = {name: world.users["owner"].pk for name in route.kwarg_names}
+            kwargs = dict.fromkeys(route.kwarg_names, world.users["owner"].pk)
         for principal in ("anonymous", "owner"):  # every signed-in non-staff user is alike to the admin
             response, _ = walker.send(principal, route, "get", kwargs)
             # Django sends non-staff users on /admin/logout/ to the index, which then asks to sign in.

@@ -58,7 +58,7 @@ EXPECTED = parse(MATRIX) | parse(RESOURCE_LABELS) | parse(READS_AND_PARTICIPANTS
 
 
 def test_roles_are_the_six_of_the_matrix_lowest_first():
-    assert ROLE_ORDER == tuple(reversed(ROLES))
+    assert tuple(reversed(ROLES)) == ROLE_ORDER
 
 
 @pytest.mark.parametrize("action", sorted(EXPECTED))
@@ -79,13 +79,20 @@ def test_restrict_agrees_with_the_matrix(tenancy):
         for action, allowed in EXPECTED.items():
             visible = Credentials.objects.restrict(user, action).filter(pk=tenancy.credentials.pk).exists()
             assert visible is allowed[role], f"{role} / {action}"
-            assert not Credentials.objects.restrict(tenancy.outsider, action).filter(workspace=tenancy.workspace).exists()
+            assert (
+                not Credentials.objects.restrict(tenancy.outsider, action).filter(workspace=tenancy.workspace).exists()
+            )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("direct", "team", "effective"),
-    [("view", "admin", "admin"), ("admin", "view", "admin"), (None, "launch", "launch"), ("maintain", None, "maintain")],
+    [
+        ("view", "admin", "admin"),
+        ("admin", "view", "admin"),
+        (None, "launch", "launch"),
+        ("maintain", None, "maintain"),
+    ],
 )
 def test_effective_role_is_the_higher_of_direct_and_team(direct, team, effective):
     workspace = WorkspaceFactory()

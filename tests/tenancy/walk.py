@@ -50,6 +50,7 @@ class Level:
     def build(self, values: dict) -> str:
         converters = getattr(self.pattern, "converters", None)
         if converters is not None and hasattr(self.pattern, "_route"):  # path()
+
             def param(match):
                 name = match["name"]
                 return str(converters[name].to_url(values[name]) if name in converters else values[name])

@@ -87,7 +87,9 @@ def build_world(tenancy) -> World:
     workspace.full_name, workspace.description = "ZQ Canary Lab", "zq-canary-workspace-description"
     workspace.save()
 
-    users = {role: tenancy.users[role] for role in ("owner", "admin", "maintain", "launch", "connect", "view", "org_owner")}
+    users = {
+        role: tenancy.users[role] for role in ("owner", "admin", "maintain", "launch", "connect", "view", "org_owner")
+    }
     users["outsider"] = tenancy.outsider
     OrgMembership.objects.filter(org=tenancy.other_workspace.org, user=tenancy.outsider).update(role="owner")
     team = TeamFactory(org=org, name="zq-canary-team", description="zq-canary-team-description")
@@ -99,7 +101,9 @@ def build_world(tenancy) -> World:
     users["collaborator"] = ParticipantFactory(workspace=workspace, role="view", user=collaborator).user
     users["org_member"] = OrgMembershipFactory(org=org, role="member", user__username="zq-org-member").user
 
-    credentials = CredentialsFactory(workspace=workspace, name="zq-canary-cred", description="zq-canary-cred-description")
+    credentials = CredentialsFactory(
+        workspace=workspace, name="zq-canary-cred", description="zq-canary-cred-description"
+    )
     label = services.create_label(workspace=workspace, name="zqcanarykey", value="zqcanaryvalue", resource=True)
     compute_env = ComputeEnv.objects.create(
         workspace=workspace,

@@ -1,8 +1,6 @@
 """The validation actor against moto: AVAILABLE with the account id, INVALID with AWS's own
 message, and messages on the queue that carry ids only."""
 
-from unittest import mock
-
 import pytest
 from botocore.exceptions import ClientError
 from django.db import transaction
@@ -35,13 +33,6 @@ def fail_with(code: str, message: str, operation: str):
         raise ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
     return hook
-
-
-@pytest.fixture
-def sent(broker):
-    """Every message the broker is asked to enqueue (works for the stub and real brokers)."""
-    with mock.patch.object(broker, "enqueue", wraps=broker.enqueue) as spy:
-        yield lambda: [call.args[0] for call in spy.call_args_list]
 
 
 @pytest.mark.django_db

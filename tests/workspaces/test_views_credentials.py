@@ -117,14 +117,14 @@ def test_replace_secret(client, tenancy):
     assert status.status_code == 200 and b"hx-trigger" in status.content
 
 
-def test_validate_button_queues_validation(client, tenancy, broker, django_capture_on_commit_callbacks):
+def test_validate_button_queues_validation(client, tenancy, sent, django_capture_on_commit_callbacks):
     client.force_login(tenancy.users["admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(ws_url("credentials_validate", pk=tenancy.credentials.pk), follow=True)
     assert b"validation of lab-aws queued" in response.content.lower()
-    messages = broker.queues["default"].queue if "default" in broker.queues else []
-    assert any(tenancy.credentials.pk in str(m) for m in list(messages))
-    assert all("wJalr" not in str(m) for m in list(messages))
+    messages = sent()
+    assert [m.args for m in messages] == [(tenancy.credentials.pk, tenancy.workspace.pk)]
+    assert all("wJalr" not in m.encode().decode() for m in messages)
 
 
 def test_writes_need_admin(client, tenancy):
