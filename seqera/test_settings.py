@@ -23,3 +23,4 @@ SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405  (whitenoise warns on every request when it is missing)

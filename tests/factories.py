@@ -64,6 +64,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Participant
+        skip_postgeneration_save = True
 
     workspace = factory.SubFactory(WorkspaceFactory)
     user = factory.SubFactory(UserFactory)

@@ -7,7 +7,7 @@ the id of the key it is encrypted under, never the secret or its ciphertext.
 """
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 
 from workspaces import crypto, services
@@ -57,6 +57,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "full_name", "member_count", "workspace_count", "date_created"]
     search_fields = ["name", "full_name"]
     readonly_fields = ["date_created", "last_updated"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["name", "full_name", "description", "location", "website", "date_created", "last_updated"]
     inlines = [OrgMembershipInline, WorkspaceInline]
     date_hierarchy = "date_created"

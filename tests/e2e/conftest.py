@@ -1,0 +1,102 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Guarantees:
+- The browser is `/usr/bin/chromium` (no downloaded Playwright build), with the flags that keep it off
+  the network. When it is missing the tests are skipped with the reason, unless `CI` is set: then
+  they fail, so a CI machine without a browser cannot pass silently.
+- The live server, the Dramatiq worker threads and in-process moto (`aws`) share this process, so
+  the pages the browser opens and the actors they enqueue all reach the same simulated AWS.
+- Playwright's sync API runs an event loop in the test thread, which makes Django refuse ORM calls
+  there; `DJANGO_ALLOW_ASYNC_UNSAFE` is set only while this module's browser is up.
+- Screenshots go to `E2E_SCREENSHOTS` (default /tmp/seqera-e2e), never into the repository.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/seqera-e2e"))
+TIMEOUT_MS = 10_000
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does, as root)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Opens pages in fresh browser contexts (separate cookies: one per person); closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def shot():
+    """`shot(page, "name")` saves a full-page screenshot and fails on a raw template or server error."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        text = page.content()
+        assert not re.search(r"TemplateSyntaxError|Traceback|Server Error \(500\)|\{% |\{\{ ", text), name
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in(live_server):
+    def sign_in_as(page, username: str, password: str = PASSWORD) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+
+    return sign_in_as

@@ -1,0 +1,107 @@
+"""Issue 3's create form in a real browser: the client-side option coupling (Fusion v2 -> Wave on,
+EBS auto scale off and disabled with the reason), the instance-type warning, the plan preview with
+the forged names, creation in Batch Forge mode, and a Manual-mode CE validated by the worker against
+job queues that exist in moto."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.computeenvs.test_actors import batch_queue, bucket
+from tests.factories import CredentialsFactory, ParticipantFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+INSTANCE_TYPES = [f"{family}.{size}" for family in ("c5", "m5", "r5") for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")]
+
+
+@pytest.fixture
+def lab(db):
+    participant = ParticipantFactory(role="maintain", user__username="maria", workspace__name="lab", workspace__org__name="acme")
+    credentials = CredentialsFactory(workspace=participant.workspace, name="lab-aws")
+    return participant.workspace, credentials
+
+
+def new_ce_form(page, live_server, *, mode: str, name: str, credentials, region: str, work_dir: str) -> None:
+    page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
+    page.locator(f'input[name="mode"][value="{mode}"]').check()
+    page.locator('[name="name"]').fill(name)
+    page.locator('[name="credentials"]').select_option(str(credentials.pk))
+    page.locator('[name="region"]').select_option(region)
+    page.locator('[name="workDir"]').fill(work_dir)
+
+
+def field(page, path: str):
+    return page.locator(f'.ce-field[data-path="{path}"]')
+
+
+def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in, shot):
+    _, credentials = lab
+    assert len(INSTANCE_TYPES) > 20
+    sign_in(page, "maria")
+    new_ce_form(page, live_server, mode="forge", name="forge-e2e", credentials=credentials, region="eu-west-1", work_dir="s3://acme-work/scratch")
+    shot(page, "b01-ce-form")
+
+    wave, fusion, ebs = (page.locator(f'[name="{path}"]') for path in ("waveEnabled", "fusion2Enabled", "forge.ebsAutoScale"))
+    expect(wave).not_to_be_checked()
+    expect(ebs).to_be_checked()
+    expect(ebs).to_be_enabled()
+    fusion.check()
+    expect(wave).to_be_checked()
+    expect(ebs).not_to_be_checked()
+    expect(ebs).to_be_disabled()
+    expect(field(page, "forge.ebsAutoScale").locator(".ce-reason")).to_contain_text("not compatible with Fusion v2")
+    expect(field(page, "waveEnabled").locator(".ce-reason")).to_contain_text("Fusion v2 needs Wave")
+
+    warning = page.locator(".ce-instance-warning")
+    types = page.locator('[name="forge.instanceTypes"]')
+    types.fill(", ".join(INSTANCE_TYPES[:20]))
+    expect(warning).to_be_hidden()
+    types.fill(", ".join(INSTANCE_TYPES))
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("More than 20 instance types")
+    shot(page, "b02-ce-form-coupled")
+    types.fill(", ".join(INSTANCE_TYPES[:3]))
+
+    page.locator('[name="forge.maxCpus"]').fill("64")
+    page.get_by_role("button", name="Preview plan").click()
+    preview = page.locator("#preview")
+    expect(preview).to_be_visible()
+    ce_id = page.locator('[name="ce_id"]').input_value()
+    assert re.fullmatch(r"\w+", ce_id), ce_id
+    plan = preview.locator("table.plan-table")
+    expect(plan).to_contain_text(f"TowerForge-{ce_id}-head")
+    expect(plan).to_contain_text(f"TowerForge-{ce_id}-work")
+    expect(wave).to_be_checked()  # the coupling holds on the re-rendered form
+    expect(ebs).to_be_disabled()
+    preview.scroll_into_view_if_needed()
+    shot(page, "b03-ce-preview")
+
+    page.get_by_role("button", name="Create").click()
+    expect(page).to_have_url(re.compile(rf"/compute-envs/{ce_id}/$"))
+    expect(page.get_by_text("Compute environment forge-e2e created")).to_be_visible()
+    expect(page.locator("#ce-status")).to_have_text(re.compile("CREATING|AVAILABLE"))
+    expect(page.locator("body")).to_contain_text(f"TowerForge-{ce_id}-head")
+    assert credentials.get_secret() not in page.content()
+    shot(page, "b04-ce-detail-forge")
+
+
+def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_in, shot):
+    _, credentials = lab
+    batch_queue(aws, "e2e-head")
+    batch_queue(aws, "e2e-work")
+    bucket(aws, "e2e-work")
+    sign_in(page, "maria")
+    new_ce_form(page, live_server, mode="manual", name="manual-e2e", credentials=credentials, region="us-east-1", work_dir="s3://e2e-work/scratch")
+    expect(field(page, "forge.maxCpus")).to_be_hidden()
+    page.locator('[name="headQueue"]').fill("e2e-head")
+    page.locator('[name="computeQueue"]').fill("e2e-work")
+    shot(page, "b05-ce-form-manual")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("Compute environment manual-e2e created")).to_be_visible()
+    expect(page.locator("#ce-status")).to_have_text("AVAILABLE", timeout=15_000)
+    shot(page, "b06-ce-detail-manual")
+    page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/")
+    expect(page.get_by_role("table")).to_contain_text("manual-e2e")
+    shot(page, "b07-ce-list")
