@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint migrations-check deploy-check pytest venv
+.PHONY: help run test browser lint migrations-check deploy-check pytest venv
 
 help:
 	@echo "make run    start the service on http://127.0.0.1:$(PORT)/ with a worker and the local AWS sandbox"
@@ -15,7 +15,14 @@ run: $(VENV)/.installed-runtime
 	$(BIN)/python scripts/dev_env.py
 	$(BIN)/python manage.py devstart --port $(PORT)
 
-test: $(VENV)/.installed-dev lint migrations-check deploy-check pytest
+test: $(VENV)/.installed-dev browser lint migrations-check deploy-check pytest
+
+# The e2e tests drive Debian's Chromium (/usr/bin/chromium): installed here when missing and root.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		else echo "NOTE: chromium is not installed and this is not root: run 'sudo apt-get install -y chromium'." \
+			"Without it the e2e tests are skipped (and fail when CI is set)."; fi; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -283,27 +283,47 @@ SERVER: dict[str, int] = {}
 
 
 # --------------------------------------------------------------------------- query counts
-def query_counts(endpoints: list[Endpoint], session_user_id: int, bearer: str) -> dict[str, tuple[int, int, int]]:
-    """Queries per request (small workspace, big workspace, status) through the test Client,
-    second request of each (the first warms per-process caches)."""
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@dataclass
+class InProcess:
+    queries: tuple[int, int]  # small workspace, big workspace
+    ms: tuple[float, float]  # median in-process time per request, concurrency 1
+    status: int
+    sql: list[str]
+
+
+def in_process(endpoints: list[Endpoint], user_id: int, bearer: str, repeat: int = 15) -> dict[str, InProcess]:
+    """Per endpoint, through the test Client (as the load test: session cookie for pages, Bearer
+    token only for the API): SQL statements of one request (transaction control not counted; the
+    first request warms per-process caches) and the median time of `repeat` requests."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST=HOST)
-    client.force_login(get_user_model().objects.get(pk=session_user_id))
-    counts = {}
+    pages = Client(HTTP_HOST=HOST)
+    pages.force_login(get_user_model().objects.get(pk=user_id))
+    api = Client(HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {bearer}")
+    figures = {}
     for endpoint in endpoints:
-        numbers = []
+        client = api if endpoint.api else pages
+        queries, times = [], []
         for path in (endpoint.small_path, endpoint.path):
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer}"} if endpoint.api else {}
-            client.get(path, **headers)
+            client.get(path)
             with CaptureQueriesContext(connection) as captured:
-                response = client.get(path, **headers)
-            numbers.append(len(captured.captured_queries))
-        counts[endpoint.name] = (numbers[0], numbers[1], response.status_code)
-    return counts
+                response = client.get(path)
+            sql = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+            queries.append(len(sql))
+            samples = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                client.get(path)
+                samples.append(time.perf_counter() - began)
+            times.append(sorted(samples)[len(samples) // 2] * 1000)
+        figures[endpoint.name] = InProcess(tuple(queries), tuple(times), response.status_code, sql)
+    return figures
 
 
 # --------------------------------------------------------------------------- report
@@ -311,7 +331,7 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def print_report(args, data, loaded, endpoints, results, counts, ces_small: int) -> None:
+def print_report(args, data, loaded, endpoints, results, figures, ces_small: int) -> None:
     print()
     print(
         f"Load: concurrency {args.concurrency}, {args.warmup:g} s warm-up, {args.duration:g} s measure per endpoint; "
@@ -338,18 +358,32 @@ def print_report(args, data, loaded, endpoints, results, counts, ces_small: int)
     )
 
     print()
-    print(f"Queries per request (test Client, in-process): {ces_small} vs {args.ces} compute environments")
-    header = f"{'endpoint':<22}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>11}{'budget':>8}  P1"
+    print(f"In-process, concurrency 1 (test Client): {ces_small} vs {args.ces} compute environments in the workspace")
+    header = f"{'endpoint':<22}{'queries':>9}{'queries':>9}{'budget':>8}  {'P1':<6}{'ms/req':>9}{'ms/req':>9}"
+    print(
+        f"{'':<22}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}{'':>8}  {'':<6}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}"
+    )
     print(header)
     print("-" * len(header))
     for endpoint in endpoints:
-        small, big, status = counts[endpoint.name]
+        f = figures[endpoint.name]
+        small, big = f.queries
         budget = QUERY_BUDGET[endpoint.kind]
-        note = "" if status == 200 else f"  (HTTP {status})"
+        notes = [] if small == big else ["queries grow with CEs"]
+        if f.ms[1] > 3 * f.ms[0] and f.ms[1] > 10:
+            notes.append(f"time grows {f.ms[1] / f.ms[0]:.0f}x with CEs")
+        if f.status != 200:
+            notes.append(f"HTTP {f.status}")
         print(
-            f"{endpoint.name:<22}{small:>9}{big:>11}{budget:>8}  {verdict(small == big and big <= budget)}"
-            f"{'' if small == big else ' (grows with CEs)'}{note}"
+            f"{endpoint.name:<22}{small:>9}{big:>9}{budget:>8}  {verdict(small == big and big <= budget):<6}"
+            f"{f.ms[0]:>9.1f}{f.ms[1]:>9.1f}  {'; '.join(notes)}"
         )
+    print("(queries: SQL statements per request, BEGIN/COMMIT not counted; ms/req: median of 15, no network)")
+    if args.show_queries:
+        for endpoint in endpoints:
+            print(f"\n{endpoint.name} ({args.ces} CEs):")
+            for sql in figures[endpoint.name].sql:
+                print(f"  {sql[:160]}")
 
     print()
     print("Goals (quality.md P2, informational; client-side figures, lower bounds on this shared box)")
@@ -367,7 +401,9 @@ def print_report(args, data, loaded, endpoints, results, counts, ces_small: int)
             for name, ok in (("p50", p[50] <= p50_max), ("p99", p[99] <= p99_max), ("req/s", r.rate >= rate_min))
             if not ok
         ]
-        print(f"{endpoint.name:<22}{goal:<34}{measured:<34}  {verdict(not misses)}{' ' + ','.join(misses) if misses else ''}")
+        print(
+            f"{endpoint.name:<22}{goal:<34}{measured:<34}  {verdict(not misses)}{' ' + ','.join(misses) if misses else ''}"
+        )
 
 
 # --------------------------------------------------------------------------- main
@@ -382,6 +418,7 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=None, help="measured seconds per endpoint (default 10)")
     parser.add_argument("--only", default="", help="comma-separated endpoint names to load (default: all)")
     parser.add_argument("--wrk", action="store_true", help="use wrk for the load loop if it is installed")
+    parser.add_argument("--show-queries", action="store_true", help="print the SQL of each endpoint's request")
     args = parser.parse_args(argv)
     args.workspaces = args.workspaces or (2 if args.quick else 10)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
@@ -394,7 +431,7 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
         return f"/orgs/{ORG_NAME}/workspaces/{name}/{tail}"
 
     def ce(ws_id):
-        return data.compute_env_ids[ws_id][len(data.compute_env_ids[ws_id]) // 2]
+        return data.compute_env_ids[ws_id][len(data.compute_env_ids[ws_id]) // 2 | 1]  # odd index: Forge
 
     (big_id, big), (small_id, small) = big_ws, small_ws
     return [
@@ -408,7 +445,10 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
         ),
         Endpoint("credentials.html", "html-list", False, ws_path(big, "credentials/"), ws_path(small, "credentials/")),
         Endpoint(
-            "api/compute-envs", "api-list", True, f"/api/compute-envs?workspaceId={big_id}",
+            "api/compute-envs",
+            "api-list",
+            True,
+            f"/api/compute-envs?workspaceId={big_id}",
             f"/api/compute-envs?workspaceId={small_id}",
         ),
         Endpoint(
@@ -419,7 +459,10 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
             f"/api/compute-envs/{ce(small_id)}?workspaceId={small_id}",
         ),
         Endpoint(
-            "api/credentials", "api-list", True, f"/api/credentials?workspaceId={big_id}",
+            "api/credentials",
+            "api-list",
+            True,
+            f"/api/credentials?workspaceId={big_id}",
             f"/api/credentials?workspaceId={small_id}",
         ),
         Endpoint(
@@ -483,8 +526,8 @@ def main(argv=None) -> None:
             )
         stop_gunicorn(server)
 
-        counts = query_counts(endpoints, data.user_id, bearer)
-        print_report(args, data, loaded, endpoints, results, counts, ces_small=10)
+        figures = in_process(endpoints, data.user_id, bearer)
+        print_report(args, data, loaded, endpoints, results, figures, ces_small=10)
         if len(loaded) < len(endpoints):
             print("(query counts cover every endpoint; load only --only)")
     finally:

@@ -152,7 +152,9 @@ def seed(
             creds_by_ws.setdefault(cred.workspace_id, []).append(cred)
         labels_by_ws = {
             ws_id: list(ids)
-            for ws_id, ids in _group(Label.objects.filter(workspace__in=spaces).order_by("id").values_list("workspace_id", "id"))
+            for ws_id, ids in _group(
+                Label.objects.filter(workspace__in=spaces).order_by("id").values_list("workspace_id", "id")
+            )
         }
 
         total_ces = 0

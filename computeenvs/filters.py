@@ -16,7 +16,7 @@ class ComputeEnvFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        regions = sorted(set(self.queryset.values_list("region", flat=True)))
+        regions = self.queryset.order_by("region").values_list("region", flat=True).distinct()
         self.filters["region"].extra["choices"] = [(r, r) for r in regions]
         for field in self.form.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -21,7 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from computeenvs import options
+from computeenvs import nfconfig, options, policy
+from computeenvs.forge import plan
 from computeenvs.models import CE_NAME_PATTERN, ComputeEnv, ComputeEnvLabel, ForgedResource, new_compute_env_id
 from workspaces import aws
 from workspaces.models import Credentials, Label, Workspace
@@ -49,8 +50,9 @@ def _violations_to_errors(violations) -> dict[str, list[str]]:
 
 
 def forge_queue_names(ce_id: str) -> tuple[str, str]:
-    prefix = f"{settings.FORGE_PREFIX}-{ce_id}"
-    return f"{prefix}-head", f"{prefix}-work"
+    """(head, compute) queue names Forge gives this CE: the plan's names, the single source."""
+    names = plan.queue_names(settings.FORGE_PREFIX, ce_id)
+    return names["headQueue"], names["computeQueue"]
 
 
 def name_error(*, workspace: Workspace, name: str, exclude_id: str | None = None) -> str | None:
@@ -363,8 +365,6 @@ def plan_for(ce: ComputeEnv) -> list[dict]:
 
 
 def preview_plan(*, ce_id: str, config: dict, labels: dict[str, str], workspace_id: int) -> list[dict]:
-    from computeenvs.forge import plan
-
     resources = plan.build_plan(
         ce_id=ce_id, config=config, labels=labels, prefix=settings.FORGE_PREFIX, workspace_id=workspace_id
     )
@@ -373,8 +373,6 @@ def preview_plan(*, ce_id: str, config: dict, labels: dict[str, str], workspace_
 
 def iam_policy(*, config: dict, account_id: str = "", region: str = "") -> dict:
     """The least-privilege IAM policy the credentials need for `config` (Forge or Manual)."""
-    from computeenvs import policy
-
     account_id = account_id or None
     region = region or config.get("region") or None
     if config.get("forge"):
@@ -413,9 +411,8 @@ def policy_for(ce: ComputeEnv) -> dict:
 
 
 def nextflow_config_for(ce: ComputeEnv) -> str:
-    from computeenvs import nfconfig
-
-    return nfconfig.nextflow_config(config=ce.config, compute_queue=ce.config.get("computeQueue", ""))
+    fallback = forge_queue_names(ce.id)[1] if ce.is_forge else ""
+    return nfconfig.nextflow_config(config=ce.config, compute_queue=ce.config.get("computeQueue") or fallback)
 
 
 # --------------------------------------------------------------------------- export / import

@@ -97,10 +97,7 @@ class ComputeEnvListView(ComputeEnvMixin, SingleTableMixin, FilterView):
     table_class = ComputeEnvTable
     filterset_class = ComputeEnvFilter
     template_name = "computeenvs/list.html"
-    paginate_by = 25
-
-    def get_table_pagination(self, table):
-        return {"per_page": self.paginate_by}
+    table_pagination = {"per_page": 25}  # django-tables2 pages the table; the view must not page it again
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,7 +8,7 @@ message beside its field.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -56,3 +56,31 @@ def exception_handler(exc, context):
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"message": str(response.data["detail"])}
     return response
+
+
+# --------------------------------------------------------------------------- paging
+# Seqera's list endpoints have no page size cap; ours bound every response. `totalSize` in the
+# response tells a client written for Seqera that there is more to fetch with `offset`.
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+
+
+class PageQuery(serializers.Serializer):
+    max = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, help_text="Pagination max results")
+    offset = serializers.IntegerField(required=False, min_value=0, default=0, help_text="Pagination offset")
+    search = serializers.CharField(required=False, allow_blank=True, help_text="Filter search parameter")
+
+
+def query_params(request, serializer_class) -> dict:
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def page(queryset, params: dict):
+    """(items, total) of one page of an ordered queryset."""
+    offset, limit = params.get("offset", 0), params.get("max", DEFAULT_PAGE)
+    items = list(queryset[offset : offset + limit])
+    if len(items) < limit and (items or offset == 0):
+        return items, offset + len(items)  # the last page: no COUNT needed
+    return items, queryset.count()

@@ -147,3 +147,6 @@ class ListComputeEnvsEntrySerializer(serializers.Serializer):
 
 class ListComputeEnvsResponseSerializer(serializers.Serializer):
     computeEnvs = ListComputeEnvsEntrySerializer(many=True)
+    totalSize = serializers.IntegerField(
+        help_text="Number of compute environments matching the query (pages: max/offset)"
+    )

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from computeenvs import services
 from computeenvs.api import serializers as s
 from computeenvs.models import ComputeEnv
+from seqera.api import PageQuery, page, query_params
 from seqera.tenancy import WorkspaceViewSet
 from workspaces.api.serializers import ErrorResponseSerializer
 
@@ -71,6 +72,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
             WORKSPACE_ID,
             ATTRIBUTES,
             OpenApiParameter("status", OpenApiTypes.STR, description="Compute environment status"),
+            PageQuery,
         ],
         responses={200: s.ListComputeEnvsResponseSerializer, **ERRORS},
     )
@@ -86,13 +88,17 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         with_labels = "labels" in attributes
         if with_labels:
             queryset = queryset.prefetch_related("labels")
+        params = query_params(request, PageQuery)
+        if params.get("search"):
+            queryset = queryset.filter(name__icontains=params["search"])
+        items, total = page(queryset, params)
         entries = [
             s.list_entry(
                 ce, workspace_name=self.workspace.name, visibility=self.workspace.visibility, with_labels=with_labels
             )
-            for ce in queryset
+            for ce in items
         ]
-        return Response({"computeEnvs": entries})
+        return Response({"computeEnvs": entries, "totalSize": total})
 
     @extend_schema(
         operation_id="CreateComputeEnv",

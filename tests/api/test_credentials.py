@@ -227,7 +227,19 @@ def test_list_query_count_does_not_grow(admin, ws_url, tenancy, django_assert_ma
         CredentialsFactory(workspace=tenancy.workspace, name=f"bulk-{n}")
     with django_assert_max_num_queries(8):
         assert len(admin.get(ws_url("credentials")).json()["credentials"]) == 16
-    assert admin.get(ws_url("credentials", platformId="google")).json() == {"credentials": []}
+    assert admin.get(ws_url("credentials", platformId="google")).json() == {"credentials": [], "totalSize": 0}
+
+
+def test_list_pages_with_max_and_offset(admin, ws_url, tenancy):
+    for n in range(4):
+        CredentialsFactory(workspace=tenancy.workspace, name=f"page-{n}")
+    first = admin.get(ws_url("credentials", max=2)).json()
+    rest = admin.get(ws_url("credentials", max=2, offset=2)).json()
+    last = admin.get(ws_url("credentials", max=2, offset=4)).json()
+    names = [c["name"] for c in first["credentials"] + rest["credentials"] + last["credentials"]]
+    assert names == sorted(names) and len(set(names)) == 5
+    assert first["totalSize"] == rest["totalSize"] == last["totalSize"] == 5
+    assert admin.get(ws_url("credentials", max=0)).status_code == 400
 
 
 def test_request_field_errors_share_the_service_error_paths(admin, ws_url):

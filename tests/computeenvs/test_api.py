@@ -194,3 +194,15 @@ class TestPermissions:
 
     def test_anonymous_is_401(self, tenancy):
         assert APIClient().get(f"{BASE}?{ws(tenancy)}").status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_list_is_paged_with_max_offset_and_total(api, tenancy):
+    for n in range(5):
+        make_ce(tenancy, name=f"ce-{n}", config=manual_doc())
+    pages = [api.get(f"{BASE}?{ws(tenancy)}&max=2&offset={offset}").json() for offset in (0, 2, 4)]
+    names = [entry["name"] for body in pages for entry in body["computeEnvs"]]
+    assert names == [f"ce-{n}" for n in range(5)]
+    assert {body["totalSize"] for body in pages} == {5}
+    assert api.get(f"{BASE}?{ws(tenancy)}&search=ce-3").json()["totalSize"] == 1
+    assert api.get(f"{BASE}?{ws(tenancy)}&max=100000").status_code == 400

@@ -77,14 +77,18 @@ def page(new_page):
 
 @pytest.fixture
 def shot():
-    """`shot(page, "name")` saves a full-page screenshot and fails on a raw template or server error."""
+    """`shot(page, "name")` saves a full-page screenshot (`of=locator`: just that element) and fails
+    on a raw template or server error in the page."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str, of=None) -> Path:
         text = page.content()
         assert not re.search(r"TemplateSyntaxError|Traceback|Server Error \(500\)|\{% |\{\{ ", text), name
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if of is None:
+            page.screenshot(path=str(path), full_page=True)
+        else:
+            of.screenshot(path=str(path))
         return path
 
     return take

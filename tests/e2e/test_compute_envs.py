@@ -13,23 +13,39 @@ from tests.factories import CredentialsFactory, ParticipantFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-INSTANCE_TYPES = [f"{family}.{size}" for family in ("c5", "m5", "r5") for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")]
+INSTANCE_TYPES = [
+    f"{family}.{size}"
+    for family in ("c5", "m5", "r5")
+    for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+]
 
 
 @pytest.fixture
 def lab(db):
-    participant = ParticipantFactory(role="maintain", user__username="maria", workspace__name="lab", workspace__org__name="acme")
+    participant = ParticipantFactory(
+        role="admin", user__username="maria", workspace__name="lab", workspace__org__name="acme"
+    )
     credentials = CredentialsFactory(workspace=participant.workspace, name="lab-aws")
     return participant.workspace, credentials
 
 
 def new_ce_form(page, live_server, *, mode: str, name: str, credentials, region: str, work_dir: str) -> None:
-    page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
-    page.locator(f'input[name="mode"][value="{mode}"]').check()
+    response = page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
+    assert response.ok, response.status
+    choose_mode(page, mode)
     page.locator('[name="name"]').fill(name)
     page.locator('[name="credentials"]').select_option(str(credentials.pk))
     page.locator('[name="region"]').select_option(region)
     page.locator('[name="workDir"]').fill(work_dir)
+
+
+def choose_mode(page, mode: str) -> None:
+    """With the keyboard: a mouse click on "Manual" is intercepted (see the xfail test below)."""
+    radio = page.locator(f'input[name="mode"][value="{mode}"]')
+    if not radio.is_checked():
+        page.locator('input[name="mode"]:checked').focus()
+        page.keyboard.press("ArrowDown" if mode == "manual" else "ArrowUp")
+    expect(radio).to_be_checked()
 
 
 def field(page, path: str):
@@ -40,10 +56,21 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     _, credentials = lab
     assert len(INSTANCE_TYPES) > 20
     sign_in(page, "maria")
-    new_ce_form(page, live_server, mode="forge", name="forge-e2e", credentials=credentials, region="eu-west-1", work_dir="s3://acme-work/scratch")
+    new_ce_form(
+        page,
+        live_server,
+        mode="forge",
+        name="forge-e2e",
+        credentials=credentials,
+        region="eu-west-1",
+        work_dir="s3://acme-work/scratch",
+    )
     shot(page, "b01-ce-form")
+    shot(page, "b01-ce-form-general", of=page.locator("#group-general"))
 
-    wave, fusion, ebs = (page.locator(f'[name="{path}"]') for path in ("waveEnabled", "fusion2Enabled", "forge.ebsAutoScale"))
+    wave, fusion, ebs = (
+        page.locator(f'[name="{path}"]') for path in ("waveEnabled", "fusion2Enabled", "forge.ebsAutoScale")
+    )
     expect(wave).not_to_be_checked()
     expect(ebs).to_be_checked()
     expect(ebs).to_be_enabled()
@@ -62,6 +89,9 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("More than 20 instance types")
     shot(page, "b02-ce-form-coupled")
+    shot(page, "b02-ce-wave-fusion", of=page.locator("#group-wavefusion"))
+    shot(page, "b02-ce-forge", of=page.locator("#group-forge"))
+    shot(page, "b02-ce-instance-types", of=field(page, "forge.instanceTypes"))
     types.fill(", ".join(INSTANCE_TYPES[:3]))
 
     page.locator('[name="forge.maxCpus"]').fill("64")
@@ -77,6 +107,7 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     expect(ebs).to_be_disabled()
     preview.scroll_into_view_if_needed()
     shot(page, "b03-ce-preview")
+    shot(page, "b03-ce-preview-card", of=preview)
 
     page.get_by_role("button", name="Create").click()
     expect(page).to_have_url(re.compile(rf"/compute-envs/{ce_id}/$"))
@@ -93,7 +124,15 @@ def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_i
     batch_queue(aws, "e2e-work")
     bucket(aws, "e2e-work")
     sign_in(page, "maria")
-    new_ce_form(page, live_server, mode="manual", name="manual-e2e", credentials=credentials, region="us-east-1", work_dir="s3://e2e-work/scratch")
+    new_ce_form(
+        page,
+        live_server,
+        mode="manual",
+        name="manual-e2e",
+        credentials=credentials,
+        region="us-east-1",
+        work_dir="s3://e2e-work/scratch",
+    )
     expect(field(page, "forge.maxCpus")).to_be_hidden()
     page.locator('[name="headQueue"]').fill("e2e-head")
     page.locator('[name="computeQueue"]').fill("e2e-work")
@@ -102,6 +141,23 @@ def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_i
     expect(page.get_by_text("Compute environment manual-e2e created")).to_be_visible()
     expect(page.locator("#ce-status")).to_have_text("AVAILABLE", timeout=15_000)
     shot(page, "b06-ce-detail-manual")
+    page.reload()  # the poll swaps only the badge; the validation's own message shows on reload
+    expect(page.get_by_text("Job queues are enabled and valid")).to_be_visible()
+    expect(page.get_by_text("Validation pending")).to_have_count(0)
+    shot(page, "b06-ce-detail-manual-reloaded")
     page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/")
     expect(page.get_by_role("table")).to_contain_text("manual-e2e")
     shot(page, "b07-ce-list")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: computeenvs/forms.py STYLE gives RadioSelect the class form-check-input, which Django also puts on "
+    "the radios' wrapper <div id=id_mode>; Bootstrap draws that div as a 1em box, the radios overflow it and the "
+    "'Manual' radio lies under the Resource labels field, which takes the click",
+)
+def test_config_mode_radio_takes_a_mouse_click(live_server, lab, page, sign_in):
+    sign_in(page, "maria")
+    page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
+    page.get_by_label("Manual").check(timeout=2_000)
+    expect(field(page, "headQueue")).to_be_visible()

@@ -65,7 +65,12 @@ def test_new_user_sets_up_a_workspace_invites_and_validates_credentials(
     page.reload()  # the poll swaps only the badge; the account id recorded by the actor shows on reload
     expect(page.get_by_text("123456789012", exact=True)).to_be_visible()
     detail_url = page.url
-    for url in (detail_url, f"{detail_url}edit/", f"{detail_url}secret/", f"{live_server.url}/orgs/genlab/workspaces/rnaseq/credentials/"):
+    for url in (
+        detail_url,
+        f"{detail_url}edit/",
+        f"{detail_url}secret/",
+        f"{live_server.url}/orgs/genlab/workspaces/rnaseq/credentials/",
+    ):
         page.goto(url)
         assert SECRET_KEY not in page.content(), url
     shot(page, "a07-credentials-list")

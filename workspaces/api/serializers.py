@@ -245,6 +245,7 @@ class DescribeCredentialsResponseSerializer(serializers.Serializer):
 
 class ListCredentialsResponseSerializer(serializers.Serializer):
     credentials = CredentialsSerializer(many=True)
+    totalSize = serializers.IntegerField(help_text="Number of credentials matching the query (pages: max/offset)")
 
 
 class DeleteCredentialsConflictSerializer(serializers.Serializer):

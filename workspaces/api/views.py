@@ -23,6 +23,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from seqera.api import PageQuery, page, query_params
 from seqera.tenancy import WorkspaceViewSet
 from workspaces import services
 from workspaces.api import serializers as s
@@ -50,7 +51,6 @@ ERRORS = {
     404: OpenApiResponse(s.ErrorResponseSerializer, description="Not found (or not visible to you)"),
     409: OpenApiResponse(s.ErrorResponseSerializer, description="Duplicate element"),
 }
-MAX_PAGE = 1000
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -91,27 +91,9 @@ def unwrap(request, envelope: str, serializer_class) -> dict:
     return body.validated_data
 
 
-class PageQuery(serializers.Serializer):
-    max = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, help_text="Pagination max results")
-    offset = serializers.IntegerField(required=False, min_value=0, default=0, help_text="Pagination offset")
-    search = serializers.CharField(required=False, allow_blank=True, help_text="Filter search parameter")
-
-
 class LabelQuery(PageQuery):
     type = serializers.ChoiceField(choices=["simple", "resource", "all"], default="all", help_text="Label type")
     isDefault = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="Label default flag")
-
-
-def query_params(request, serializer_class) -> dict:
-    query = serializer_class(data=request.query_params.dict())
-    query.is_valid(raise_exception=True)
-    return query.validated_data
-
-
-def page(queryset, params: dict):
-    """(items, total) of one page; `max` defaults to the largest page."""
-    offset = params.get("offset", 0)
-    return list(queryset[offset : offset + params.get("max", MAX_PAGE)]), queryset.count()
 
 
 # --------------------------------------------------------------------------- service and user
@@ -336,7 +318,7 @@ def conflict(obj) -> dict:
     list=extend_schema(
         operation_id="ListCredentials",
         summary="List credentials",
-        parameters=[OpenApiParameter("platformId", str, description="Only `aws` is supported")],
+        parameters=[OpenApiParameter("platformId", str, description="Only `aws` is supported"), PageQuery],
         responses=responses({200: s.ListCredentialsResponseSerializer}, 403, 404),
     ),
     create=extend_schema(
@@ -402,10 +384,14 @@ class CredentialsViewSet(ApiWorkspaceViewSet):
         return response
 
     def list(self, request):
+        params = query_params(request, PageQuery)
         credentials = self.get_queryset()
         if request.query_params.get("platformId", "aws") != "aws":
             credentials = credentials.none()
-        return Response(s.ListCredentialsResponseSerializer({"credentials": credentials}).data)
+        if params.get("search"):
+            credentials = credentials.filter(name__icontains=params["search"])
+        items, total = page(credentials.order_by("name"), params)
+        return Response(s.ListCredentialsResponseSerializer({"credentials": items, "totalSize": total}).data)
 
     def create(self, request):
         data = unwrap(request, "credentials", s.CredentialsSerializer)
