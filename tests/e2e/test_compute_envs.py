@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from computeenvs.models import ComputeEnv
 from tests.computeenvs.test_actors import batch_queue, bucket
 from tests.factories import CredentialsFactory, ParticipantFactory
 
@@ -116,6 +117,8 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     expect(page.locator("body")).to_contain_text(f"TowerForge-{ce_id}-head")
     assert credentials.get_secret() not in page.content()
     shot(page, "b04-ce-detail-forge")
+    config = ComputeEnv.objects.get(pk=ce_id).config  # what the coupling chose was posted, disabled or not
+    assert (config["fusion2Enabled"], config["waveEnabled"], config["forge"]["ebsAutoScale"]) == (True, True, False)
 
 
 def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_in, shot):
@@ -159,5 +162,7 @@ def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_i
 def test_config_mode_radio_takes_a_mouse_click(live_server, lab, page, sign_in):
     sign_in(page, "maria")
     page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
+    group, manual = page.locator("#id_mode").bounding_box(), page.locator("#id_mode_1").bounding_box()
+    assert group["y"] + group["height"] >= manual["y"] + manual["height"], "the Manual radio overflows its group"
     page.get_by_label("Manual").check(timeout=2_000)
     expect(field(page, "headQueue")).to_be_visible()
