@@ -35,15 +35,26 @@ ENVELOPE_FIELD = {"credentialsId": "credentials", "labelIds": "labels"}
 LIST_SPLIT = re.compile(r"[\s,]+")
 STYLE = {
     forms.CheckboxInput: "form-check-input",
-    forms.RadioSelect: "form-check-input",
     forms.Select: "form-select",
     forms.SelectMultiple: "form-select",
 }
 
 
+class InlineRadioSelect(forms.RadioSelect):
+    """Radios for Bootstrap's ``form-check``: each input gets ``form-check-input``, the wrapper no class
+    (a classed wrapper is drawn as a 1em checkbox box and the radios spill over the next field)."""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["class"] = "form-check-input"
+        return option
+
+
 def _style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
+        if isinstance(widget, forms.RadioSelect):
+            continue
         widget.attrs.setdefault("class", STYLE.get(type(widget), "form-control"))
 
 
@@ -104,6 +115,10 @@ class FieldRow:
     @property
     def is_checkbox(self) -> bool:
         return isinstance(self.field.field.widget, forms.CheckboxInput)
+
+    @property
+    def is_radio(self) -> bool:
+        return isinstance(self.field.field.widget, forms.RadioSelect)
 
 
 def _placeholder(spec) -> str:
@@ -204,7 +219,7 @@ class ComputeEnvForm(forms.Form):
         choices=MODE_CHOICES,
         initial="forge",
         label="Config mode",
-        widget=forms.RadioSelect,
+        widget=InlineRadioSelect,
         help_text="Batch Forge creates the AWS Batch resources for you; Manual uses job queues you already made.",
     )
     labels = forms.ModelMultipleChoiceField(
@@ -230,6 +245,15 @@ class ComputeEnvForm(forms.Form):
         labels = Label.objects.filter(workspace=workspace, resource=True)
         self.fields["labels"].queryset = labels
         self.fields["labels"].label_from_instance = lambda label: f"{label.name}={label.value}"
+        label_count = labels.count()
+        self.fields["labels"].widget.attrs["size"] = max(2, min(label_count, 6))
+        if not label_count:
+            self.fields["labels"].disabled = True
+            self.fields[
+                "labels"
+            ].help_text = (
+                "This workspace has no resource labels yet; add them under Labels to tag every forged resource."
+            )
         if not self.is_bound and "labels" not in self.initial:
             self.initial["labels"] = [label.pk for label in labels if label.is_default]
         if not self.initial.get("ce_id"):

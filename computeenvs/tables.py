@@ -4,19 +4,12 @@ from django.utils.html import format_html
 
 from computeenvs.models import ComputeEnv
 
-STATUS_CLASS = {
-    "AVAILABLE": "text-bg-success",
-    "CREATING": "text-bg-info",
-    "DELETING": "text-bg-warning",
-    "INVALID": "text-bg-danger",
-    "ERRORED": "text-bg-danger",
-    "DISABLED": "text-bg-secondary",
-}
+STATUS_BADGE = '{% include "includes/status_badge.html" with status=record.status message=record.message %}'
 
 
 class ComputeEnvTable(tables.Table):
     name = tables.Column(linkify=False)
-    status = tables.Column()
+    status = tables.TemplateColumn(template_code=STATUS_BADGE)
     mode = tables.Column(verbose_name="Config mode")
     region = tables.Column()
     credentials = tables.Column(accessor="credentials__name", verbose_name="Credentials", order_by="credentials__name")
@@ -37,6 +30,3 @@ class ComputeEnvTable(tables.Table):
             kwargs={"org": record.workspace.org.name, "workspace": record.workspace.name, "pk": record.pk},
         )
         return format_html('<a href="{}">{}</a>', url, value)
-
-    def render_status(self, value):
-        return format_html('<span class="badge {}">{}</span>', STATUS_CLASS.get(value, "text-bg-light"), value)

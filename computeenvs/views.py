@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.generic import DetailView, FormView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
@@ -26,8 +28,9 @@ from computeenvs.forms import (
     get_path,
 )
 from computeenvs.models import ComputeEnv
-from computeenvs.tables import STATUS_CLASS, ComputeEnvTable
+from computeenvs.tables import ComputeEnvTable
 from seqera.tenancy import WorkspaceMixin
+from workspaces.views import awaiting, stamp
 
 LAYOUT = "layouts/workspace.html"
 LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
@@ -64,6 +67,41 @@ def config_groups(config: dict) -> list[tuple[str, list[tuple[str, str]]]]:
             continue
         groups.setdefault(spec.group, []).append((spec.label, display_value(spec, value)))
     return [(GROUP_TITLES.get(key, key), rows) for key, rows in groups.items()]
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def settings_html(value) -> SafeString:
+    """A plan setting for people: dicts as nested ``key: value`` lists, scalar lists joined with
+    commas, lists of dicts numbered, booleans as yes/no; None and empty values left out."""
+    if isinstance(value, dict):
+        rows = ((key, settings_html(item)) for key, item in value.items() if not _blank(item))
+        return format_html('<dl class="ce-kv">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
+    if isinstance(value, list | tuple):
+        items = [item for item in value if not _blank(item)]
+        if any(isinstance(item, dict | list | tuple) for item in items):
+            return format_html(
+                '<ol class="ce-kv-list">{}</ol>',
+                format_html_join("", "<li>{}</li>", ((settings_html(i),) for i in items)),
+            )
+        return format_html_join(", ", "{}", ((settings_html(item),) for item in items))
+    if isinstance(value, bool):
+        return SafeString("yes" if value else "no")
+    return conditional_escape(str(value))
+
+
+def plan_rows(plan: list[dict]) -> list[dict]:
+    """The plan's resources with their settings rendered (see `settings_html`) and counted."""
+    return [
+        {
+            **resource,
+            "settings_html": settings_html(resource.get("settings") or {}),
+            "settings_count": sum(not _blank(v) for v in (resource.get("settings") or {}).values()),
+        }
+        for resource in plan
+    ]
 
 
 def json_download(document, filename: str) -> HttpResponse:
@@ -105,7 +143,21 @@ class ComputeEnvListView(ComputeEnvMixin, SingleTableMixin, FilterView):
         return context
 
 
-class ComputeEnvDetailView(ComputeEnvObjectMixin, DetailView):
+class ComputeEnvLiveMixin:
+    """The status block's context; it polls while Forge or a requested validation is still running."""
+
+    def live_context(self) -> dict:
+        ce = self.object
+        since = awaiting(self.request, ce.last_updated)
+        status_url = ce_url(self, "status", ce) + (f"?validating={since}" if since else "")
+        return {
+            "live": ce.status in LIVE_STATUSES or bool(since),
+            "status_url": status_url,
+            "ledger": list(ce.forged_resources.all()),
+        }
+
+
+class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailView):
     template_name = "computeenvs/detail.html"
 
     def get_queryset(self):
@@ -115,14 +167,11 @@ class ComputeEnvDetailView(ComputeEnvObjectMixin, DetailView):
         context = super().get_context_data(**kwargs)
         ce = self.object
         context.update(
+            self.live_context(),
             config_groups=config_groups(ce.config),
-            plan=services.plan_for(ce),
-            ledger=list(ce.forged_resources.all()),
+            plan=plan_rows(services.plan_for(ce)),
             labels=list(ce.labels.all()),
             nextflow_config=services.nextflow_config_for(ce),
-            status_class=STATUS_CLASS.get(ce.status, ""),
-            live=ce.status in LIVE_STATUSES,
-            status_url=ce_url(self, "status", ce),
             list_url=ce_url(self, "list"),
             urls={
                 name: ce_url(self, name, ce) for name in ("edit", "delete", "primary", "validate", "export", "policy")
@@ -132,19 +181,17 @@ class ComputeEnvDetailView(ComputeEnvObjectMixin, DetailView):
         return context
 
 
-class ComputeEnvStatusView(ComputeEnvObjectMixin, DetailView):
-    """The status badge alone; it keeps polling itself (htmx, every 3 s) while CREATING/DELETING."""
+class ComputeEnvStatusView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailView):
+    """The status block (badge, message, last update) and, out of band, the forged-resources ledger;
+    htmx polls it every 3 s while CREATING/DELETING or a requested validation has not reported."""
 
-    template_name = "computeenvs/_status.html"
+    template_name = "computeenvs/_live.html"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("forged_resources")
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            status_class=STATUS_CLASS.get(self.object.status, ""),
-            live=self.object.status in LIVE_STATUSES,
-            status_url=ce_url(self, "status", self.object),
-        )
-        return context
+        return {**super().get_context_data(**kwargs), **self.live_context(), "oob": True}
 
 
 # --------------------------------------------------------------------------- create / edit / delete
@@ -196,6 +243,7 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
             preview = form.preview()
             if preview is not None:
                 preview["policy_json"] = json.dumps(preview["policy"], indent=2)
+                preview["plan"] = plan_rows(preview["plan"])
             return self.render_to_response(self.get_context_data(form=form, preview=preview))
         ce = form.save()
         if ce is None:
@@ -251,7 +299,7 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, TemplateView):
             object_type="compute environment",
             cancel_url=self.detail_url(),
             dispose=dispose,
-            plan=services.plan_for(ce) if dispose else [],
+            plan=plan_rows(services.plan_for(ce)) if dispose else [],
         )
         return context
 
@@ -290,7 +338,12 @@ class MakePrimaryView(ComputeEnvActionView):
 class ValidateView(ComputeEnvActionView):
     def act(self, ce):
         services.request_validation(ce)
+        self.since = stamp(ce.last_updated)
         return f"Validation of {ce.name} started; the status updates when it finishes."
+
+    def detail_url(self) -> str:
+        since = getattr(self, "since", None)
+        return super().detail_url() + (f"?validating={since}" if since is not None else "")
 
 
 # --------------------------------------------------------------------------- export / import / policy

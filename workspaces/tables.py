@@ -75,6 +75,9 @@ class ParticipantTable(BaseTable):
         model = Participant
         fields = ("name", "type", "role")
 
+    def render_type(self, record):
+        return Participant.Type(record.type).label
+
     def render_name(self, record):
         if record.team_id:
             return f"Team {record.team.name}"

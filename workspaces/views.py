@@ -708,7 +708,44 @@ class CredentialsListView(CredentialsPage, ObjectListView):
     page_title = "Credentials"
 
 
-class CredentialsDetailView(CredentialsPage, PageMixin, DetailView):
+def stamp(moment) -> int:
+    """A timestamp in microseconds (0 for never), carried in ``?validating=`` to see a result arrive."""
+    return int(moment.timestamp() * 1_000_000) if moment else 0
+
+
+def awaiting(request, moment) -> str:
+    """The ``?validating=`` value while the result of a requested validation has not arrived, else ''."""
+    since = request.GET.get("validating", "")
+    return since if since.isdigit() and stamp(moment) <= int(since) else ""
+
+
+def trust_policy(creds: Credentials) -> str:
+    principal = f"arn:aws:iam::{creds.account_id or '<ACCOUNT-ID-OF-THE-ACCESS-KEYS>'}:root"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": principal},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": creds.external_id}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=2)
+
+
+class CredentialsLiveMixin:
+    """The validation block's context: it polls until the first validation, or a requested one, reports."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        creds = self.object
+        since = awaiting(self.request, creds.last_validated)
+        context.update(
+            polling=not creds.status or bool(since),
+            status_url=self.ws_url("credentials_status", pk=creds.pk) + (f"?validating={since}" if since else ""),
+            trust_policy=trust_policy(creds) if creds.assume_role_arn else "",
+        )
+        return context
+
+
+class CredentialsDetailView(CredentialsLiveMixin, CredentialsPage, PageMixin, DetailView):
     template_name = "credentials/credentials_detail.html"
     context_object_name = "credentials"
 
@@ -717,32 +754,17 @@ class CredentialsDetailView(CredentialsPage, PageMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        creds = self.object
-        context["used_by"] = services.credentials_users(creds)
-        if creds.assume_role_arn:
-            principal = f"arn:aws:iam::{creds.account_id or '<ACCOUNT-ID-OF-THE-ACCESS-KEYS>'}:root"
-            context["trust_policy"] = json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": principal},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"sts:ExternalId": creds.external_id}},
-                        }
-                    ],
-                },
-                indent=2,
-            )
+        context["used_by"] = services.credentials_users(self.object)
         return context
 
 
-class CredentialsStatusView(CredentialsPage, DetailView):
-    """The status badge alone (htmx polls it until validation has run)."""
+class CredentialsStatusView(CredentialsLiveMixin, CredentialsPage, DetailView):
+    """The validation block (status, AWS's answer, account id, last validated) and, out of band, the
+    trust policy that names the account; htmx polls it while a validation has not reported."""
 
     template_name = "credentials/cells/status_live.html"
     context_object_name = "credentials"
+    extra_context = {"oob": True}
 
 
 class CredentialsCreateView(CredentialsPage, ObjectFormView):
@@ -785,7 +807,7 @@ class CredentialsValidateView(CredentialsPage, ObjectMixin, View):
         self.object = self.get_object()
         services.request_credentials_validation(credentials=self.object)
         messages.info(request, f"Validation of {self.object.name} queued: the status updates in a few seconds.")
-        return redirect(self.get_success_url())
+        return redirect(f"{self.get_success_url()}?validating={stamp(self.object.last_validated)}")
 
 
 class CredentialsDeleteView(CredentialsPage, ObjectDeleteView):

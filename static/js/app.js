@@ -8,6 +8,7 @@
     if (!button) return;
     var target = document.getElementById(button.dataset.copyTarget);
     if (!target) return;
+    event.preventDefault(); // inside a <summary> the click must not also open or close the <details>
     var text = "value" in target && target.tagName !== "PRE" ? target.value : target.textContent;
     var done = function () {
       var label = button.textContent;
@@ -21,6 +22,15 @@
       document.execCommand("copy");
       done();
     }
+  });
+
+  // <button data-details-toggle="open|close">: opens or closes every <details> of the same list.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-details-toggle]");
+    if (!button) return;
+    var scope = button.closest(".ce-plan") || document;
+    var open = button.dataset.detailsToggle === "open";
+    scope.querySelectorAll("details").forEach(function (details) { details.open = open; });
   });
 
   // <form data-confirm="question">: asks before submitting.

@@ -64,16 +64,29 @@
       return el && el.type === "checkbox" ? keys[0] : null;
     }
 
+    // reasons: conflicts the user must resolve (the rule's full message, with its advice);
+    // locks: why the script set and locked a field (the coupling, without advice already followed).
     var state;
     function reset() {
-      state = { disabled: {}, reasons: {} };
+      state = { disabled: {}, reasons: {}, locks: {} };
+    }
+    function add(bucket, path, message) {
+      var list = (bucket[path] = bucket[path] || []);
+      if (list.indexOf(message) === -1) list.push(message);
     }
     function note(path, message) {
-      (state.reasons[path] = state.reasons[path] || []).indexOf(message) === -1 && state.reasons[path].push(message);
+      add(state.reasons, path, message);
     }
     function disable(path, message) {
       state.disabled[path] = true;
-      note(path, message);
+      state.locks[path] = state.locks[path] || [];
+      if (state.locks[path].indexOf(message) === -1) state.locks[path].push(message);
+    }
+    function lockText(path, message) {
+      var cause = message.split(": ")[0].replace(/\.$/, "");
+      var el = input(path);
+      if (el && el.type === "checkbox") return (el.checked ? "On" : "Off") + " because " + cause + ".";
+      return "Not used: " + cause + ".";
     }
     function setValue(path, wanted) {
       var el = input(path);
@@ -151,7 +164,9 @@
         var path = box.getAttribute("data-path");
         var el = input(path);
         var reason = box.querySelector(".ce-reason");
-        var messages = state.reasons[path] || [];
+        var conflicts = state.reasons[path] || [];
+        var locks = (state.locks[path] || []).map(function (message) { return lockText(path, message); });
+        var messages = conflicts.concat(locks.filter(function (text, i) { return locks.indexOf(text) === i; }));
         if (el) {
           el.disabled = !!state.disabled[path];
           el.toggleAttribute("data-ce-disabled", el.disabled);
@@ -159,6 +174,8 @@
         if (reason) {
           reason.textContent = messages.join(" ");
           reason.hidden = messages.length === 0;
+          reason.classList.toggle("text-warning-emphasis", conflicts.length > 0);
+          reason.classList.toggle("ce-locked", conflicts.length === 0 && locks.length > 0);
         }
       });
     }

@@ -111,6 +111,66 @@ class TestListAndDetail:
         body = admin_client.get(url(tenancy, "status", ce)).content
         assert b"AVAILABLE" in body and b"hx-trigger" not in body
 
+    def test_status_block_carries_message_and_ledger_together(self, admin_client, tenancy):
+        """The poll replaces badge and message at once, and the ledger out of band: nothing stale."""
+        ce = make_ce(tenancy)
+        body = admin_client.get(url(tenancy, "status", ce)).content.decode()
+        assert (
+            'id="ce-live"' in body
+            and "Forge pending" in body
+            and re.search(r'id="ce-ledger"[^>]*hx-swap-oob="true"', body)
+        )
+        ForgedResource.objects.create(
+            workspace=tenancy.workspace, compute_env=ce, order=1, kind="IamRole", name="made-role", state="CREATED"
+        )
+        ComputeEnv.objects.filter(pk=ce.pk).update(status="AVAILABLE", message="Batch Forge created everything.")
+        body = admin_client.get(url(tenancy, "status", ce)).content.decode()
+        assert "Batch Forge created everything." in body and "Forge pending" not in body
+        assert "made-role" in body and "text-bg-success" in body
+
+    def test_requested_validation_polls_until_the_ce_reports(self, admin_client, tenancy, broker):
+        ce = make_ce(tenancy, config=manual_doc())
+        ComputeEnv.objects.filter(pk=ce.pk).update(status="AVAILABLE")
+        response = admin_client.post(url(tenancy, "validate", ce))
+        assert re.search(r"\?validating=\d+$", response.url)
+        detail = admin_client.get(response.url).content.decode()
+        assert 'hx-trigger="every 3s"' in detail and "?validating=" in detail
+        ComputeEnv.objects.get(pk=ce.pk).save()  # the actor's result bumps last_updated
+        assert b"hx-trigger" not in admin_client.get(response.url).content
+
+    def test_list_and_detail_use_the_same_status_badge(self, admin_client, tenancy):
+        ce = make_ce(tenancy, config=manual_doc())
+        ComputeEnv.objects.filter(pk=ce.pk).update(status="AVAILABLE")
+        badge = re.compile(r'<span[^>]*class="badge status-badge[^"]*text-bg-success"[^>]*>AVAILABLE</span>')
+        assert badge.search(admin_client.get(url(tenancy, "list")).content.decode())
+        assert badge.search(admin_client.get(url(tenancy, "detail", ce)).content.decode())
+        ComputeEnv.objects.filter(pk=ce.pk).update(status="CREATING")
+        html = admin_client.get(url(tenancy, "list")).content.decode()
+        assert re.search(r'text-bg-primary"[^>]*><span class="spinner-border', html)
+
+    def test_plan_settings_read_as_text_not_python(self, admin_client, tenancy):
+        ce = make_ce(tenancy)
+        html = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+        plan = html[html.index('id="ce-plan"') :]
+        assert "<details" in plan and "ce-kv" in plan
+        for python in ("None", "[&#x27;", "{&#x27;", "True", "False"):
+            assert python not in plan, python
+        assert re.search(r"<dt>sizeGb</dt><dd>\d+</dd>", plan)  # a dict, as nested key: value
+        assert re.search(r"<dt>tagPropagation</dt><dd>instance, volume</dd>", plan)  # a list, joined
+
+
+def test_settings_html_formats_values():
+    from computeenvs.views import settings_html
+
+    html = str(
+        settings_html({"a": ["x", "y"], "b": {"c": 1, "d": None, "e": True}, "f": None, "g": [], "h": [{"i": "<j>"}]})
+    )
+    assert html == (
+        '<dl class="ce-kv"><dt>a</dt><dd>x, y</dd><dt>b</dt><dd><dl class="ce-kv"><dt>c</dt><dd>1</dd>'
+        '<dt>e</dt><dd>yes</dd></dl></dd><dt>h</dt><dd><ol class="ce-kv-list"><li><dl class="ce-kv">'
+        "<dt>i</dt><dd>&lt;j&gt;</dd></dl></li></ol></dd></dl>"
+    )
+
 
 @pytest.mark.django_db
 class TestCreateForm:
@@ -124,6 +184,9 @@ class TestCreateForm:
             if spec.kind != "envvars":
                 assert f'name="{spec.path}"' in html, spec.path
         assert 'id="ce-client-rules"' in html and "<script>" not in html
+        mode = re.search(r'<div id="id_mode"[^>]*>', html).group(0)
+        assert "class=" not in mode.replace('class="ce-radios"', "")  # no form-check-input on the wrapper
+        assert re.search(r'<input type="radio" name="mode" value="manual"[^>]* class="form-check-input"', html)
         assert re.search(rf'<option value="{tenancy.label.pk}" selected>team=genomics', html)
         assert f'<option value="{tenancy.other_credentials.pk}"' not in html
 

@@ -41,12 +41,9 @@ def new_ce_form(page, live_server, *, mode: str, name: str, credentials, region:
 
 
 def choose_mode(page, mode: str) -> None:
-    """With the keyboard: a mouse click on "Manual" is intercepted (see the xfail test below)."""
-    radio = page.locator(f'input[name="mode"][value="{mode}"]')
-    if not radio.is_checked():
-        page.locator('input[name="mode"]:checked').focus()
-        page.keyboard.press("ArrowDown" if mode == "manual" else "ArrowUp")
-    expect(radio).to_be_checked()
+    """With the mouse, on the radio's label, as a person does."""
+    page.get_by_label({"forge": "Batch Forge", "manual": "Manual"}[mode], exact=True).click()
+    expect(page.locator(f'input[name="mode"][value="{mode}"]')).to_be_checked()
 
 
 def field(page, path: str):
@@ -80,7 +77,11 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     expect(ebs).not_to_be_checked()
     expect(ebs).to_be_disabled()
     expect(field(page, "forge.ebsAutoScale").locator(".ce-reason")).to_contain_text("not compatible with Fusion v2")
-    expect(field(page, "waveEnabled").locator(".ce-reason")).to_contain_text("Fusion v2 needs Wave")
+    wave_reason = field(page, "waveEnabled").locator(".ce-reason")
+    expect(wave_reason).to_have_text("On because Fusion v2 needs Wave containers.")  # the coupling, not advice
+    expect(field(page, "forge.ebsAutoScale").locator(".ce-reason")).to_have_text(
+        "Off because EBS auto scale is not compatible with Fusion v2."
+    )
 
     warning = page.locator(".ce-instance-warning")
     types = page.locator('[name="forge.instanceTypes"]')
@@ -101,14 +102,30 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     expect(preview).to_be_visible()
     ce_id = page.locator('[name="ce_id"]').input_value()
     assert re.fullmatch(r"\w+", ce_id), ce_id
-    plan = preview.locator("table.plan-table")
+    expect(page).to_have_url(re.compile(r"#preview$"))
+    plan = preview.locator(".ce-plan")
     expect(plan).to_contain_text(f"TowerForge-{ce_id}-head")
     expect(plan).to_contain_text(f"TowerForge-{ce_id}-work")
+    launch_template = plan.locator("details", has_text="Ec2LaunchTemplate")
+    expect(launch_template.locator(".ce-kv").first).to_be_hidden()  # collapsed by default
+    launch_template.locator("summary").click()
+    settings = launch_template.locator(".ce-kv").first
+    expect(settings).to_be_visible()
+    expect(settings).to_contain_text("sizeGb")
+    expect(settings).not_to_contain_text("None")  # None values are left out, not printed as Python
+    expect(settings).not_to_contain_text("{'")
+    expect(launch_template.locator(".ce-tag", has_text=f"forge:ce-id={ce_id}")).to_be_visible()
+    shot(page, "b03-ce-plan-launch-template", of=launch_template)
+    box, page_width = preview.bounding_box(), page.viewport_size["width"]
+    assert box["width"] > page_width * 0.6, box  # a wide section, not a narrow column
     expect(wave).to_be_checked()  # the coupling holds on the re-rendered form
     expect(ebs).to_be_disabled()
     preview.scroll_into_view_if_needed()
     shot(page, "b03-ce-preview")
     shot(page, "b03-ce-preview-card", of=preview)
+    plan.get_by_role("button", name="Expand all").click()
+    expect(plan.locator("details:not([open])")).to_have_count(0)
+    shot(page, "b03-ce-preview-expanded", of=preview)
 
     page.get_by_role("button", name="Create").click()
     expect(page).to_have_url(re.compile(rf"/compute-envs/{ce_id}/$"))
@@ -143,22 +160,25 @@ def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_i
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_text("Compute environment manual-e2e created")).to_be_visible()
     expect(page.locator("#ce-status")).to_have_text("AVAILABLE", timeout=15_000)
-    shot(page, "b06-ce-detail-manual")
-    page.reload()  # the poll swaps only the badge; the validation's own message shows on reload
-    expect(page.get_by_text("Job queues are enabled and valid")).to_be_visible()
+    live = page.locator("#ce-live")  # the whole block was swapped: no stale message beside the new badge
+    expect(live).to_contain_text("Job queues are enabled and valid")
     expect(page.get_by_text("Validation pending")).to_have_count(0)
-    shot(page, "b06-ce-detail-manual-reloaded")
+    expect(live).not_to_have_attribute("hx-trigger", re.compile("every"))
+    expect(page.locator("#ce-status")).to_have_class(re.compile("text-bg-success"))
+    shot(page, "b06-ce-detail-manual")
+
+    page.get_by_role("button", name="Validate").click()  # a requested validation polls until it reports
+    expect(page).to_have_url(re.compile(r"\?validating=\d+$"))
+    expect(live).not_to_have_attribute("hx-trigger", re.compile("every"), timeout=15_000)
+    expect(live).to_contain_text("Job queues are enabled and valid")
+
     page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/")
-    expect(page.get_by_role("table")).to_contain_text("manual-e2e")
+    row = page.get_by_role("row", name=re.compile("manual-e2e"))
+    expect(row.locator(".status-badge")).to_have_text("AVAILABLE")
+    expect(row.locator(".status-badge")).to_have_class(re.compile("text-bg-success"))  # as on the detail page
     shot(page, "b07-ce-list")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: computeenvs/forms.py STYLE gives RadioSelect the class form-check-input, which Django also puts on "
-    "the radios' wrapper <div id=id_mode>; Bootstrap draws that div as a 1em box, the radios overflow it and the "
-    "'Manual' radio lies under the Resource labels field, which takes the click",
-)
 def test_config_mode_radio_takes_a_mouse_click(live_server, lab, page, sign_in):
     sign_in(page, "maria")
     page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
@@ -166,3 +186,6 @@ def test_config_mode_radio_takes_a_mouse_click(live_server, lab, page, sign_in):
     assert group["y"] + group["height"] >= manual["y"] + manual["height"], "the Manual radio overflows its group"
     page.get_by_label("Manual").check(timeout=2_000)
     expect(field(page, "headQueue")).to_be_visible()
+    page.locator("#id_mode_0").click(timeout=2_000)
+    expect(field(page, "headQueue")).to_be_hidden()
+    expect(field(page, "forge.maxCpus")).to_be_visible()

@@ -49,7 +49,10 @@ def test_new_user_sets_up_a_workspace_invites_and_validates_credentials(
     expect(link_box).to_be_visible()
     invitation = link_box.input_value()
     assert invitation.startswith(f"{live_server.url}/accounts/invite/")
-    expect(page.get_by_role("table")).to_contain_text(INVITEE.split("@")[0])
+    table = page.get_by_role("table")
+    expect(table).to_contain_text(INVITEE.split("@")[0])
+    expect(table).not_to_contain_text(re.compile("MEMBER|COLLABORATOR"))
+    expect(table.get_by_role("cell", name=re.compile("^(Member|Collaborator)$")).first).to_be_visible()
     shot(page, "a04-invited")
 
     page.goto(f"{live_server.url}/orgs/genlab/workspaces/rnaseq/credentials/new/")
@@ -60,10 +63,13 @@ def test_new_user_sets_up_a_workspace_invites_and_validates_credentials(
     page.get_by_role("button", name="Save credentials").click()
     expect(page.get_by_text("Credentials aws-main saved")).to_be_visible()
     expect(page.locator("#credentials-status")).to_have_text("AVAILABLE", timeout=15_000)
+    live = page.locator("#credentials-live")  # badge, AWS's answer, account id and date arrive together
+    expect(live.get_by_text("123456789012", exact=True)).to_be_visible()
+    expect(live).to_contain_text("Authenticated as")
+    expect(live).not_to_contain_text("never")
+    expect(live).not_to_contain_text("Validating")
     expect(page.get_by_text(ACCESS_KEY)).to_be_visible()
     shot(page, "a06-credentials-available")
-    page.reload()  # the poll swaps only the badge; the account id recorded by the actor shows on reload
-    expect(page.get_by_text("123456789012", exact=True)).to_be_visible()
     detail_url = page.url
     for url in (
         detail_url,

@@ -1,7 +1,11 @@
 """Credential pages: the secret access key never appears in any page; writes need admin."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from computeenvs.models import ComputeEnv
 from workspaces.models import Credentials
@@ -112,7 +116,7 @@ def test_replace_secret(client, tenancy):
     assert_no_secret(response)
     creds.refresh_from_db()
     assert creds.access_key == ACCESS_KEY and creds.get_secret() == CANARY and creds.status == ""
-    assert b"not yet validated" in response.content and b"hx-get" in response.content
+    assert b"NOT VALIDATED" in response.content and b"hx-get" in response.content
     status = client.get(ws_url("credentials_status", pk=creds.pk))
     assert status.status_code == 200 and b"hx-trigger" in status.content
 
@@ -122,6 +126,8 @@ def test_validate_button_queues_validation(client, tenancy, sent, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(ws_url("credentials_validate", pk=tenancy.credentials.pk), follow=True)
     assert b"validation of lab-aws queued" in response.content.lower()
+    assert re.search(r"\?validating=\d+$", response.redirect_chain[-1][0])
+    assert b'hx-trigger="every 3s"' in response.content  # AVAILABLE already, yet it polls for the new result
     messages = sent()
     assert [m.args for m in messages] == [(tenancy.credentials.pk, tenancy.workspace.pk)]
     assert all("wJalr" not in m.encode().decode() for m in messages)
@@ -164,3 +170,48 @@ def test_delete_refused_while_in_use(client, tenancy):
     response = client.post(ws_url("credentials_delete", pk=tenancy.credentials.pk), follow=True)
     assert b"still used by compute environment batch-east" in response.content
     assert Credentials.objects.filter(pk=tenancy.credentials.pk).exists()
+
+
+def test_status_block_updates_together_and_stops_when_validated(client, tenancy):
+    """The polled fragment is the whole validation block: badge, AWS's answer, account id and date."""
+    creds = tenancy.credentials
+    Credentials.objects.filter(pk=creds.pk).update(status="", message="", account_id="", last_validated=None)
+    client.force_login(tenancy.users["view"])
+    detail = client.get(ws_url("credentials_detail", pk=creds.pk)).content.decode()
+    assert 'id="credentials-live"' in detail and 'hx-trigger="every 3s"' in detail and "never" in detail
+    validated = timezone.now()
+    Credentials.objects.filter(pk=creds.pk).update(
+        status="AVAILABLE",
+        message="Authenticated as arn:aws:iam::123456789012:user/ci",
+        account_id="123456789012",
+        last_validated=validated,
+    )
+    block = client.get(ws_url("credentials_status", pk=creds.pk)).content.decode()
+    assert 'id="credentials-live"' in block and "hx-trigger" not in block
+    assert "AVAILABLE" in block and "text-bg-success" in block and "123456789012" in block
+    assert "Authenticated as" in block and validated.strftime("%Y-%m-%d") in block and "never" not in block
+    assert "Validating" not in block
+
+
+def test_requested_validation_polls_until_a_newer_result(client, tenancy):
+    creds = tenancy.credentials
+    earlier = timezone.now() - timedelta(hours=1)
+    Credentials.objects.filter(pk=creds.pk).update(last_validated=earlier)
+    since = int(earlier.timestamp() * 1_000_000)
+    client.force_login(tenancy.users["view"])
+    status_url = ws_url("credentials_status", pk=creds.pk)
+    waiting = client.get(status_url, {"validating": since}).content.decode()
+    assert f"{status_url}?validating={since}" in waiting and "Validating against AWS" in waiting
+    Credentials.objects.filter(pk=creds.pk).update(last_validated=timezone.now())
+    assert b"hx-trigger" not in client.get(status_url, {"validating": since}).content
+
+
+def test_final_status_refreshes_the_trust_policy_out_of_band(client, tenancy):
+    creds = tenancy.credentials
+    Credentials.objects.filter(pk=creds.pk).update(
+        assume_role_arn="arn:aws:iam::210987654321:role/forge", account_id="123456789012"
+    )
+    client.force_login(tenancy.users["view"])
+    block = client.get(ws_url("credentials_status", pk=creds.pk)).content.decode()
+    assert 'id="credentials-trust-policy" hx-swap-oob="true"' in block
+    assert "arn:aws:iam::123456789012:root" in block
