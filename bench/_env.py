@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -129,3 +130,20 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 def machine_line() -> str:
     load = os.getloadavg()
     return f"{os.cpu_count()} CPUs, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)"
+
+
+def per_op(func, *, seconds: float) -> tuple[float, int]:
+    """Median µs per call over 5 rounds of about `seconds`/5 each; and the number of calls."""
+    calls = 0
+    began = time.perf_counter()
+    while time.perf_counter() - began < 0.05:  # calibrate: calls per 50 ms
+        func()
+        calls += 1
+    batch = max(1, int(calls * seconds / 5 / 0.05))
+    rounds = []
+    for _ in range(5):
+        began = time.perf_counter()
+        for _ in range(batch):
+            func()
+        rounds.append((time.perf_counter() - began) / batch * 1e6)
+    return statistics.median(rounds), batch * 5

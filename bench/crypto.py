@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,25 +20,9 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the repository, not bench/, first
 
 from bench import _env  # noqa: E402
+from bench._env import per_op  # noqa: E402
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # 40 characters, like an AWS secret access key
-
-
-def per_op(func, *, seconds: float) -> tuple[float, int]:
-    """Median µs per call over 5 rounds of about `seconds`/5 each; and the number of calls."""
-    calls = 0
-    began = time.perf_counter()
-    while time.perf_counter() - began < 0.05:  # calibrate: calls per 50 ms
-        func()
-        calls += 1
-    batch = max(1, int(calls * seconds / 5 / 0.05))
-    rounds = []
-    for _ in range(5):
-        began = time.perf_counter()
-        for _ in range(batch):
-            func()
-        rounds.append((time.perf_counter() - began) / batch * 1e6)
-    return statistics.median(rounds), batch * 5
 
 
 def bench_ops(seconds: float) -> None:

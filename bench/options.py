@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the repository, not bench/, first
 
 from bench import _env  # noqa: E402
+from bench._env import per_op  # noqa: E402
 
 CE_ID = "k3v9x2m7q4w8z1c6b5n0pa"
 ACCOUNT_ID = "123456789012"
@@ -107,18 +107,7 @@ def documents() -> dict[str, dict]:
 
 def timed(func, *, seconds: float) -> float:
     """Median µs per call over 5 rounds."""
-    calls, began = 0, time.perf_counter()
-    while time.perf_counter() - began < 0.05:
-        func()
-        calls += 1
-    batch = max(1, int(calls * seconds / 5 / 0.05))
-    rounds = []
-    for _ in range(5):
-        began = time.perf_counter()
-        for _ in range(batch):
-            func()
-        rounds.append((time.perf_counter() - began) / batch * 1e6)
-    return statistics.median(rounds)
+    return per_op(func, seconds=seconds)[0]
 
 
 def main(argv=None) -> None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from computeenvs.models import ForgedResource
+
 CLI_PATH = "/home/ec2-user/miniconda/bin/aws"
 DEFAULT_LOG_GROUP = "/aws/batch/job"
 DEFAULT_HEAD_MEMORY_MB = 4096
@@ -48,16 +50,7 @@ GRAVITON_INSTANCE_TYPES = ("m6g", "r6g", "c6g")
 GRAVITON_NVME_INSTANCE_TYPES = ("c7gd", "m7gd", "r7gd")
 
 
-class Kind:
-    """Resource kinds; the same strings as `computeenvs.models.ForgedResource.Kind`."""
-
-    IAM_ROLE = "IamRole"
-    IAM_INSTANCE_PROFILE = "IamInstanceProfile"
-    LAUNCH_TEMPLATE = "Ec2LaunchTemplate"
-    BATCH_ENV = "BatchEnv"
-    BATCH_QUEUE = "BatchQueue"
-    EFS = "EfsFileSystem"
-    FSX = "FsxFileSystem"
+Kind = ForgedResource.Kind  # the ledger's kinds: a plan entry becomes a ledger row as it is
 
 
 @dataclass(frozen=True)
