@@ -8,7 +8,10 @@ message beside its field.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -58,16 +61,28 @@ def exception_handler(exc, context):
     return response
 
 
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    """Any /api/ URL no route matches (including ids that do not fit a path converter): a JSON 404."""
+    raise exceptions.NotFound("No API operation at this URL.")
+
+
 # --------------------------------------------------------------------------- paging
 # Seqera's list endpoints have no page size cap; ours bound every response. `totalSize` in the
 # response tells a client written for Seqera that there is more to fetch with `offset`.
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
+MAX_ID = 2**63 - 1  # the largest id (and offset) a database integer holds; beyond it SQLite raises
 
 
 class PageQuery(serializers.Serializer):
     max = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, help_text="Pagination max results")
-    offset = serializers.IntegerField(required=False, min_value=0, default=0, help_text="Pagination offset")
+    offset = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_ID, default=0, help_text="Pagination offset"
+    )
     search = serializers.CharField(required=False, allow_blank=True, help_text="Filter search parameter")
 
 

@@ -2,8 +2,10 @@
 static files, scripts from 'self' only) and the apps' API routes."""
 
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from seqera.api import not_found
 
 # Swagger UI and Redoc style their widgets with inline styles; scripts stay 'self'-only.
 DOCS_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]}
@@ -18,4 +20,5 @@ urlpatterns = [
     ),
     path("", include("workspaces.api.urls")),
     path("", include("computeenvs.api.urls")),
+    re_path(r"", not_found, name="api-not-found"),
 ]

@@ -90,6 +90,8 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if self.action is None:  # a method the route does not map: 405, not a missing permission
+            raise api_exceptions.MethodNotAllowed(request.method)
         self.workspace = self.resolve_workspace(request)
         self.role = self.workspace.role_of(request.user)
         if self.role is None:

@@ -5,10 +5,12 @@ Request serializers only check the envelope's JSON types; the config document an
 checked once, by `computeenvs.options` through `computeenvs.services`, so the API and the form
 report the same messages under the same ``config.<path>`` keys."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from computeenvs import services
 from computeenvs.models import ComputeEnv
+from seqera.api import MAX_ID
 from workspaces.api.serializers import LabelDbDtoSerializer
 
 STATUSES = [*ComputeEnv.Status.values, "DELETED"]
@@ -25,7 +27,7 @@ class ComputeEnvInSerializer(serializers.Serializer):
 class CreateComputeEnvRequestSerializer(serializers.Serializer):
     computeEnv = ComputeEnvInSerializer()
     labelIds = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(max_value=MAX_ID),
         required=False,
         allow_null=True,
         default=None,
@@ -145,6 +147,7 @@ class ListComputeEnvsEntrySerializer(serializers.Serializer):
     labels = LabelDbDtoSerializer(many=True, allow_null=True)
 
 
+@extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListComputeEnvsResponseSerializer(serializers.Serializer):
     computeEnvs = ListComputeEnvsEntrySerializer(many=True)
     totalSize = serializers.IntegerField(

@@ -247,3 +247,9 @@ def test_request_field_errors_share_the_service_error_paths(admin, ws_url):
     assert too_long.status_code == 400 and set(too_long.json()["errors"]) == {"keys.accessKey"}
     no_envelope = admin.post(ws_url("credentials"), {"name": "flat"}, format="json")
     assert no_envelope.status_code == 400 and "credentials" in no_envelope.json()["errors"]
+
+
+def test_offset_too_big_for_the_database_is_400(admin, ws_url):
+    response = admin.get(ws_url("credentials", offset=2**64))  # was a 500 (found by schemathesis)
+    assert response.status_code == 400
+    assert "offset" in response.json()["errors"]

@@ -112,3 +112,21 @@ def test_swagger_init_script_is_served_from_self(client):
     response = client.get(script.replace("&amp;", "&"))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/javascript")
     assert "/api/openapi" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path, envelope",
+    [
+        ("/api/credentials", "ListCredentialsResponse"),
+        ("/api/labels", "ListLabelsResponse"),
+        ("/api/tokens", "ListAccessTokensResponse"),
+        ("/api/compute-envs", "ListComputeEnvsResponse"),
+    ],
+)
+def test_list_operations_document_their_envelope_object_not_an_array(schema, path, envelope):
+    ok = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": f"#/components/schemas/{envelope}"}
+
+
+def test_the_catch_all_404_is_not_an_operation(schema):
+    assert "/api/" not in schema["paths"]

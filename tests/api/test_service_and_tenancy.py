@@ -119,3 +119,39 @@ def test_collaborator_sees_org_and_workspace(as_user, tenancy):
     url = f"/api/orgs/{tenancy.org.id}/workspaces/{tenancy.workspace.id}/participants?search={membership.user.username}"
     [me] = client.get(url).json()["participants"]
     assert me["type"] == "COLLABORATOR" and me["orgRole"] == "collaborator"
+
+
+TOO_BIG = 2**64  # more than any database integer holds (found by schemathesis: these were 500s)
+
+
+def test_ids_and_offsets_too_big_for_the_database_are_404_or_400(as_user, tenancy):
+    client, org, ws = as_user(tenancy.users["owner"]), tenancy.org.pk, tenancy.workspace.pk
+    assert client.get(f"/api/orgs/{TOO_BIG}/workspaces/{ws}").status_code == 404
+    assert client.get(f"/api/orgs/{TOO_BIG}/workspaces/{ws}/participants").status_code == 404
+    assert client.get(f"/api/orgs/{org}/workspaces/{TOO_BIG}").status_code == 404
+    response = client.get(f"/api/orgs/{org}/workspaces/{ws}/participants?offset={TOO_BIG}")
+    assert response.status_code == 400 and "offset" in response.json()["errors"]
+
+
+def test_workspace_under_another_org_id_is_404(as_user, tenancy):
+    other_org = tenancy.other_workspace.org.pk
+    response = as_user(tenancy.users["owner"]).get(f"/api/orgs/{other_org}/workspaces/{tenancy.workspace.pk}")
+    assert response.status_code == 404
+
+
+def test_unrouted_api_urls_are_json_404s(as_user, tenancy):
+    client = as_user(tenancy.users["owner"])
+    for url in ("/api/labels/not-a-number", "/api/user/-1/workspaces", "/api/nothing-here"):
+        response = client.delete(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json" and "message" in response.json()
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("get", "labels/1"), ("put", "credentials"), ("delete", "credentials"), ("patch", "labels/1")],
+)
+def test_unmapped_methods_on_workspace_viewsets_are_405(as_user, ws_url, tenancy, method, path):
+    response = getattr(as_user(tenancy.users["owner"]), method)(ws_url(path))
+    assert response.status_code == 405
+    assert "message" in response.json()

@@ -75,6 +75,7 @@ EXEMPT = {
     "api-user-info": "the caller's own account",
     "api-orgs": "lists the caller's own organizations",
     "api-tokens-list": "the caller's own access tokens",
+    "api-not-found": "any /api/ URL no route matches: a JSON 404, no data",
 }
 
 # Routes whose object belongs to a user (the "owner" principal's): anyone else gets this status.

@@ -7,6 +7,7 @@ access key is write-only (accepted, never serialized back).
 """
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from workspaces.models import ApiToken, Credentials, Label, Organization, Participant, Workspace
@@ -61,6 +62,7 @@ class OrganizationDbDtoSerializer(serializers.ModelSerializer):
     fullName = serializers.CharField(source="full_name")
     memberId = serializers.IntegerField(source="member_id")
     memberRole = serializers.ChoiceField(source="member_role", choices=OrgRole.choices)
+    website = serializers.CharField(help_text="URL, or empty")
 
     class Meta:
         model = Organization
@@ -108,13 +110,13 @@ class ParticipantResponseDtoSerializer(serializers.ModelSerializer):
 
     participantId = serializers.IntegerField(source="id")
     memberId = serializers.SerializerMethodField()
-    userName = serializers.CharField(source="user.username", default=None)
-    firstName = serializers.CharField(source="user.first_name", default=None)
-    lastName = serializers.CharField(source="user.last_name", default=None)
-    email = serializers.CharField(source="user.email", default=None)
+    userName = serializers.CharField(source="user.username", default=None, allow_null=True)
+    firstName = serializers.CharField(source="user.first_name", default=None, allow_null=True)
+    lastName = serializers.CharField(source="user.last_name", default=None, allow_null=True)
+    email = serializers.CharField(source="user.email", default=None, allow_null=True)
     orgRole = serializers.SerializerMethodField()
-    teamId = serializers.IntegerField(source="team.id", default=None)
-    teamName = serializers.CharField(source="team.name", default=None)
+    teamId = serializers.IntegerField(source="team.id", default=None, allow_null=True)
+    teamName = serializers.CharField(source="team.name", default=None, allow_null=True)
     wspRole = serializers.ChoiceField(source="role", choices=WorkspaceRole.choices)
     type = serializers.ChoiceField(choices=Participant.Type.choices)
 
@@ -243,6 +245,7 @@ class DescribeCredentialsResponseSerializer(serializers.Serializer):
     credentials = CredentialsSerializer()
 
 
+@extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListCredentialsResponseSerializer(serializers.Serializer):
     credentials = CredentialsSerializer(many=True)
     totalSize = serializers.IntegerField(help_text="Number of credentials matching the query (pages: max/offset)")
@@ -281,6 +284,7 @@ class LabelDbDtoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListLabelsResponseSerializer(serializers.Serializer):
     labels = LabelDbDtoSerializer(many=True)
     totalSize = serializers.IntegerField()
@@ -328,6 +332,7 @@ class AccessTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListAccessTokensResponseSerializer(serializers.Serializer):
     tokens = AccessTokenSerializer(many=True)
 

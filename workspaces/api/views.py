@@ -147,9 +147,13 @@ def member_orgs(user):
 
 
 def visible_workspace(user, org_id: int, workspace_id: int) -> Workspace:
-    return get_object_or_404(
-        Workspace.objects.restrict(user, "workspace:read").select_related("org"), org_id=org_id, pk=workspace_id
+    # `pk` lookups treat ids too large for the database as not found; `org_id` (a foreign key) would not.
+    workspace = get_object_or_404(
+        Workspace.objects.restrict(user, "workspace:read").select_related("org"), pk=workspace_id
     )
+    if workspace.org_id != org_id:
+        raise exceptions.NotFound()
+    return workspace
 
 
 @extend_schema(tags=["orgs"])
@@ -243,7 +247,7 @@ class UserWorkspacesView(APIView):
         operation_id="ListWorkspacesUser",
         summary="List your workspaces and organizations",
         description="Only your own `userId` is allowed; any other id is 403.",
-        responses=responses({200: s.ListWorkspacesAndOrgResponseSerializer}, 403),
+        responses=responses({200: s.ListWorkspacesAndOrgResponseSerializer}, 403, 404),
     )
     def get(self, request, userId: int):  # noqa: N803
         user = request.user
