@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import hypothesis
 import pytest
 import schemathesis
-from django.db import transaction
+from django.core import signals
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
@@ -96,7 +97,18 @@ def world(tenancy, broker):
 
 @pytest.fixture
 def schema(world):
-    return schemathesis.openapi.from_wsgi("/api/openapi", application)
+    """The schema, served by the real WSGI app in this process and this test's transaction.
+
+    Django's own test client stops a request from closing the connection; schemathesis calls the
+    WSGI app directly, so the same is done here (on PostgreSQL the test transaction would close).
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/openapi", application)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def operations(schema):
