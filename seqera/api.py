@@ -99,3 +99,13 @@ def page(queryset, params: dict):
     if len(items) < limit and (items or offset == 0):
         return items, offset + len(items)  # the last page: no COUNT needed
     return items, queryset.count()
+
+
+def lib_doc_excludes() -> list:
+    """Classes whose docstrings never become API descriptions: DRF's, and our base viewset's
+    (it documents the scoping infrastructure for developers, not an operation for API users)."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from seqera.tenancy import WorkspaceViewSet
+
+    return [*get_lib_doc_excludes(), WorkspaceViewSet]

@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "GET_LIB_DOC_EXCLUDES": "seqera.api.lib_doc_excludes",
     # Enum components named as in the Seqera API.
     "ENUM_NAME_OVERRIDES": {
         "OrgRole": "workspaces.permissions.OrgRole",

@@ -130,3 +130,10 @@ def test_list_operations_document_their_envelope_object_not_an_array(schema, pat
 
 def test_the_catch_all_404_is_not_an_operation(schema):
     assert "/api/" not in schema["paths"]
+
+
+def test_descriptions_never_repeat_the_scoping_base_class_docstring(schema):
+    descriptions = [
+        operation.get("description", "") for path in schema["paths"].values() for operation in path.values()
+    ]
+    assert descriptions and not any("permission_actions" in text for text in descriptions)
