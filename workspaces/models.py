@@ -138,17 +138,22 @@ class Workspace(models.Model):
         return f"{self.org.name}/{self.name}"
 
     def role_of(self, user) -> str | None:
-        """The user's effective role here (None for non-participants). Two queries at most."""
+        """The user's effective role here (None for non-participants), in one query."""
         if not getattr(user, "is_authenticated", False):
             return None
-        if OrgMembership.objects.filter(org_id=self.org_id, user=user, role=OrgRole.OWNER).exists():
-            return WorkspaceRole.OWNER.value
-        roles = (
+        org_owner = (
+            OrgMembership.objects.filter(org_id=self.org_id, user=user, role=OrgRole.OWNER)
+            .annotate(role_name=models.Value(WorkspaceRole.OWNER.value, output_field=models.CharField()))
+            .values_list("role_name", flat=True)
+            .order_by()
+        )
+        participant_roles = (
             Participant.objects.filter(workspace=self)
             .filter(Q(user=user) | Q(team__members=user))
             .values_list("role", flat=True)
+            .order_by()
         )
-        return higher_role(*roles)
+        return higher_role(*participant_roles.union(org_owner))
 
 
 class Participant(models.Model):
