@@ -3,13 +3,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from computeenvs.models import ComputeEnv
-
-STATUS_BADGE = '{% include "includes/status_badge.html" with status=record.status message=record.message %}'
+from workspaces.templatetags.workspace_tags import status_badge
 
 
 class ComputeEnvTable(tables.Table):
     name = tables.Column(linkify=False)
-    status = tables.TemplateColumn(template_code=STATUS_BADGE)
+    status = tables.Column()
     mode = tables.Column(verbose_name="Config mode")
     region = tables.Column()
     credentials = tables.Column(accessor="credentials__name", verbose_name="Credentials", order_by="credentials__name")
@@ -30,3 +29,6 @@ class ComputeEnvTable(tables.Table):
             kwargs={"org": record.workspace.org.name, "workspace": record.workspace.name, "pk": record.pk},
         )
         return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_status(self, record, value):
+        return status_badge(record.status, record.message)

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.contrib.auth import get_user_model
 
 from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
+from workspaces.templatetags.workspace_tags import status_badge
 
 
 class BaseTable(tables.Table):
@@ -89,7 +90,7 @@ class CredentialsTable(BaseTable):
     name = tables.TemplateColumn(template_name="credentials/cells/name.html", order_by="name")
     access_key = tables.Column(verbose_name="Access key id")
     assume_role_arn = tables.Column(verbose_name="Role ARN")
-    status = tables.TemplateColumn(template_name="credentials/cells/status.html")
+    status = tables.Column(empty_values=())  # an empty status renders too: "NOT VALIDATED"
     account_id = tables.Column(verbose_name="Account")
     last_validated = tables.DateTimeColumn(verbose_name="Last validated", format="Y-m-d H:i")
     actions = actions("credentials/cells/actions.html")
@@ -98,6 +99,9 @@ class CredentialsTable(BaseTable):
         model = Credentials
         fields = ("name", "access_key", "assume_role_arn", "status", "account_id", "last_validated")
         empty_text = "No credentials yet. Add AWS keys so compute environments can reach your account."
+
+    def render_status(self, record, value):
+        return status_badge(record.status, record.message or "Not yet validated against AWS")
 
 
 class LabelTable(BaseTable):

@@ -1,8 +1,38 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from workspaces.permissions import role_allows
 
 register = template.Library()
+
+# The one colour map of status badges (compute environments, credentials, forged resources).
+_BADGE_CLASSES = {
+    "AVAILABLE": "text-bg-success",
+    "CREATED": "text-bg-success",
+    "CREATING": "text-bg-primary",
+    "DELETING": "text-bg-primary",
+    "ERRORED": "text-bg-danger",
+    "INVALID": "text-bg-danger",
+    "FAILED": "text-bg-danger",
+}
+_BUSY = {"CREATING", "DELETING"}
+_SPINNER = mark_safe('<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>')  # noqa: S308
+
+
+@register.simple_tag
+def status_badge(status: str, message: str = "", badge_id: str = "", big: bool = False) -> SafeString:
+    """``{% status_badge status message %}``; tables call it directly (no template per cell)."""
+    classes = f"badge status-badge{' fs-6' if big else ''} {_BADGE_CLASSES.get(status, 'text-bg-secondary')}"
+    return format_html(
+        '<span{} class="{}"{}>{}{}</span>',
+        format_html(' id="{}"', badge_id) if badge_id else "",
+        classes,
+        format_html(' title="{}"', message) if message else "",
+        _SPINNER if status in _BUSY else "",
+        status or "NOT VALIDATED",
+    )
+
 
 _ORG_RANK = {"collaborator": 0, "member": 1, "owner": 2}
 
