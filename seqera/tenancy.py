@@ -127,11 +127,3 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
 
 class ImproperlyConfiguredViewSet(Exception):
     pass
-
-
-def workspace_or_404(user, org_name: str, workspace_name: str, action: str) -> Workspace:
-    """Fetch helper that doubles as authorization: 404 unless `user` may do `action` there."""
-    workspace = get_object_or_404(
-        Workspace.objects.restrict(user, action).select_related("org"), org__name=org_name, name=workspace_name
-    )
-    return workspace
