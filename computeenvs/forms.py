@@ -31,6 +31,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("advanced", "Advanced", "Head job resources, IAM roles, logging and the ECS agent."),
 )
 GROUP_TITLES = {key: title for key, title, _ in GROUPS}
+COLLAPSIBLE_GROUPS = frozenset({"storage", "networking", "staging", "environment", "advanced"})
 ENVELOPE_FIELD = {"credentialsId": "credentials", "labelIds": "labels"}
 LIST_SPLIT = re.compile(r"[\s,]+")
 STYLE = {
@@ -121,6 +122,18 @@ class FieldRow:
         return isinstance(self.field.field.widget, forms.RadioSelect)
 
 
+@dataclass
+class FieldGroup:
+    """One section of the create form; a collapsible group renders closed unless `open`."""
+
+    key: str
+    title: str
+    intro: str
+    rows: list[FieldRow]
+    collapsible: bool
+    open: bool
+
+
 def _placeholder(spec) -> str:
     if spec.default in (None, "", ()):
         return spec.example
@@ -155,6 +168,19 @@ def _spec_field(spec) -> forms.Field:
         attrs.update(rows=4, **{"class": "form-control font-monospace"})
         return forms.CharField(widget=forms.Textarea(attrs=attrs), **common)
     return forms.CharField(initial=initial or "", widget=forms.TextInput(attrs=attrs), **common)
+
+
+def _is_set(row: FieldRow) -> bool:
+    """Whether the field holds a value other than its default (posted, or initial on Duplicate);
+    an empty field means "the default" (the server fills it in)."""
+    field, spec = row.field.field, row.spec
+    value = row.field.value()
+    if not row.is_checkbox and value in (None, "", [], ()):
+        return False
+    defaults = [field.initial]
+    if spec is not None and spec.default not in (None, (), ""):
+        defaults.append(spec.default)
+    return all(field.has_changed(default, value) for default in defaults)
 
 
 def _to_form_value(spec, value):
@@ -267,14 +293,32 @@ class ComputeEnvForm(forms.Form):
         )
 
     # ----- rendering
-    def groups(self) -> list[tuple[str, str, str, list[FieldRow]]]:
+    def groups(self) -> list[FieldGroup]:
+        """The form's sections in order. Optional groups are collapsible and open only when one of
+        their fields has an error or a value other than its default, so nothing set is hidden."""
         rows: dict[str, list[FieldRow]] = {key: [] for key, _, _ in GROUPS}
         rows["general"] += [FieldRow(self[n], None, "") for n in ("name", "description", "mode", "labels")]
         rows["credentials"].append(FieldRow(self["credentials"], None, ""))
         for path, spec in self.specs.items():
             group = "credentials" if path == "region" else spec.group
             rows.setdefault(group, []).append(FieldRow(self[path], spec, field_mode(spec)))
-        return [(key, title, intro, rows[key]) for key, title, intro in GROUPS if rows[key] or key == "environment"]
+        return [
+            FieldGroup(key, title, intro, rows[key], key in COLLAPSIBLE_GROUPS, self._group_open(key, rows[key]))
+            for key, title, intro in GROUPS
+            if rows[key] or key == "environment"
+        ]
+
+    def _group_open(self, key: str, rows: list[FieldRow]) -> bool:
+        if key not in COLLAPSIBLE_GROUPS:
+            return True
+        if key == "environment" and self._env_in_use():
+            return True
+        return any(row.field.errors or _is_set(row) for row in rows)
+
+    def _env_in_use(self) -> bool:
+        if self.env.is_bound and self.env.non_form_errors():
+            return True
+        return any(f.errors or f["name"].value() or f["value"].value() for f in self.env.forms)
 
     def all_valid(self) -> bool:
         return all([self.is_valid(), self.env.is_valid()])

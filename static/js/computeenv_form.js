@@ -171,6 +171,7 @@
           el.disabled = !!state.disabled[path];
           el.toggleAttribute("data-ce-disabled", el.disabled);
         }
+        if (conflicts.length > 0) openGroupOf(box);  // a conflict to resolve is never left folded away
         if (reason) {
           reason.textContent = messages.join(" ");
           reason.hidden = messages.length === 0;
@@ -178,6 +179,22 @@
           reason.classList.toggle("ce-locked", conflicts.length === 0 && locks.length > 0);
         }
       });
+    }
+
+    function openGroupOf(node) {
+      var details = node && node.closest("details.ce-collapsible");
+      if (details) details.open = true;
+    }
+    function openGroup(hash) {
+      var section = hash && hash.indexOf("#group-") === 0 ? document.getElementById(hash.slice(1)) : null;
+      if (section) openGroupOf(section.querySelector("details.ce-collapsible > summary"));
+    }
+    function initGroupLinks() {
+      document.querySelectorAll(".ce-group-link a").forEach(function (link) {
+        link.addEventListener("click", function () { openGroup(link.getAttribute("href")); });
+      });
+      window.addEventListener("hashchange", function () { openGroup(window.location.hash); });
+      openGroup(window.location.hash);
     }
 
     function showMode() {
@@ -239,6 +256,7 @@
       form.querySelectorAll("[data-ce-disabled]").forEach(function (el) { el.disabled = false; });
     });
     initEnvRows();
+    initGroupLinks();
     update();
   }
 

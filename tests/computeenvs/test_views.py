@@ -45,6 +45,13 @@ def field_block(html: str, path: str) -> str:
     return match.group(0)
 
 
+def group_is_open(html: str, key: str) -> bool:
+    """Whether the collapsible group `key` renders open (the <details> of its section)."""
+    match = re.search(rf'<section [^>]*id="group-{key}"[^>]*>\s*<details class="ce-collapsible"( open)?>', html)
+    assert match, f"group {key} is not collapsible"
+    return bool(match.group(1))
+
+
 @pytest.mark.django_db
 class TestListAndDetail:
     def test_list_filters_and_links(self, admin_client, tenancy):
@@ -236,6 +243,35 @@ class TestCreateForm:
         assert 'value="orig-copy"' in html
         assert 'value="123"' in field_block(html, "forge.maxCpus")
         assert "m5\nc5" in field_block(html, "forge.instanceTypes")
+
+    def test_optional_groups_start_closed_and_open_on_errors_or_values(self, admin_client, tenancy):
+        optional = ("storage", "networking", "staging", "environment", "advanced")
+        html = admin_client.get(url(tenancy, "create")).content.decode()
+        assert not any(group_is_open(html, key) for key in optional)
+        for key in ("general", "credentials", "workdir", "wavefusion", "forge"):  # always shown
+            assert re.search(rf'id="group-{key}"[^>]*>\s*<div class="card-header">', html), key
+
+        data = post_data(tenancy, forge_doc(headJobCpus=-2, preRunScript="echo hi"))
+        html = admin_client.post(url(tenancy, "create"), data).content.decode()
+        assert field_block(html, "headJobCpus").count("ce-error") == 1
+        assert group_is_open(html, "advanced") and group_is_open(html, "staging")
+        assert not group_is_open(html, "storage") and not group_is_open(html, "environment")
+
+        data = {
+            **post_data(tenancy, forge_doc(environment=[{"name": "A", "value": "1", "head": True}])),
+            "preview": "1",
+        }
+        html = admin_client.post(url(tenancy, "create"), data).content.decode()
+        assert "Plan preview" in html and group_is_open(html, "environment") and not group_is_open(html, "advanced")
+
+        source = make_ce(
+            tenancy,
+            name="orig",
+            config=forge_doc(forge={"instanceTypes": ["m5"], "vpcId": "vpc-0123456789abcdef0"}),
+        )
+        html = admin_client.get(url(tenancy, "create"), {"from": source.pk}).content.decode()
+        assert group_is_open(html, "advanced") and group_is_open(html, "networking")
+        assert not group_is_open(html, "staging") and not group_is_open(html, "storage")
 
     def test_duplicate_of_a_foreign_ce_is_404(self, client, tenancy):
         foreign = make_ce(tenancy, workspace=tenancy.other_workspace, credentials=tenancy.other_credentials)

@@ -85,6 +85,11 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
 
     warning = page.locator(".ce-instance-warning")
     types = page.locator('[name="forge.instanceTypes"]')
+    advanced = page.locator("#group-advanced details")
+    expect(types).to_be_hidden()  # optional groups start closed
+    page.locator('.ce-toc a[href="#group-advanced"]').click()  # the contents link opens its group
+    expect(advanced).to_have_attribute("open", "")
+    expect(types).to_be_visible()
     types.fill(", ".join(INSTANCE_TYPES[:20]))
     expect(warning).to_be_hidden()
     types.fill(", ".join(INSTANCE_TYPES))
@@ -119,6 +124,8 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     box, page_width = preview.bounding_box(), page.viewport_size["width"]
     assert box["width"] > page_width * 0.6, box  # a wide section, not a narrow column
     expect(wave).to_be_checked()  # the coupling holds on the re-rendered form
+    expect(types).to_be_visible()  # a group holding a non-default value is re-rendered open
+    expect(page.locator('[name="forge.efsId"]')).to_be_hidden()  # an untouched one stays closed
     expect(ebs).to_be_disabled()
     preview.scroll_into_view_if_needed()
     shot(page, "b03-ce-preview")
