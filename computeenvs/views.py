@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.views.generic import DetailView, FormView, TemplateView, View
+from django.views.generic import DetailView, FormView, View
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -30,7 +30,7 @@ from computeenvs.forms import (
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
 from seqera.tenancy import WorkspaceMixin
-from workspaces.views import awaiting, stamp
+from workspaces.views import ObjectDeleteView, awaiting, stamp
 
 LAYOUT = "layouts/workspace.html"
 LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
@@ -282,33 +282,26 @@ class ComputeEnvEditView(ComputeEnvObjectMixin, FormView):
         return HttpResponseRedirect(self.detail_url())
 
 
-class ComputeEnvDeleteView(ComputeEnvObjectMixin, TemplateView):
+class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
     permission_action = "compute_environment:delete"
     template_name = "computeenvs/confirm_delete.html"
+    success_message = "Compute environment {object} deleted."
 
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
+    def perform_delete(self, obj):
+        services.delete_compute_env(ce=obj)
+
+    def get_success_url(self) -> str:
+        return ce_url(self, "list")
+
+    def get_cancel_url(self) -> str:
+        return self.detail_url()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ce = self.object
         dispose = ce.is_forge and (ce.config.get("forge") or {}).get("disposeOnDeletion", True)
-        context.update(
-            object=ce,
-            object_type="compute environment",
-            cancel_url=self.detail_url(),
-            dispose=dispose,
-            plan=plan_rows(services.plan_for(ce)) if dispose else [],
-        )
+        context.update(dispose=dispose, plan=plan_rows(services.plan_for(ce)) if dispose else [])
         return context
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        name = self.object.name
-        services.delete_compute_env(ce=self.object)
-        messages.success(request, f"Compute environment {name} deleted.")
-        return HttpResponseRedirect(ce_url(self, "list"))
 
 
 class ComputeEnvActionView(ComputeEnvObjectMixin, View):
