@@ -294,6 +294,14 @@ def _check_keys(*, access_key: str, secret_key: str, assume_role_arn: str, creat
     return errors
 
 
+def credentials_name_taken(*, workspace: Workspace, name: str, exclude: Credentials | None = None) -> str | None:
+    """The message when `name` already names credentials in `workspace` (compared ignoring case)."""
+    others = Credentials.objects.filter(workspace=workspace, name__iexact=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    return f"Credentials named {name} already exist in this workspace." if others.exists() else None
+
+
 @transaction.atomic
 def create_credentials(
     *,
@@ -319,8 +327,8 @@ def create_credentials(
         creds.full_clean(validate_unique=False)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
-    if Credentials.objects.filter(workspace=workspace, name__iexact=name).exists():
-        errors["name"] = f"Credentials named {name} already exist in this workspace."
+    if taken := credentials_name_taken(workspace=workspace, name=name):
+        errors["name"] = taken
     if errors:
         raise ValidationError(errors)
     if assume_role_arn:
@@ -349,12 +357,8 @@ def update_credentials(
         credentials.full_clean(validate_unique=False)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
-    if (
-        Credentials.objects.filter(workspace=credentials.workspace, name__iexact=name)
-        .exclude(pk=credentials.pk)
-        .exists()
-    ):
-        errors["name"] = f"Credentials named {name} already exist in this workspace."
+    if taken := credentials_name_taken(workspace=credentials.workspace, name=name, exclude=credentials):
+        errors["name"] = taken
     if errors:
         raise ValidationError(errors)
     credentials.save()

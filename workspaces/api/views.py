@@ -463,13 +463,11 @@ class CredentialsViewSet(ApiWorkspaceViewSet):
             name_validator(name)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"name": exc.messages}) from None
-        if len(name) > 100:
-            raise exceptions.ValidationError({"name": ["At most 100 characters."]})
-        if Credentials.objects.in_workspace(self.workspace).filter(name__iexact=name).exists():
-            return Response(
-                {"message": f"Credentials named {name} already exist in this workspace."},
-                status=status.HTTP_409_CONFLICT,
-            )
+        longest = Credentials._meta.get_field("name").max_length
+        if len(name) > longest:
+            raise exceptions.ValidationError({"name": [f"At most {longest} characters."]})
+        if taken := services.credentials_name_taken(workspace=self.workspace, name=name):
+            return Response({"message": taken}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"], url_path="validate", url_name="validate")
