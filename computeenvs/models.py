@@ -1,3 +1,4 @@
+import re
 import secrets
 import string
 
@@ -10,6 +11,7 @@ from workspaces.models import Credentials, Label, TenantModel, TenantQuerySet, W
 
 CE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 _CE_ID_ALPHABET = string.ascii_lowercase + string.digits
+CE_ID_PATTERN = re.compile(r"^[a-z0-9]{22}$")  # what new_compute_env_id() makes
 
 
 def new_compute_env_id() -> str:

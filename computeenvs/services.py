@@ -23,12 +23,18 @@ from django.utils import timezone
 
 from computeenvs import nfconfig, options, policy
 from computeenvs.forge import plan
-from computeenvs.models import CE_NAME_PATTERN, ComputeEnv, ComputeEnvLabel, ForgedResource, new_compute_env_id
+from computeenvs.models import (
+    CE_ID_PATTERN,
+    CE_NAME_PATTERN,
+    ComputeEnv,
+    ComputeEnvLabel,
+    ForgedResource,
+    new_compute_env_id,
+)
 from workspaces import aws
 from workspaces.models import Credentials, Label, Workspace
 
 MAX_LABELS_PER_CE = 25
-CE_ID_PATTERN = re.compile(r"^[a-z0-9]{22}$")
 FORGE_PENDING_MESSAGE = "Forge pending: Batch Forge will create the AWS resources."
 VALIDATING_MESSAGE = "Validation pending: checking the job queues and the work directory."
 SERVER_MANAGED_KEYS = ("forgedResources", "volumes", "deletedResources")
