@@ -427,17 +427,15 @@ class ComputeEnvForm(forms.Form):
 class ComputeEnvEditForm(forms.Form):
     """Name, description and credentials: the configuration itself is immutable."""
 
-    name = forms.CharField(required=False, max_length=100, help_text=ComputeEnvForm.base_fields["name"].help_text)
+    name = forms.CharField(max_length=100, help_text=ComputeEnvForm.base_fields["name"].help_text)
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     credentials = forms.ModelChoiceField(
-        queryset=Credentials.objects.none(), required=False, help_text="AWS credentials of this workspace."
+        queryset=Credentials.objects.none(), help_text="AWS credentials of this workspace."
     )
 
     def __init__(self, *args, instance: ComputeEnv, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {"name": instance.name, "description": instance.description, "credentials": instance.credentials_id},
-        )
+        stored = {"name": instance.name, "description": instance.description, "credentials": instance.credentials_id}
+        kwargs["initial"] = {**stored, **(kwargs.get("initial") or {})}  # FormView always passes initial={}
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.fields["credentials"].queryset = Credentials.objects.filter(workspace_id=instance.workspace_id)
@@ -449,7 +447,7 @@ class ComputeEnvEditForm(forms.Form):
                 ce=self.instance,
                 name=self.cleaned_data["name"],
                 description=self.cleaned_data["description"],
-                credentials=self.cleaned_data["credentials"] or self.instance.credentials,
+                credentials=self.cleaned_data["credentials"],
             )
         except ValidationError as exc:
             for key, errors in exc.message_dict.items():
