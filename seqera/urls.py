@@ -7,3 +7,8 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("orgs/<str:org>/workspaces/<str:workspace>/compute-envs/", include("computeenvs.urls")),
 ]
+
+handler400 = "seqera.errors.bad_request"
+handler403 = "seqera.errors.permission_denied"
+handler404 = "seqera.errors.page_not_found"
+handler500 = "seqera.errors.server_error"
