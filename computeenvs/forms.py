@@ -118,6 +118,11 @@ class FieldRow:
         return isinstance(self.field.field.widget, forms.CheckboxInput)
 
     @property
+    def required(self) -> bool:
+        """Required for the user, though the form field itself is lenient (the services give the message)."""
+        return self.spec.required if self.spec else bool(self.field.field.widget.attrs.get("required"))
+
+    @property
     def is_radio(self) -> bool:
         return isinstance(self.field.field.widget, forms.RadioSelect)
 
@@ -136,7 +141,7 @@ class FieldGroup:
 
 def _placeholder(spec) -> str:
     if spec.default in (None, "", ()):
-        return spec.example
+        return f"e.g. {spec.example}" if spec.example else ""
     return f"{spec.default} (default)" if spec.coupled is None else f"default: {spec.default}"
 
 
@@ -267,6 +272,7 @@ class ComputeEnvForm(forms.Form):
         self.workspace, self.user = workspace, user
         self.fields["credentials"].queryset = Credentials.objects.filter(workspace=workspace)
         self.fields["credentials"].widget.attrs["required"] = True
+        self.fields["credentials"].empty_label = "Choose…"
         self.fields["name"].widget.attrs["required"] = True
         labels = Label.objects.filter(workspace=workspace, resource=True)
         self.fields["labels"].queryset = labels

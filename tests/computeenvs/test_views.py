@@ -373,3 +373,20 @@ class TestExportImportPolicy:
         manual = make_ce(tenancy, name="manual", config=manual_doc())
         manual_policy = json.loads(admin_client.get(url(tenancy, "policy", manual), {"format": "json"}).content)
         assert manual_policy != policy
+
+
+@pytest.mark.django_db
+def test_create_form_marks_required_fields_and_never_shows_an_example_as_a_default(admin_client, tenancy):
+    html = admin_client.get(url(tenancy, "create")).content.decode()
+    for path in ("name", "credentials", "forge.maxCpus", "region", "workDir"):
+        block = field_block(html, path) if "." in path or path in ("region", "workDir") else None
+        if block is None:
+            label = re.search(rf'<label class="([^"]*)" for="id_{path}"', html)
+            assert label and "required" in label.group(1).split(), f"{path} is not marked required"
+        else:
+            assert re.search(r'<label class="form-label required"', block), f"{path} is not marked required"
+    max_cpus = field_block(html, "forge.maxCpus")
+    placeholder = re.search(r'placeholder="([^"]*)"', max_cpus)
+    assert placeholder is None or placeholder.group(1).startswith("e.g. ")
+    credentials = re.search(r'<select name="credentials".*?</select>', html, re.S).group(0)
+    assert '<option value="" selected>Choose…</option>' in credentials
