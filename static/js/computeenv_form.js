@@ -88,9 +88,30 @@
       if (el && el.type === "checkbox") return (el.checked ? "On" : "Off") + " because " + cause + ".";
       return "Not used: " + cause + ".";
     }
+    // What the user had in each field before a rule set it, so undoing the cause restores it.
+    var setByRule = {};
+    function remember(el, path) {
+      if (!(path in setByRule)) setByRule[path] = el.type === "checkbox" ? el.checked : el.value;
+    }
+    function restoreReleased() {
+      var restored = false;
+      Object.keys(setByRule).forEach(function (path) {
+        if (state.disabled[path]) return;
+        var el = input(path);
+        var previous = setByRule[path];
+        delete setByRule[path];
+        if (!el) return;
+        if (el.type === "checkbox" ? el.checked !== previous : el.value !== previous) {
+          if (el.type === "checkbox") el.checked = previous; else el.value = previous;
+          restored = true;
+        }
+      });
+      return restored;
+    }
     function setValue(path, wanted) {
       var el = input(path);
       if (!el) return false;
+      if ((el.type === "checkbox" && el.checked !== wanted) || (el.type !== "checkbox" && el.value !== "")) remember(el, path);
       if (el.type === "checkbox") {
         if (el.checked === wanted) return false;
         el.checked = wanted;
@@ -223,11 +244,14 @@
     function update() {
       form.querySelectorAll("select option:disabled").forEach(function (option) { option.disabled = false; });
       showMode();
-      for (var pass = 0; pass < 4; pass++) {
-        reset();
-        var changed = false;
-        rules.forEach(function (rule) { changed = evaluateRule(rule) || changed; });
-        if (!changed) break;
+      for (var round = 0; round < 3; round++) {
+        for (var pass = 0; pass < 4; pass++) {
+          reset();
+          var changed = false;
+          rules.forEach(function (rule) { changed = evaluateRule(rule) || changed; });
+          if (!changed) break;
+        }
+        if (!restoreReleased()) break;
       }
       render();
       warnInstanceTypes();

@@ -82,6 +82,16 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     expect(field(page, "forge.ebsAutoScale").locator(".ce-reason")).to_have_text(
         "Off because EBS auto scale is not compatible with Fusion v2."
     )
+    fusion.uncheck()  # undoing the toggle restores what it changed by itself
+    expect(wave).not_to_be_checked()
+    expect(ebs).to_be_checked()
+    expect(ebs).to_be_enabled()
+    wave.check()  # a value the user set stays when the toggle is undone
+    fusion.check()
+    fusion.uncheck()
+    expect(wave).to_be_checked()
+    wave.uncheck()
+    fusion.check()
 
     warning = page.locator(".ce-instance-warning")
     types = page.locator('[name="forge.instanceTypes"]')
