@@ -9,6 +9,8 @@ Guarantees:
 - Playwright's sync API runs an event loop in the test thread, which makes Django refuse ORM calls
   there; `DJANGO_ALLOW_ASYNC_UNSAFE` is set only while this module's browser is up.
 - Screenshots go to `E2E_SCREENSHOTS` (default /tmp/seqera-e2e), never into the repository.
+- axe-core (vendored) checks every page a test's browser loads, at both widths a test uses; any
+  violation fails the test, with the rule, the page and the offending elements.
 """
 
 import os
@@ -29,6 +31,17 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/seqera-e2e"))
 TIMEOUT_MS = 10_000
+AXE = Path(__file__).resolve().parents[2] / "static/vendor/axe-core-4.14.1/axe.min.js"
+# Runs once each page has loaded; init scripts are injected by the browser itself, so the page's CSP
+# (script-src 'self') does not block them and the product needs no test hook.
+AXE_ON_LOAD = """
+window.addEventListener("load", () => setTimeout(async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  window.__axeReport(location.pathname + location.search, result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+  })));
+}, 0));
+"""
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
 
@@ -57,17 +70,32 @@ def browser():
 @pytest.fixture
 def new_page(browser):
     """Opens pages in fresh browser contexts (separate cookies: one per person); closed after the test."""
-    contexts = []
+    contexts, checked, violations = [], [], []
 
-    def open_page():
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def report(source, path, found):
+        checked.append(path)
+        violations.extend({**item, "page": path} for item in found)
+
+    def open_page(viewport=None):
+        context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000})
         context.set_default_timeout(TIMEOUT_MS)
+        context.expose_binding("__axeReport", report)
+        context.add_init_script(path=str(AXE))
+        context.add_init_script(script=AXE_ON_LOAD)
         contexts.append(context)
         return context.new_page()
 
+    open_page.violations = violations
+    open_page.checked = checked
     yield open_page
     for context in contexts:
+        for open_ in context.pages:
+            open_.wait_for_timeout(300)  # let the last page's check report
         context.close()
+    assert not violations, "accessibility violations (axe-core):\n" + "\n".join(
+        f"- {v['page']}: {v['id']} ({v['impact']}): {v['help']} at {', '.join(v['nodes'])}" for v in violations
+    )
+    assert checked, "axe-core checked no page"
 
 
 @pytest.fixture
