@@ -1,8 +1,8 @@
 """List tables (django-tables2). Row actions are templates that ask the permission map."""
 
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.contrib.auth import get_user_model
+from django.utils.html import format_html
 
 from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
 from workspaces.templatetags.workspace_tags import status_badge
@@ -18,7 +18,9 @@ class BaseTable(tables.Table):
 def actions(template: str) -> tables.TemplateColumn:
     return tables.TemplateColumn(
         template_name=template,
-        verbose_name=format_html('<span class="visually-hidden">{}</span>', "Actions"),  # a header screen readers can name
+        verbose_name=format_html(
+            '<span class="visually-hidden">{}</span>', "Actions"
+        ),  # a header screen readers can name
         orderable=False,
         attrs={"td": {"class": "text-end text-nowrap"}},
     )
