@@ -3,10 +3,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from computeenvs.models import ComputeEnv
+from workspaces.tables import BaseTable
 from workspaces.templatetags.workspace_tags import status_badge
 
 
-class ComputeEnvTable(tables.Table):
+class ComputeEnvTable(BaseTable):
     name = tables.Column(linkify=False)
     status = tables.Column()
     mode = tables.Column(verbose_name="Config mode")
@@ -16,11 +17,9 @@ class ComputeEnvTable(tables.Table):
     primary = tables.BooleanColumn(yesno="Primary,")
     date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
 
-    class Meta:
+    class Meta(BaseTable.Meta):
         model = ComputeEnv
         fields = ("name", "status", "mode", "region", "credentials", "work_dir", "primary", "date_created")
-        template_name = "django_tables2/bootstrap5.html"
-        attrs = {"class": "table table-hover align-middle"}
         empty_text = "No compute environments yet."
 
     def render_name(self, record, value):
