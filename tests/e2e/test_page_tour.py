@@ -31,9 +31,9 @@ def pages(world) -> list[tuple[str, str]]:
             continue
         path = route.build(fill_kwargs(route, world))
         response = client.get(path)
-        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            if b"<html" in response.content:
-                found.append((route.name, path))
+        is_html = response.status_code == 200 and response["Content-Type"].startswith("text/html")
+        if is_html and b"<html" in response.content:
+            found.append((route.name, path))
     return found
 
 
