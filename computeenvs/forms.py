@@ -138,6 +138,10 @@ class FieldGroup:
     collapsible: bool
     open: bool
 
+    @property
+    def has_errors(self) -> bool:
+        return any(row.field.errors for row in self.rows)
+
 
 def _placeholder(spec) -> str:
     if spec.default in (None, "", ()):

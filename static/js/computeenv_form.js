@@ -5,7 +5,8 @@
   "use strict";
 
   function initCopyButtons() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
+    document.querySelectorAll("[data-copy]:not([data-copy-ready])").forEach(function (button) {
+      button.setAttribute("data-copy-ready", "");
       button.addEventListener("click", function () {
         var source = document.querySelector(button.getAttribute("data-copy"));
         if (!source || !navigator.clipboard) return;
@@ -19,6 +20,7 @@
   }
 
   function initForm(form) {
+    form.setAttribute("data-ce-ready", "");
     var rulesNode = document.getElementById("ce-client-rules");
     var rules = rulesNode ? JSON.parse(rulesNode.textContent) : [];
 
@@ -187,7 +189,14 @@
         var reason = box.querySelector(".ce-reason");
         var conflicts = state.reasons[path] || [];
         var locks = (state.locks[path] || []).map(function (message) { return lockText(path, message); });
-        var messages = conflicts.concat(locks.filter(function (text, i) { return locks.indexOf(text) === i; }));
+        // Each message once: not again beside the server's error, nor a lock restating a conflict's cause.
+        var shown = Array.prototype.map.call(box.querySelectorAll(".ce-error"), function (e) { return e.textContent.trim(); });
+        var messages = [];
+        conflicts.concat(locks).forEach(function (text) {
+          var cause = text.replace(/^(On|Off) because |^Not used: /, "").replace(/\.$/, "");
+          var said = shown.concat(messages).some(function (other) { return other === text || other.indexOf(cause) === 0; });
+          if (!said) messages.push(text);
+        });
         if (el) {
           el.disabled = !!state.disabled[path];
           el.toggleAttribute("data-ce-disabled", el.disabled);
@@ -206,12 +215,15 @@
       var details = node && node.closest("details.ce-collapsible");
       if (details) details.open = true;
     }
+    // A link to a section or to a field (the error summary's) opens the folded group holding it.
     function openGroup(hash) {
-      var section = hash && hash.indexOf("#group-") === 0 ? document.getElementById(hash.slice(1)) : null;
-      if (section) openGroupOf(section.querySelector("details.ce-collapsible > summary"));
+      var target = hash && hash.length > 1 ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+      if (!target) return;
+      openGroupOf(target.querySelector("details.ce-collapsible") || target);
+      if (target.matches("input, select, textarea")) target.focus();
     }
     function initGroupLinks() {
-      document.querySelectorAll(".ce-group-link a").forEach(function (link) {
+      document.querySelectorAll(".ce-group-link a, .form-error-summary a").forEach(function (link) {
         link.addEventListener("click", function () { openGroup(link.getAttribute("href")); });
       });
       window.addEventListener("hashchange", function () { openGroup(window.location.hash); });
@@ -275,10 +287,15 @@
     form.addEventListener("input", function (event) {
       if (event.target && event.target.name === "forge.instanceTypes") warnInstanceTypes();
     });
-    form.addEventListener("submit", function () {
+    function enableCoupled() {
       // Disabled inputs are not posted: send what the coupling chose, the server checks it again.
       form.querySelectorAll("[data-ce-disabled]").forEach(function (el) { el.disabled = false; });
-    });
+    }
+    form.addEventListener("submit", enableCoupled);
+    // The preview is posted by htmx (no reload), which gathers the values on click, before "submit".
+    form.addEventListener("click", function (event) {
+      if (event.target.closest(".ce-preview-button")) enableCoupled();
+    }, true);
     initEnvRows();
     initGroupLinks();
     update();
@@ -288,5 +305,19 @@
     initCopyButtons();
     var form = document.getElementById("ce-form");
     if (form) initForm(form);
+    var summary = document.getElementById("form-error-summary");
+    if (summary) summary.focus();
+  });
+  // "Preview plan" swaps in the re-rendered form: wire it up, then show the errors or the preview.
+  document.addEventListener("htmx:afterSwap", function () {
+    var form = document.getElementById("ce-form");
+    if (!form || form.hasAttribute("data-ce-ready")) return;
+    initCopyButtons();
+    initForm(form);
+    var shown = document.getElementById("form-error-summary") || document.getElementById("preview");
+    if (shown) {
+      shown.scrollIntoView({ block: "start" });
+      if (shown.id === "form-error-summary") shown.focus();
+    }
   });
 })();

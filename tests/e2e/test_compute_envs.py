@@ -112,12 +112,14 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
     types.fill(", ".join(INSTANCE_TYPES[:3]))
 
     page.locator('[name="forge.maxCpus"]').fill("64")
+    page.evaluate("window.__samePage = true")
     page.get_by_role("button", name="Preview plan").click()
     preview = page.locator("#preview")
     expect(preview).to_be_visible()
+    expect(preview).to_be_in_viewport()
     ce_id = page.locator('[name="ce_id"]').input_value()
     assert re.fullmatch(r"\w+", ce_id), ce_id
-    expect(page).to_have_url(re.compile(r"#preview$"))
+    assert page.evaluate("window.__samePage === true"), "Preview plan reloaded the page"
     plan = preview.locator(".ce-plan")
     expect(plan).to_contain_text(f"TowerForge-{ce_id}-head")
     expect(plan).to_contain_text(f"TowerForge-{ce_id}-work")
@@ -206,3 +208,30 @@ def test_config_mode_radio_takes_a_mouse_click(live_server, lab, page, sign_in):
     page.locator("#id_mode_0").click(timeout=2_000)
     expect(field(page, "headQueue")).to_be_hidden()
     expect(field(page, "forge.maxCpus")).to_be_visible()
+
+
+def test_errors_are_summarised_once_with_links_that_open_their_field(live_server, lab, page, sign_in, shot):
+    workspace, credentials = lab
+    sign_in(page, "maria")
+    new_ce_form(page, live_server, mode="forge", name="", credentials=credentials, region="eu-west-1", work_dir="")
+    page.locator('[name="forge.maxCpus"]').fill("64")
+    page.locator('.ce-toc a[href="#group-advanced"]').click()
+    page.locator('[name="headJobMemoryMb"]').fill("1")
+    page.get_by_role("button", name="Create").click()
+
+    summary = page.locator("#form-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    links = summary.locator("a")
+    expect(links).to_have_count(3)  # name, work directory, head job memory
+    hrefs = [links.nth(i).get_attribute("href") for i in range(3)]
+    assert {"#id_name", "#id_workDir", "#id_headJobMemoryMb"} == set(hrefs), hrefs
+    expect(page.locator('.ce-toc a[href="#group-advanced"]')).to_contain_text("has errors")
+    expect(page.locator('.ce-toc a[href="#group-staging"]')).not_to_contain_text("has errors")
+    shot(page, "b04-ce-error-summary", of=summary)
+    summary.get_by_role("link", name=re.compile("memory", re.I)).click()
+    expect(page.locator('[name="headJobMemoryMb"]')).to_be_focused()
+    for path in ("workDir", "headJobMemoryMb"):
+        messages = [text.strip() for text in field(page, path).locator(".ce-error, .ce-reason").all_inner_texts()]
+        messages = [text for text in messages if text]
+        assert len(messages) == len(set(messages)) >= 1, messages
