@@ -12,7 +12,13 @@ DOCS_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]}
 
 urlpatterns = [
     path("openapi", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs", csp_update(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path(
+        "docs",
+        csp_update(DOCS_CSP)(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
+        ),
+        name="api-docs",
+    ),
     path(
         "redoc",
         csp_update(DOCS_CSP)(SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")),

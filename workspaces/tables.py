@@ -13,6 +13,7 @@ class BaseTable(tables.Table):
         template_name = "django_tables2/bootstrap5-responsive.html"
         attrs = {"class": "table table-hover align-middle"}
         per_page = 25
+        empty_text = "Nothing here yet."
 
 
 def actions(template: str) -> tables.TemplateColumn:
