@@ -53,6 +53,8 @@ def display_value(spec, value) -> str:
         return "on" if value else "off"
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value))
+    if spec.choices:
+        return dict(spec.choices).get(value, str(value))  # "Spot", "On-Demand", not SPOT / EC2
     if spec.unit:
         return f"{value} {spec.unit}"
     return str(value)

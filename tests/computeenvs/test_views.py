@@ -390,3 +390,10 @@ def test_create_form_marks_required_fields_and_never_shows_an_example_as_a_defau
     assert placeholder is None or placeholder.group(1).startswith("e.g. ")
     credentials = re.search(r'<select name="credentials".*?</select>', html, re.S).group(0)
     assert '<option value="" selected>Choose…</option>' in credentials
+
+
+@pytest.mark.django_db
+def test_detail_shows_enum_labels_not_codes(admin_client, tenancy):
+    ce = make_ce(tenancy, config=forge_doc(forge={"type": "EC2"}))
+    html = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+    assert ">On-Demand<" in html  # the configuration section; the plan keeps AWS's own value (EC2)
