@@ -25,7 +25,8 @@ class ComputeEnvLabelInline(ReadOnlyInline):
 
 @admin.register(ComputeEnv)
 class ComputeEnvAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "id", "workspace", "region", "mode", "status", "primary", "credentials", "date_created"]
+    # Seven short columns fit 1366 px; the id and credentials are on the change page and searchable.
+    list_display = ["name", "workspace", "status", "mode", "region", "primary", "date_created"]
     list_filter = ["status", "mode", "region", "primary", "platform"]
     search_fields = ["name", "id", "workspace__name", "workspace__org__name", "credentials__name"]
     list_select_related = ["workspace__org", "credentials"]
