@@ -123,6 +123,10 @@ class FieldRow:
         return self.spec.required if self.spec else bool(self.field.field.widget.attrs.get("required"))
 
     @property
+    def is_multi(self) -> bool:
+        return isinstance(self.field.field.widget, forms.CheckboxSelectMultiple)
+
+    @property
     def is_radio(self) -> bool:
         return isinstance(self.field.field.widget, forms.RadioSelect)
 
@@ -260,6 +264,7 @@ class ComputeEnvForm(forms.Form):
     labels = forms.ModelMultipleChoiceField(
         queryset=Label.objects.none(),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Resource labels",
         help_text="Applied as AWS tags to every forged resource and inherited by runs; fixed once created.",
     )
@@ -281,9 +286,7 @@ class ComputeEnvForm(forms.Form):
         labels = Label.objects.filter(workspace=workspace, resource=True)
         self.fields["labels"].queryset = labels
         self.fields["labels"].label_from_instance = lambda label: f"{label.name}={label.value}"
-        label_count = labels.count()
-        self.fields["labels"].widget.attrs["size"] = max(2, min(label_count, 6))
-        if not label_count:
+        if not labels.exists():
             self.fields["labels"].disabled = True
             self.fields[
                 "labels"

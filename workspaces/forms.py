@@ -281,6 +281,8 @@ class CredentialsSecretForm(ServiceForm):
 
 # --------------------------------------------------------------------------- labels
 class LabelForm(ServiceForm):
+    field_order = ["name", "resource", "value", "is_default"]  # the switch comes before what it enables
+
     name = forms.CharField(label="Key", max_length=39, help_text=LABEL_HELP)
     value = forms.CharField(
         max_length=39,

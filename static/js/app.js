@@ -41,18 +41,32 @@
     }
   });
 
-  // Label form: the value and "default" only apply to resource labels.
+  // Label form: the value and "default" only apply to resource labels. A field the user already
+  // filled stays enabled (a disabled field is not posted, so its value would vanish silently):
+  // the server then says that only resource labels have a value.
   function syncLabelForm() {
     var resource = document.getElementById("id_resource");
     if (!resource) return;
     ["id_value", "id_is_default"].forEach(function (id) {
       var field = document.getElementById(id);
       if (!field) return;
-      field.disabled = !resource.checked;
+      var filled = field.type === "checkbox" ? field.checked : field.value !== "";
+      field.disabled = !resource.checked && !filled;
     });
   }
   document.addEventListener("change", function (event) {
-    if (event.target.id === "id_resource") syncLabelForm();
+    if (event.target.id === "id_resource" || event.target.id === "id_value") syncLabelForm();
   });
   document.addEventListener("DOMContentLoaded", syncLabelForm);
+
+  // <input data-filter-list="id">: shows only the choices of that list whose text holds what is typed.
+  document.addEventListener("input", function (event) {
+    var id = event.target.getAttribute && event.target.getAttribute("data-filter-list");
+    var list = id && document.getElementById(id);
+    if (!list) return;
+    var words = event.target.value.toLowerCase().trim();
+    list.querySelectorAll(".form-check").forEach(function (item) {
+      item.hidden = words !== "" && item.textContent.toLowerCase().indexOf(words) === -1 && !item.querySelector("input:checked");
+    });
+  });
 })();

@@ -194,7 +194,9 @@ class TestCreateForm:
         mode = re.search(r'<div id="id_mode"[^>]*>', html).group(0)
         assert "class=" not in mode.replace('class="ce-radios"', "")  # no form-check-input on the wrapper
         assert re.search(r'<input type="radio" name="mode" value="manual"[^>]* class="form-check-input"', html)
-        assert re.search(rf'<option value="{tenancy.label.pk}" selected>team=genomics', html)
+        default_label = re.search(rf'<input type="checkbox" name="labels" value="{tenancy.label.pk}"[^>]*>', html)
+        assert default_label and "checked" in default_label.group(0)  # default labels start chosen
+        assert re.search(r'<label class="form-check-label" for="id_labels_0">team=genomics</label>', html)
         assert f'<option value="{tenancy.other_credentials.pk}"' not in html
 
     def test_post_creates_through_the_service(self, admin_client, tenancy):
