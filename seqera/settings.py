@@ -278,6 +278,9 @@ AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="") or None
 AWS_CONNECT_TIMEOUT = env.int("AWS_CONNECT_TIMEOUT", default=5)
 AWS_READ_TIMEOUT = env.int("AWS_READ_TIMEOUT", default=30)
 AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=5)
+# Credentials with only an IAM role ARN assume it with the service's own AWS identity (instance
+# profile, environment): off unless the installation means to lend that identity to its tenants.
+ALLOW_INSTANCE_CREDENTIALS = env.bool("ALLOW_INSTANCE_CREDENTIALS", default=False)
 FORGE_PREFIX = env.str("FORGE_PREFIX", default="TowerForge")
 
 LOGGING = {
