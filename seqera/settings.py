@@ -126,11 +126,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed sign-ins: locked per user name and, separately, per address, before the password
-# hash is computed (axes checks the lockout in its backend, which runs first).
+# Failed sign-ins (pages and the admin alike: both authenticate through the axes backend) lock
+# a user name, and a user name from one address, before the password hash is computed (axes
+# checks the lockout in its backend, which runs first). Never an address alone: behind a proxy
+# many users share one, and ten bad guesses must not lock them all out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# Proxies in front of the application that append the client's address to X-Forwarded-For
+# (0: none, the header is ignored and REMOTE_ADDR is the client). See seqera/clientip.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "seqera.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
