@@ -1,0 +1,43 @@
+"""DRF plumbing named in settings (parser, metadata). Kept apart from `seqera.api`, which imports
+DRF's views: settings-loaded classes must not import them (DRF resolves these while importing views)."""
+
+from django.conf import settings
+from rest_framework import exceptions, status
+from rest_framework.metadata import BaseMetadata
+from rest_framework.parsers import JSONParser
+
+from seqera.jsonio import JSONInputError, parse_json
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser reads the request stream itself, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE:
+    this one applies that limit (413), and refuses deep nesting and malformed JSON with a 400
+    (`seqera.jsonio.parse_json`), never a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        data = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(data) > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit:,} bytes.")
+        try:
+            return parse_json(data)
+        except JSONInputError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+
+
+class RoutePermissionMetadata(BaseMetadata):
+    """OPTIONS answers what the route is (name, media types) and nothing about serializers or
+    objects: the view has authorized it like a GET of the route before this runs."""
+
+    def determine_metadata(self, request, view):
+        return {
+            "name": view.get_view_name(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+        }
