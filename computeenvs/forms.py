@@ -484,7 +484,8 @@ class ImportForm(forms.Form):
         try:
             return parse_json(upload.read(self.MAX_BYTES + 1), max_bytes=self.MAX_BYTES)
         except JSONInputError as exc:
-            raise ValidationError(f"This is not a JSON file we can read: {exc}") from None
+            where = f" (at {exc.path})" if exc.path else ""
+            raise ValidationError(f"This is not a JSON file we can read: {exc}{where}") from None
 
     def save(self) -> ComputeEnv | None:
         try:

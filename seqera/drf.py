@@ -18,7 +18,8 @@ class RequestTooLarge(exceptions.APIException):
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser reads the request stream itself, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE:
     this one applies that limit (413), and refuses deep nesting and malformed JSON with a 400
-    (`seqera.jsonio.parse_json`), never a RecursionError."""
+    (`seqera.jsonio.parse_json`), never a RecursionError, and a NUL in any string with a 400 that
+    names its path (PostgreSQL would refuse it with a DataError, a 500)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -28,6 +29,8 @@ class BoundedJSONParser(JSONParser):
         try:
             return parse_json(data)
         except JSONInputError as exc:
+            if exc.path:  # a NUL in a string: a field error, named like every other
+                raise exceptions.ValidationError({exc.path: [str(exc)]}) from None
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
 
 
