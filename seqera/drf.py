@@ -35,10 +35,20 @@ class BoundedJSONParser(JSONParser):
 
 
 class RoutePermissionMetadata(BaseMetadata):
-    """OPTIONS answers what the route is (name, media types) and nothing about serializers or
-    objects: the view has authorized it like a GET of the route before this runs."""
+    """OPTIONS answers only where GET would, and says only what the route is.
+
+    Guarantee: before describing the route, the view's own GET handler runs (its body is thrown
+    away; GET never writes), so OPTIONS meets every refusal GET meets (401, 403, 404 for an object
+    or workspace that is not the caller's). A route without GET looks its object up the same way
+    (`get_object`). The answer holds the view's name and media types, nothing about serializers
+    or objects."""
 
     def determine_metadata(self, request, view):
+        get = getattr(view, "get", None)
+        if get is not None:
+            get(request, *view.args, **view.kwargs)
+        elif hasattr(view, "get_object") and (view.lookup_url_kwarg or view.lookup_field) in view.kwargs:
+            view.get_object()
         return {
             "name": view.get_view_name(),
             "renders": [renderer.media_type for renderer in view.renderer_classes],
