@@ -2,6 +2,11 @@
 Seqera `AwsBatchConfig` documents, and the time to build a Forge plan, an IAM policy and the
 Nextflow config from a normalized document. Pure functions: no database, no AWS.
 
+Then the worst case of every text-like field (`computeenvs.options.worst`: each field at its
+cap with input built to drive backtracking, over its cap, and lists full of such items): the
+slowest case per field and its time. Issue 14 defect 3 measured 6.7 s for one 16,000-character
+instance type before the caps and the linear-time checks.
+
 Prints figures only. Default run: about 30 s.
 
     .venv/bin/python bench/options.py
@@ -182,7 +187,26 @@ def main(argv=None) -> None:
         ("options.default_document(forge=True)", lambda: options.default_document(forge=True)),
     ):
         print(f"  {name:<40}{timed(func, seconds=seconds):>9.0f} µs")
+    worst_case_table(seconds=seconds / 5)
     print(f"\nDone in {time.monotonic() - started:.0f} s.")
+
+
+def worst_case_table(*, seconds: float) -> None:
+    from computeenvs import options
+    from computeenvs.options.worst import worst_cases
+
+    slowest: dict[str, tuple[float, str, int, int]] = {}
+    for case in worst_cases():
+        micros = timed(lambda d=case.document: options.validate(d), seconds=seconds)
+        if micros > slowest.get(case.path, (0.0,))[0]:
+            slowest[case.path] = (micros, case.name, case.chars, len(json.dumps(case.document)))
+    print("\nWorst case per field (slowest of its generated cases; µs per options.validate, median of 5 rounds)")
+    header = f"{'field':<28}{'slowest case':<30}{'input chars':>12}{'body bytes':>12}{'µs':>9}{'ns/char':>9}"
+    print(header)
+    print("-" * len(header))
+    for path, (micros, name, chars, body) in sorted(slowest.items(), key=lambda item: -item[1][0]):
+        print(f"{path:<28}{name:<30}{chars:>12,}{body:>12,}{micros:>9.0f}{micros * 1000 / max(chars, 1):>9.1f}")
+    print("(a field's time is bounded by its caps; 'over cap' cases are refused after one length measure)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ that path (form field names *are* the config paths, e.g. ``forge.maxCpus``)."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from computeenvs import options, services
 from computeenvs.models import ComputeEnv, new_compute_env_id
+from seqera.jsonio import JSONInputError, parse_json
 from workspaces.models import Credentials, Label
 
 MODE_CHOICES = [("forge", "Batch Forge"), ("manual", "Manual")]
@@ -493,9 +493,10 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise ValidationError("The file is larger than 1 MB.")
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationError(f"This is not a JSON file: {exc}") from None
+            return parse_json(upload.read(self.MAX_BYTES + 1), max_bytes=self.MAX_BYTES)
+        except JSONInputError as exc:
+            where = f" (at {exc.path})" if exc.path else ""
+            raise ValidationError(f"This is not a JSON file we can read: {exc}{where}") from None
 
     def save(self) -> ComputeEnv | None:
         try:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "seqera.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,11 +127,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed sign-ins: locked per user name and, separately, per address, before the password
-# hash is computed (axes checks the lockout in its backend, which runs first).
+# Failed sign-ins (pages and the admin alike: both authenticate through the axes backend) lock
+# a user name, and a user name from one address, before the password hash is computed (axes
+# checks the lockout in its backend, which runs first). Never an address alone: behind a proxy
+# many users share one, and ten bad guesses must not lock them all out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# Proxies in front of the application that append the client's address to X-Forwarded-For
+# (0: none, the header is ignored and REMOTE_ADDR is the client). See seqera/clientip.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "seqera.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -167,6 +174,10 @@ EMAIL_BACKEND = env.str(
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="seqera@localhost")
+
+# Request bodies (forms, and the API through seqera.drf.BoundedJSONParser): the largest valid
+# compute-environment document is about 1 MB (100 environment variables of 8 KB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 # --- Security headers (checked by `manage.py check --deploy`) ---
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -208,7 +219,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "seqera.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["seqera.drf.BoundedJSONParser"],
+    "DEFAULT_METADATA_CLASS": "seqera.drf.RoutePermissionMetadata",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -278,6 +290,9 @@ AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="") or None
 AWS_CONNECT_TIMEOUT = env.int("AWS_CONNECT_TIMEOUT", default=5)
 AWS_READ_TIMEOUT = env.int("AWS_READ_TIMEOUT", default=30)
 AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=5)
+# Credentials with only an IAM role ARN assume it with the service's own AWS identity (instance
+# profile, environment): off unless the installation means to lend that identity to its tenants.
+ALLOW_INSTANCE_CREDENTIALS = env.bool("ALLOW_INSTANCE_CREDENTIALS", default=False)
 FORGE_PREFIX = env.str("FORGE_PREFIX", default="TowerForge")
 
 LOGGING = {

@@ -114,8 +114,14 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
             raise api_exceptions.NotFound("Workspace not found") from None
 
     def get_permission_action(self) -> str:
+        action = self.action
+        if action == "metadata":
+            # OPTIONS (DRF's "metadata") is authorized as a GET of the route, or as its first
+            # mapped method when it has no GET, so it reveals nothing a GET would not.
+            mapped = getattr(self, "action_map", None) or {}
+            action = mapped.get("get") or next(iter(mapped.values()), None)
         try:
-            return self.permission_actions[self.action]
+            return self.permission_actions[action]
         except KeyError:
             raise ImproperlyConfiguredViewSet(
                 f"{type(self).__name__} declares no permission for {self.action!r}"

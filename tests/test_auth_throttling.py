@@ -1,16 +1,20 @@
-"""Sign-in throttling (django-axes): 10 failures lock a user name, and separately an address,
-before the password hash is ever computed; sessions end after 30 idle minutes or 12 hours."""
+"""Sign-in throttling (django-axes): 10 failures lock a user name (and a user name from one
+address, never an address alone), in the app and the admin, before the password hash is ever
+computed; the client address comes from TRUSTED_PROXY_COUNT proxies; sessions end after 30 idle minutes or 12 hours."""
 
 import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import base_user
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from seqera.clientip import client_ip
 from seqera.middleware import SESSION_STARTED_KEY
 from tests.factories import UserFactory
 
@@ -65,14 +69,87 @@ def test_a_locked_user_name_stays_locked_from_another_address(client, hasher_cal
     assert hasher_calls.call_count == 0
 
 
-def test_an_address_spraying_user_names_is_locked_for_everyone(client, hasher_calls):
+PROXY = "10.0.0.2"  # the TLS proxy every request arrives from
+
+
+def test_ten_bad_guesses_from_a_proxy_address_lock_that_user_only(client, hasher_calls):
+    """Issue 14 defect 4: behind a proxy every user shares its address; one user's failures must
+    not lock the others (nor the operators, whose admin sign-in is under the same rules)."""
     UserFactory(username="dave")
-    for n in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(client, f"nobody{n}", "wrong-password", ip="203.0.113.99")
+    UserFactory(username="ops", is_staff=True, is_superuser=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "mallory-target", "wrong-password", ip=PROXY)
+    assert sign_in(client, "mallory-target", "wrong-password", ip=PROXY).status_code == 429
+    assert sign_in(client, "dave", PASSWORD, ip=PROXY).status_code == 302
+    assert signed_in(client)
+    admin = Client()
+    response = admin.post("/admin/login/", {"username": "ops", "password": PASSWORD}, REMOTE_ADDR=PROXY)
+    assert response.status_code == 302 and signed_in(admin)
+
+
+def test_spraying_user_names_from_one_address_locks_each_name_not_the_address(client):
+    UserFactory(username="erin-sprayed")
+    for n in range(settings.AXES_FAILURE_LIMIT * 2):
+        sign_in(client, f"nobody{n}", "wrong-password", ip=PROXY)
+    assert sign_in(client, "erin-sprayed", PASSWORD, ip=PROXY).status_code == 302
+
+
+def test_the_admin_sign_in_counts_and_obeys_the_same_lock(client, hasher_calls):
+    UserFactory(username="root-op", is_staff=True, is_superuser=True)
+    admin = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT // 2):
+        admin.post("/admin/login/", {"username": "root-op", "password": "wrong"}, REMOTE_ADDR="192.0.2.1")
+    for _ in range(settings.AXES_FAILURE_LIMIT - settings.AXES_FAILURE_LIMIT // 2):
+        sign_in(client, "root-op", "wrong-password", ip="192.0.2.2")
     hasher_calls.reset_mock()
-    assert sign_in(client, "dave", PASSWORD, ip="203.0.113.99").status_code == 429
+    response = admin.post("/admin/login/", {"username": "root-op", "password": PASSWORD}, REMOTE_ADDR="192.0.2.3")
+    assert response.status_code == 429 and not signed_in(admin)
     assert hasher_calls.call_count == 0
-    assert sign_in(client, "dave", PASSWORD, ip="203.0.113.100").status_code == 302  # other addresses still work
+
+
+def test_a_spoofed_forwarded_for_is_ignored_without_trusted_proxies(client, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    UserFactory(username="frank-spoof")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": "frank-spoof", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+    assert sign_in(client, "frank-spoof", PASSWORD, ip="203.0.113.5").status_code == 429
+
+
+def test_the_client_address_is_taken_from_the_trusted_proxies(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="gus-proxied")
+    client.post(
+        reverse("login"),
+        {"username": "gus-proxied", "password": "wrong"},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.23",  # the client wrote the first, our proxy the last
+    )
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["198.51.100.23"]
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "198.51.100.1", PROXY),
+        (1, "198.51.100.1", "198.51.100.1"),
+        (1, "6.6.6.6,198.51.100.1", "198.51.100.1"),
+        (2, "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),
+        (2, "198.51.100.1", PROXY),  # fewer entries than proxies: not through them
+        (1, "not-an-address", PROXY),
+        (1, "", PROXY),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip(settings, count, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = count
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
 
 
 # --------------------------------------------------------------------------- sessions

@@ -1,12 +1,25 @@
 """Django admin for operators: read-mostly, and never a secret.
 
-Organizations, workspaces and teams can be renamed and described here; everything with rules
-(memberships, participants, credentials, labels, tokens) is view-only and changed in the app,
-where the services enforce them. Credentials show metadata only: whether a secret is stored and
-the id of the key it is encrypted under, never the secret or its ciphertext.
+Every write the admin offers goes through the services, or the admin cannot make it:
+
+* organizations, workspaces and teams can be renamed and described here (`ServiceChangeAdmin`:
+  the form is checked by the service in a rolled-back dry run, then saved by the service);
+* team members, memberships, participants, credentials, labels and tokens are view-only and changed
+  in the app, where the services enforce the organization and role rules; deleting credentials,
+  teams and tokens calls their delete services;
+* user accounts: operators grant or withdraw access (active, staff, superuser, groups, password);
+  names and e-mail addresses are changed by their owners, users are neither added nor deleted here.
+
+`tests/tenancy/test_admin_writes.py` walks every registered ModelAdmin and fails on a writable
+field, add or delete that does not go through a service (or is not declared operator-only).
+Credentials show metadata only: whether a secret is stored and the id of the key it is encrypted
+under, never the secret or its ciphertext.
 """
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
 
@@ -39,6 +52,54 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class _DryRun(Exception):
+    pass
+
+
+class ServiceChangeAdmin(admin.ModelAdmin):
+    """A change form whose writes are the service's: `service_change(obj, fields)` applies the
+    changed fields through the app's service. The form runs it once in a savepoint that is rolled
+    back (its ValidationError becomes the form's errors), and `save_model` runs it for real. Nothing
+    is saved by the admin itself, and related objects (many-to-many fields, inlines) never are."""
+
+    def service_change(self, obj, fields: dict) -> None:
+        raise NotImplementedError
+
+    def changed_fields(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceCheckedForm(base):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors or self.instance.pk is None:
+                    return
+                fields = model_admin.changed_fields(self)
+                try:
+                    with transaction.atomic():
+                        fresh = type(self.instance)._default_manager.get(pk=self.instance.pk)
+                        model_admin.service_change(fresh, fields)
+                        raise _DryRun
+                except _DryRun:
+                    pass
+                except ValidationError as exc:
+                    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                    for field, messages_ in errors.items():
+                        self.add_error(field if field in self.fields else None, messages_)
+
+        return ServiceCheckedForm
+
+    def save_model(self, request, obj, form, change):
+        fresh = type(obj)._default_manager.get(pk=obj.pk)
+        self.service_change(fresh, self.changed_fields(form))
+
+    def save_related(self, request, form, formsets, change):
+        pass  # inlines and many-to-many fields are view-only here
+
+
 # --------------------------------------------------------------------------- organizations
 class OrgMembershipInline(ReadOnlyInline):
     model = OrgMembership
@@ -53,7 +114,7 @@ class WorkspaceInline(ReadOnlyInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ServiceChangeAdmin):
     list_display = ["name", "full_name", "member_count", "workspace_count", "date_created"]
     search_fields = ["name", "full_name"]
     readonly_fields = ["date_created", "last_updated"]
@@ -80,6 +141,9 @@ class OrganizationAdmin(admin.ModelAdmin):
     def workspace_count(self, obj):
         return obj._workspaces
 
+    def service_change(self, obj, fields):
+        services.update_organization(org=obj, **fields)
+
     def has_add_permission(self, request):
         return False  # an organization needs an owner: created in the app
 
@@ -96,14 +160,30 @@ class OrgMembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ServiceChangeAdmin):
     list_display = ["name", "org", "member_count", "date_created"]
     search_fields = ["name", "org__name", "members__username"]
     list_filter = [("org", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["org"]
-    autocomplete_fields = ["members"]
-    fields = ["org", "name", "description", "members", "date_created"]
-    readonly_fields = ["org", "date_created"]
+    fields = ["org", "name", "description", "member_list", "date_created"]
+    # Members only through the app: a team member must be in the organization (services).
+    readonly_fields = ["org", "member_list", "date_created"]
+
+    @admin.display(description="members")
+    def member_list(self, obj):
+        return ", ".join(sorted(user.username for user in obj.members.all())) or "—"
+
+    def service_change(self, obj, fields):
+        services.update_team(
+            team=obj, name=fields.get("name", obj.name), description=fields.get("description", obj.description)
+        )
+
+    def delete_model(self, request, obj):
+        services.delete_team(team=obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            services.delete_team(team=team)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_members=Count("members", distinct=True))
@@ -124,7 +204,7 @@ class ParticipantInline(ReadOnlyInline):
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(ServiceChangeAdmin):
     list_display = ["name", "org", "full_name", "visibility", "participant_count", "date_created"]
     list_filter = ["visibility", ("org", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "full_name", "org__name"]
@@ -140,6 +220,9 @@ class WorkspaceAdmin(admin.ModelAdmin):
     @admin.display(description="participants", ordering="_participants")
     def participant_count(self, obj):
         return obj._participants
+
+    def service_change(self, obj, fields):
+        services.update_workspace(workspace=obj, **fields)
 
     def has_add_permission(self, request):
         return False
@@ -290,3 +373,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for token in queryset:
             services.revoke_api_token(token=token)
+
+
+# --------------------------------------------------------------------------- user accounts
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Operators grant and withdraw access; accounts are made by sign-up and invitations, and their
+    names and e-mail addresses are their owners' (changed on the profile, e-mail with verification).
+    No delete: it would take organizations and workspaces their owner; deactivate instead."""
+
+    readonly_fields = ["username", "first_name", "last_name", "email", "last_login", "date_joined"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,7 +4,8 @@ Nothing else in the project imports boto3. Every client gets standard-mode retri
 read timeouts, and the endpoint override of the local sandbox and tests (``AWS_ENDPOINT_URL``,
 from settings only). A session is built per credential and region, never shared across tenants,
 so one workspace's throttling cannot drain another's retry quota. With an assume-role ARN, the
-stored keys (or, without keys, the service's own identity) only obtain temporary credentials for
+stored keys (or, without keys and only when `ALLOW_INSTANCE_CREDENTIALS` is on, the service's
+own identity) only obtain temporary credentials for
 the role, always passing the credential's external ID.
 """
 
@@ -32,6 +33,13 @@ def client_config() -> Config:
     )
 
 
+class InstanceCredentialsDisabled(BotoCoreError):
+    """Credentials without keys would run as the service's own AWS identity, which this
+    installation does not lend to tenants (`ALLOW_INSTANCE_CREDENTIALS` is off)."""
+
+    fmt = "These credentials have no access keys and this installation does not allow instance credentials."
+
+
 def _base_session(credentials: Credentials, region: str) -> boto3.Session:
     if credentials.access_key:
         return boto3.Session(
@@ -39,6 +47,8 @@ def _base_session(credentials: Credentials, region: str) -> boto3.Session:
             aws_secret_access_key=credentials.get_secret(),
             region_name=region,
         )
+    if not settings.ALLOW_INSTANCE_CREDENTIALS:
+        raise InstanceCredentialsDisabled()
     return boto3.Session(region_name=region)
 
 

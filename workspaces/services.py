@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -291,6 +292,13 @@ def _check_keys(*, access_key: str, secret_key: str, assume_role_arn: str, creat
         errors["secret_key"] = "This does not look like an AWS secret access key (40 characters)."
     if not access_key and not assume_role_arn:
         errors["access_key"] = "Give access keys, an IAM role ARN to assume, or both."
+    elif not access_key and not settings.ALLOW_INSTANCE_CREDENTIALS:
+        # Without keys the role would be assumed with the service's own AWS identity, which any
+        # tenant could then borrow: only installations that mean it (ALLOW_INSTANCE_CREDENTIALS) allow it.
+        errors["access_key"] = (
+            "This installation does not use its own AWS identity for credentials: give an access key pair "
+            "(the IAM role ARN is then assumed with it)."
+        )
     return errors
 
 

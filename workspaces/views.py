@@ -716,7 +716,9 @@ def stamp(moment) -> int:
 def awaiting(request, moment) -> str:
     """The ``?validating=`` value while the result of a requested validation has not arrived, else ''."""
     since = request.GET.get("validating", "")
-    return since if since.isdigit() and stamp(moment) <= int(since) else ""
+    # isdecimal() alone accepts other scripts' digits; ASCII digits only, so int() cannot fail.
+    valid = since.isascii() and since.isdecimal() and len(since) <= 20
+    return since if valid and stamp(moment) <= int(since) else ""
 
 
 def trust_policy(creds: Credentials) -> str:

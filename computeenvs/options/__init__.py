@@ -20,12 +20,19 @@ What this module guarantees:
 Rules that need AWS and are checked by the validation actor, not here: R20 (work-dir bucket or
 file system in the CE region), R23 (security groups in the CE VPC with the NFS/Lustre ports open),
 R27 (job-queue quota), R28 (manual queues exist, are enabled and valid; head queue On-Demand),
-R39 (credentials can reach the work dir). Rules held by structure elsewhere: R10 (Graviton and
+R39 (credentials can reach the work dir). Rules held by the field table: R19's hard cap (at most
+100 instance types is `forge.instanceTypes`'s `max_items`; the 20-type advice stays a warning).
+Rules held by structure elsewhere: R10 (Graviton and
 Fargate head live under `forge`, so a Manual CE cannot set them), R33 (forge prefix, forge plan),
 R34/R35 (labels and config immutable, services), R36–R38 (delete/disable flows).
 
+- Validation time is linear in the input and bounded: every text-like field declares length and
+  count caps in `FIELDS`, checked before any format check, and the format checks are linear
+  (`worst.py` generates each field's worst inputs for the tests and `bench/options.py`).
+
 Layout: `types.py` (constants, value formats, the frozen dataclasses), `fields.py` (`FIELDS` and
-field-level cleaning), `rules.py` (`RULES`, `WARNINGS`, `client_rules`), this module (entry points).
+field-level cleaning), `rules.py` (`RULES`, `WARNINGS`, `client_rules`), `worst.py` (worst-case
+inputs per field), this module (entry points).
 """
 
 from __future__ import annotations

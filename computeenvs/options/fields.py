@@ -9,6 +9,7 @@ from typing import Any
 
 from .types import (
     ALLOC_STRATEGIES,
+    ARN_MAX_CHARS,
     DEFAULT_ALLOC_STRATEGY,
     DEFAULT_LOG_GROUP,
     ECS_CONFIG_MAX_BYTES,
@@ -16,10 +17,17 @@ from .types import (
     ENV_VALUE_MAX_BYTES,
     ENV_VARS_MAX,
     FORGE_CLI_PATH,
+    ID_MAX_CHARS,
+    INSTANCE_TYPE_MAX_CHARS,
+    INSTANCE_TYPES_MAX,
     INT32_MAX,
     NEXTFLOW_CONFIG_MAX_BYTES,
+    PATH_MAX_CHARS,
     PROVISIONING_MODEL_LABELS,
+    QUEUE_MAX_CHARS,
     REGION_LABELS,
+    SCRIPT_HARD_MAX_BYTES,
+    URI_MAX_CHARS,
     Violation,
     is_absolute_path,
     is_ami_id,
@@ -46,7 +54,13 @@ _MISSING = object()
 class FieldSpec:
     """One option of the config document. `path` is its camelCase dotted path; `coupled` computes a
     default from other values (`get(path)`) when the key was not sent; `validator` checks the
-    format of a text value (or of each item of a list), described to the user by `example`."""
+    format of a text value (or of each item of a list), described to the user by `example`.
+
+    Every text-like field declares its caps here (`max_length`, `max_bytes`, `max_items`; checked
+    when the table is built): values over a cap are refused before any format check runs, and
+    every `validator` runs in time linear in its input (plain parsing or patterns without
+    nested or adjacent overlapping repeats), so no value a client can send costs more than a
+    bounded, linear amount of CPU."""
 
     path: str
     label: str
@@ -60,8 +74,9 @@ class FieldSpec:
     required: bool = False
     minimum: int | None = None
     maximum: int | None = None
-    max_bytes: int | None = None
-    max_items: int | None = None
+    max_length: int | None = None  # characters of a str/choice value, or of each item of a list
+    max_bytes: int | None = None  # UTF-8 bytes of a text value, or of each environment variable value
+    max_items: int | None = None  # entries of a list or of the environment
     example: str = ""
     unit: str = ""
     validator: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
@@ -99,6 +114,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "region",
         "Region",
         "choice",
+        max_length=32,
         required=True,
         group="general",
         example="eu-west-1",
@@ -110,6 +126,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "headQueue",
         "Head queue",
         "str",
+        max_length=QUEUE_MAX_CHARS,
         required=True,
         manual_only=True,
         group="general",
@@ -122,6 +139,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "computeQueue",
         "Compute queue",
         "str",
+        max_length=QUEUE_MAX_CHARS,
         required=True,
         manual_only=True,
         group="general",
@@ -135,6 +153,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "workDir",
         "Pipeline work directory",
         "str",
+        max_length=URI_MAX_CHARS,
         required=True,
         group="workdir",
         example="s3://my-bucket/work",
@@ -184,6 +203,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.type",
         "Provisioning model",
         "choice",
+        max_length=16,
         default="SPOT",
         group="forge",
         choices=tuple(PROVISIONING_MODEL_LABELS.items()),
@@ -242,6 +262,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.allowBuckets",
         "Allowed S3 buckets",
         "list",
+        max_length=URI_MAX_CHARS,
         default=(),
         group="forge",
         validator=is_s3_uri,
@@ -280,6 +301,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.efsId",
         "Existing EFS file system",
         "str",
+        max_length=ID_MAX_CHARS,
         group="storage",
         validator=is_efs_id,
         example="fs-0123456789abcdef0",
@@ -289,6 +311,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.efsMount",
         "EFS mount path",
         "str",
+        max_length=PATH_MAX_CHARS,
         group="storage",
         validator=is_absolute_path,
         example="/mnt/efs",
@@ -300,6 +323,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.fsxName",
         "Existing FSx DNS name",
         "str",
+        max_length=255,
         group="storage",
         validator=is_fsx_dns_name,
         example="fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com",
@@ -320,6 +344,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.fsxMount",
         "FSx mount path",
         "str",
+        max_length=PATH_MAX_CHARS,
         group="storage",
         validator=is_absolute_path,
         example="/mnt/fsx",
@@ -331,6 +356,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.vpcId",
         "VPC ID",
         "str",
+        max_length=ID_MAX_CHARS,
         group="networking",
         validator=is_vpc_id,
         example="vpc-0123456789abcdef0",
@@ -340,6 +366,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.subnets",
         "Subnets",
         "list",
+        max_length=ID_MAX_CHARS,
         default=(),
         group="networking",
         validator=is_subnet_id,
@@ -351,6 +378,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.securityGroups",
         "Security groups",
         "list",
+        max_length=ID_MAX_CHARS,
         default=(),
         group="networking",
         validator=is_security_group_id,
@@ -364,6 +392,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "preRunScript",
         "Pre-run script",
         "text",
+        max_bytes=SCRIPT_HARD_MAX_BYTES,
         group="staging",
         help="Bash run in the head job before Nextflow starts (for example export NXF_VER=24.10.0). At most 1 KB.",
     ),
@@ -371,6 +400,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "postRunScript",
         "Post-run script",
         "text",
+        max_bytes=SCRIPT_HARD_MAX_BYTES,
         group="staging",
         help="Bash run after the pipeline ends; its failure does not change the run status. At most 1 KB.",
     ),
@@ -399,6 +429,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.allocStrategy",
         "Allocation strategy",
         "choice",
+        max_length=64,
         group="advanced",
         default=DEFAULT_ALLOC_STRATEGY["SPOT"],
         choices=tuple((s, s) for s in ALLOC_STRATEGIES),
@@ -410,10 +441,11 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.instanceTypes",
         "Instance types",
         "list",
+        max_length=INSTANCE_TYPE_MAX_CHARS,
         default=(),
         group="advanced",
         validator=is_instance_type_or_family,
-        max_items=None,
+        max_items=INSTANCE_TYPES_MAX,
         example="m5, c6id or m5.2xlarge",
         help="Instance families or types; empty lets AWS choose (optimal). AWS uses at most 20 types and drops the "
         "largest beyond that.",
@@ -422,6 +454,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.imageId",
         "AMI ID",
         "str",
+        max_length=ID_MAX_CHARS,
         group="advanced",
         validator=is_ami_id,
         example="ami-0123456789abcdef0",
@@ -432,6 +465,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.ec2KeyPair",
         "Key pair",
         "str",
+        max_length=255,
         group="advanced",
         validator=is_key_pair_name,
         help="EC2 key pair for SSH access to the instances, for debugging.",
@@ -471,6 +505,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "headJobRole",
         "Head job role",
         "str",
+        max_length=ARN_MAX_CHARS,
         group="advanced",
         validator=is_role_arn,
         example="arn:aws:iam::123456789012:role/my-head-role",
@@ -480,6 +515,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "computeJobRole",
         "Compute job role",
         "str",
+        max_length=ARN_MAX_CHARS,
         group="advanced",
         validator=is_role_arn,
         example="arn:aws:iam::123456789012:role/my-task-role",
@@ -489,6 +525,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "executionRole",
         "Batch execution role",
         "str",
+        max_length=ARN_MAX_CHARS,
         group="advanced",
         validator=is_role_arn,
         example="arn:aws:iam::123456789012:role/my-execution-role",
@@ -532,8 +569,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "cliPath",
         "AWS CLI tool path",
         "str",
+        max_length=PATH_MAX_CHARS,
         group="advanced",
-        validator=lambda v: len(v) <= 1024,
         example=FORGE_CLI_PATH,
         default=FORGE_CLI_PATH,
         coupled=lambda get: FORGE_CLI_PATH if get("forge") and not get("fusion2Enabled") else None,
@@ -544,6 +581,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "logGroup",
         "CloudWatch log group",
         "str",
+        max_length=512,
         default=DEFAULT_LOG_GROUP,
         group="advanced",
         validator=is_log_group,
@@ -564,6 +602,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.dragenAmiId",
         "DRAGEN AMI ID",
         "str",
+        max_length=ID_MAX_CHARS,
         group="advanced",
         validator=is_ami_id,
         example="ami-0123456789abcdef0",
@@ -573,12 +612,31 @@ FIELDS: tuple[FieldSpec, ...] = (
         "forge.dragenInstanceType",
         "DRAGEN instance type",
         "str",
+        max_length=INSTANCE_TYPE_MAX_CHARS,
         group="advanced",
         validator=is_instance_type,
         example="f2.6xlarge",
         help="Instance type of the DRAGEN queue (needs DRAGEN).",
     ),
 )
+
+
+def _check_caps(fields: tuple[FieldSpec, ...]) -> None:
+    """Refuses (at import) a text-like field declared without its caps."""
+    needs = {
+        "str": ("max_length",),
+        "choice": ("max_length",),
+        "list": ("max_length", "max_items"),
+        "text": ("max_bytes",),
+        "envvars": ("max_items",),
+    }
+    for spec in fields:
+        missing = [cap for cap in needs.get(spec.kind, ()) if not getattr(spec, cap)]
+        if missing:
+            raise ValueError(f"options field {spec.path} ({spec.kind}) declares no {', '.join(missing)}")
+
+
+_check_caps(FIELDS)
 FIELD_BY_PATH = {spec.path: spec for spec in FIELDS}
 # pseudo path of coupled defaults: truthy in Forge mode
 _FORGE_PSEUDO = "forge"
@@ -592,24 +650,37 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _utf8_len(value: str) -> int:
+    return len(value.encode("utf-8", "surrogatepass"))
+
+
+def _nul(spec: FieldSpec, path: str) -> list[Violation]:
+    # PostgreSQL cannot store NUL in text or jsonb: refused here, by field, rather than by the database.
+    return [Violation(path, f"{spec.label} cannot contain NUL characters (\\x00).")]
+
+
 def _clean_text(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, str):
         return _MISSING, [Violation(path, f"{spec.label} must be text.")]
+    # Checked before any copy or scan: a cap breach costs one length measure.
+    if len(raw) > spec.max_bytes or _utf8_len(raw) > spec.max_bytes:
+        return _MISSING, [Violation(path, f"{spec.label} is too long: keep it under {spec.max_bytes // 1024} KB.")]
     value = raw.replace("\r\n", "\n")
     if not value.strip():
         return _MISSING, []
-    if spec.max_bytes and len(value.encode("utf-8", "surrogatepass")) > spec.max_bytes:
-        return _MISSING, [Violation(path, f"{spec.label} is too long: keep it under {spec.max_bytes // 1024} KB.")]
+    if "\x00" in value:
+        return _MISSING, _nul(spec, path)
     return value, []
 
 
 def _clean_str(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, str):
         return _MISSING, [Violation(path, f"{spec.label} must be text.")]
+    if len(raw) > spec.max_length and len(raw.strip()) > spec.max_length:
+        return _MISSING, [Violation(path, f"{spec.label} is too long: at most {spec.max_length:,} characters.")]
     value = raw.strip()
     if spec.path in ("workDir", "forge.efsMount", "forge.fsxMount", "forge.allowBuckets"):
-        while len(value) > 1 and value.endswith("/") and not value.endswith("://"):
-            value = value[:-1]
+        value = _strip_trailing_slashes(value)
     if not value:
         return _MISSING, []
     if spec.kind == "choice" and value not in spec.choice_values:
@@ -620,7 +691,19 @@ def _clean_str(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violatio
     if spec.validator and not spec.validator(value):
         example = f" like {spec.example}" if spec.example else ""
         return _MISSING, [Violation(path, f"{spec.label} {_show(value)} is not valid: enter a value{example}.")]
+    if "\x00" in value:
+        return _MISSING, _nul(spec, path)
     return value, []
+
+
+def _strip_trailing_slashes(value: str) -> str:
+    """`s3://bucket/a//` -> `s3://bucket/a`, `/mnt/efs/` -> `/mnt/efs`; keeps `/` and `s3://` (one pass)."""
+    stripped = value.rstrip("/")
+    if not stripped:
+        return "/"
+    if stripped.endswith(":") and value[len(stripped) : len(stripped) + 2] == "//":
+        return stripped + "//"
+    return stripped
 
 
 def _clean_int(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
@@ -659,8 +742,8 @@ def _clean_list(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violati
 def _clean_envvars(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, list | tuple):
         return _MISSING, [Violation(path, "Environment variables must be a list of {name, value, head, compute}.")]
-    if len(raw) > ENV_VARS_MAX:
-        return _MISSING, [Violation(path, f"At most {ENV_VARS_MAX} environment variables are allowed.")]
+    if len(raw) > spec.max_items:
+        return _MISSING, [Violation(path, f"At most {spec.max_items} environment variables are allowed.")]
     items, errors = [], []
     for i, item in enumerate(raw):
         at = f"{path}[{i}]"
@@ -681,10 +764,12 @@ def _clean_envvars(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Viol
             value = ""
         if not isinstance(value, str):
             errors.append(Violation(f"{at}.value", "Variable value must be text."))
-        elif len(value.encode("utf-8", "surrogatepass")) > ENV_VALUE_MAX_BYTES:
+        elif len(value) > ENV_VALUE_MAX_BYTES or _utf8_len(value) > ENV_VALUE_MAX_BYTES:
             errors.append(
                 Violation(f"{at}.value", f"Variable value is too long (at most {ENV_VALUE_MAX_BYTES // 1024} KB).")
             )
+        elif "\x00" in value:
+            errors.append(Violation(f"{at}.value", "Variable value cannot contain NUL characters (\\x00)."))
         head, compute = item.get("head"), item.get("compute")
         if head is None and compute is None:
             head = True

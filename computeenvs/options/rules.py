@@ -12,7 +12,6 @@ from .types import (
     FORGE_CLI_PATH,
     FSX_MIN_GB,
     FSX_STEP_GB,
-    INSTANCE_TYPES_MAX,
     INSTANCE_TYPES_WARN_AT,
     NON_NVME_INSTANCE_FAMILIES,
     SCRIPT_MAX_BYTES,
@@ -256,13 +255,6 @@ RULES: tuple[Rule, ...] = (
         _forge(lambda c, f: f.min_cpus > f.max_cpus),
     ),
     Rule(
-        "R19",
-        ("forge.instanceTypes",),
-        f"At most {INSTANCE_TYPES_MAX} instance types can be listed (AWS uses only {INSTANCE_TYPES_WARN_AT}): "
-        "shorten the list.",
-        _forge(lambda c, f: len(f.instance_types) > INSTANCE_TYPES_MAX),
-    ),
-    Rule(
         "R21",
         ("workDir",),
         "Work directory must be an S3 URI s3://bucket[/path] with a valid bucket name (3-63 lowercase letters, "
@@ -395,7 +387,20 @@ RULES: tuple[Rule, ...] = (
 )
 
 _GPU_FAMILY = re.compile(r"(p\d|g\d|gr\d)[a-z0-9-]*")
-_NVME_FAMILY = re.compile(r"[a-z]+\d+[a-z-]*d[a-z-]*|i\d+[a-z-]*|im\d+[a-z-]*|is\d+[a-z-]*")
+_NVME_SERIES = re.compile(r"(?:i|im|is)\d+[a-z-]*")
+_NVME_LEAD = re.compile(r"[a-z]+\d+")
+_NVME_SUFFIX = re.compile(r"[a-z-]*")
+
+
+def _is_nvme_family(family: str) -> bool:
+    """i-series, or letters + generation + attributes carrying a 'd' (c6id, m6gd). Plain parsing:
+    the one-pattern form `[a-z]+\\d+[a-z-]*d[a-z-]*` backtracks quadratically on long input."""
+    if _NVME_SERIES.fullmatch(family):
+        return True
+    lead = _NVME_LEAD.match(family)
+    suffix = family[lead.end() :] if lead else ""
+    return lead is not None and _NVME_SUFFIX.fullmatch(suffix) is not None and "d" in suffix
+
 
 WARNINGS: tuple[Rule, ...] = (
     Rule(
@@ -405,8 +410,7 @@ WARNINGS: tuple[Rule, ...] = (
         "carry a 'd', such as c6id or m6gd, or are i-series).",
         _forge(
             lambda c, f: (
-                c.nvnme_storage_enabled
-                and any(not _NVME_FAMILY.fullmatch(instance_family(t)) for t in f.instance_types)
+                c.nvnme_storage_enabled and any(not _is_nvme_family(instance_family(t)) for t in f.instance_types)
             )
         ),
     ),

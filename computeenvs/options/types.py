@@ -13,6 +13,14 @@ DEFAULT_LOG_GROUP = "/aws/batch/job"
 INSTANCE_TYPES_WARN_AT = 20  # AWS Batch uses at most 20 types and drops the largest beyond (R19)
 INSTANCE_TYPES_MAX = 100  # hard cap: more is certainly a mistake
 SCRIPT_MAX_BYTES = 1024  # R31, Seqera Cloud limit
+SCRIPT_HARD_MAX_BYTES = 16 * 1024  # field cap; R31 explains the 1 KB limit of what fits under it
+# Length caps of text values (characters). AWS's own limits where it has one, with some room.
+ID_MAX_CHARS = 64  # vpc-/subnet-/sg-/ami-/fs- ids are at most 21
+INSTANCE_TYPE_MAX_CHARS = 64  # the longest AWS instance type today is about 25
+QUEUE_MAX_CHARS = 256  # a 128-character name, or its job-queue ARN
+ARN_MAX_CHARS = 2048  # IAM: an ARN is at most 2,048 characters
+URI_MAX_CHARS = 1100  # s3:// + a 63-character bucket + a 1,024-byte key
+PATH_MAX_CHARS = 1024
 NEXTFLOW_CONFIG_MAX_BYTES = 64 * 1024
 ECS_CONFIG_MAX_BYTES = 16 * 1024
 ENV_VARS_MAX = 100
@@ -123,10 +131,30 @@ is_ami_id = _matcher(r"ami-[0-9a-f]{8,17}")
 is_efs_id = _matcher(r"fs-[0-9a-f]{8,17}")
 is_fsx_dns_name = _matcher(r"fs-[0-9a-f]{8,17}\.fsx\.[a-z0-9-]+\.amazonaws\.com")
 is_key_pair_name = _matcher(r"[\x20-\x7e]{1,255}")
-is_instance_type = _matcher(r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+")
-is_instance_type_or_family = _matcher(
-    r"optimal|default_x86_64|default_arm64|[a-z][a-z0-9-]*[0-9][a-z0-9-]*(\.[a-z0-9-]+)?"
-)
+_FAMILY_CHARS = re.compile(r"[a-z][a-z0-9-]*")
+_SIZE_CHARS = re.compile(r"[a-z0-9-]+")
+
+
+def is_instance_family(value: str) -> bool:
+    """`m5`, `c6id`, `p4d`, `u-6tb1`: a lower-case letter, then letters, digits and '-', with a digit.
+
+    Plain parsing (one fullmatch of a single-repeat pattern and one scan), linear in the input;
+    the equivalent one-pattern form `[a-z][a-z0-9-]*[0-9][a-z0-9-]*` backtracks quadratically."""
+    return _FAMILY_CHARS.fullmatch(value) is not None and any("0" <= ch <= "9" for ch in value)
+
+
+def is_instance_type(value: str) -> bool:
+    """`m5.2xlarge`: an instance family, a dot, a size."""
+    family, dot, size = value.partition(".")
+    return bool(dot) and is_instance_family(family) and _SIZE_CHARS.fullmatch(size) is not None
+
+
+def is_instance_type_or_family(value: str) -> bool:
+    if value in ("optimal", "default_x86_64", "default_arm64"):
+        return True
+    return is_instance_type(value) if "." in value else is_instance_family(value)
+
+
 _QUEUE_NAME = r"[A-Za-z0-9_-]{1,128}"
 _QUEUE_ARN = re.compile(rf"arn:aws:batch:(?P<region>[a-z0-9-]+):\d{{12}}:job-queue/{_QUEUE_NAME}")
 is_queue = _matcher(rf"{_QUEUE_NAME}|{_QUEUE_ARN.pattern}")

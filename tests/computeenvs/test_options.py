@@ -73,8 +73,6 @@ RULE_CASES = [
     ("R17", forge_doc({"bidPercentage": 60}), forge_doc({"type": "EC2", "bidPercentage": 60}),
      "forge.bidPercentage", "only applies to Spot"),
     ("R18", forge_doc({"minCpus": 64}), forge_doc({"minCpus": 65}), "forge.minCpus", "cannot be greater than Max"),
-    ("R19", forge_doc({"instanceTypes": [f"m{i}" for i in range(1, 101)]}),
-     forge_doc({"instanceTypes": [f"m{i}" for i in range(1, 102)]}), "forge.instanceTypes", "At most 100"),
     ("R21", forge_doc(workDir="s3://my.bucket-01/a/b"), forge_doc(workDir="s3://My_Bucket/work"), "workDir",
      "valid bucket name"),
     ("R21", forge_doc(workDir="s3://my-bucket"), forge_doc(workDir="mnt/efs/work"), "workDir", "s3://bucket[/path]"),

@@ -173,5 +173,5 @@ def classify(route: Route, method: str, kwargs: dict):
         return "user", USER_SCOPED[route.name]
     if route.name in INLINE_SCOPES:
         return "scoped", INLINE_SCOPES[route.name]
-    scope = scope_of(route, method, kwargs)
+    scope = scope_of(route, route.authorizing_method(method), kwargs)
     return ("scoped", scope) if scope else (None, None)

@@ -5,6 +5,8 @@ principals from world.py. Each test loops over all routes, collects every proble
 once with a readable report.
 """
 
+import itertools
+
 import pytest
 
 from tests.tenancy.expect import (
@@ -20,7 +22,7 @@ from tests.tenancy.expect import (
 )
 from tests.tenancy.harness import Walker
 from tests.tenancy.oracle import cross_tenant_rows
-from tests.tenancy.walk import ORG_RANK, UNSAFE, all_routes
+from tests.tenancy.walk import ORG_RANK, PROBES, UNSAFE, all_routes
 from tests.tenancy.world import PRINCIPALS
 from workspaces.permissions import role_allows
 
@@ -98,11 +100,11 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
     the outsider sees holds A's data."""
     walker = Walker(world, side_effects)
     for route, kwargs in tenant_routes(world):
-        for method in route.methods:
+        for method in route.walk_methods:
             kind, detail = classify(route, method, kwargs)
             unsafe = method in UNSAFE
             if kind == "exempt":
-                if method == "get":
+                if route.authorizing_method(method) == "get":
                     for principal in ("anonymous", "outsider"):
                         response, _ = walker.send(principal, route, method, kwargs)
                         walker.expect_no_server_error(principal, method, response)
@@ -116,7 +118,7 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
             walker.expect_no_side_effects("anonymous", method, response, effects)
 
             response, effects = walker.send("outsider", route, method, kwargs, oracle=True)
-            walker.expect_status("outsider", method, response, detail if kind == "user" else 404)
+            walker.expect_status("outsider", method, response, detail if kind == "user" else 404, route)
             walker.expect_no_side_effects("outsider", method, response, effects)
             walker.expect_no_canaries("outsider", method, response)
 
@@ -128,7 +130,7 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
                 response, effects = walker.send(
                     "outsider", route, method, own, workspace_id=world.other_workspace.id, oracle=True
                 )
-                walker.expect_status("outsider", method, response, 404)
+                walker.expect_status("outsider", method, response, 404, route)
                 walker.expect_no_side_effects("outsider", method, response, effects)
                 walker.expect_no_canaries("outsider", method, response)
                 if method in UNSAFE and (mine := own_objects(route, world)):
@@ -163,7 +165,7 @@ def test_each_role_gets_what_the_permission_map_says(world, side_effects, princi
     view role, org member who is no participant (404 on the workspace)."""
     walker = Walker(world, side_effects)
     for route, kwargs in tenant_routes(world):
-        for method in route.methods:
+        for method in route.walk_methods:
             kind, detail = classify(route, method, kwargs)
             if kind not in ("scoped", "user"):
                 continue
@@ -175,7 +177,7 @@ def test_each_role_gets_what_the_permission_map_says(world, side_effects, princi
                 denied = expected != "allowed"
                 response, effects = walker.send(principal, route, method, kwargs, oracle=denied)
                 if denied:
-                    walker.expect_status(principal, method, response, int(expected))
+                    walker.expect_status(principal, method, response, int(expected), route)
                     walker.expect_no_side_effects(principal, method, response, effects)
                 else:
                     walker.expect_allowed(principal, route, method, response)
@@ -195,10 +197,11 @@ def test_admin_is_for_staff_only(world, side_effects):
             kwargs = fill_kwargs(route, world)
         except Unmappable:
             kwargs = dict.fromkeys(route.kwarg_names, world.users["owner"].pk)
-        for principal in ("anonymous", "owner"):  # every signed-in non-staff user is alike to the admin
-            response, _ = walker.send(principal, route, "get", kwargs)
+        for principal, method in itertools.product(("anonymous", "owner"), ("get", *PROBES)):
+            # every signed-in non-staff user is alike to the admin
+            response, _ = walker.send(principal, route, method, kwargs)
             # Django sends non-staff users on /admin/logout/ to the index, which then asks to sign in.
             target = "/admin/" if route.name == "admin:logout" else "/admin/login/"
             if response.status_code != 302 or not response["Location"].startswith(target):
-                walker.fail(principal, "get", response, "302 to the admin sign-in")
+                walker.fail(principal, method, response, "302 to the admin sign-in")
     assert not walker.failures, walker.report("Admin walk")

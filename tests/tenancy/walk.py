@@ -26,6 +26,11 @@ from rest_framework.views import APIView
 from seqera.tenancy import OrganizationMixin, WorkspaceMixin, WorkspaceViewSet
 
 UNSAFE = ("post", "put", "patch", "delete")
+# Sent to every route besides its own methods. Authorized exactly as the route's GET (or, on a
+# route without GET, as its first method): same login redirect / 401, 404 outside the tenant and
+# 403 below the role. When allowed, HEAD answers as GET does and OPTIONS as the framework does:
+# DRF describes the route (200); a Django page answers 200 with `Allow` or 405 (both "allowed").
+PROBES = ("head", "options")
 _ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -155,6 +160,17 @@ class Route:
             if method in ("get", "post") or not owner.__module__.startswith("django."):
                 methods.append(method)
         return tuple(methods)
+
+    @property
+    def walk_methods(self) -> tuple[str, ...]:
+        """The route's own methods, then the probes (HEAD, OPTIONS)."""
+        return (*self.methods, *PROBES)
+
+    def authorizing_method(self, method: str) -> str:
+        """The method whose declared authorization applies to `method` (see PROBES)."""
+        if method not in PROBES:
+            return method
+        return "get" if "get" in self.methods else (self.methods[0] if self.methods else "get")
 
     def build(self, values: dict) -> str:
         return "/" + "".join(level.build(values) for level in self.levels)

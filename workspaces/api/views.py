@@ -115,7 +115,7 @@ class ServiceInfoView(APIView):
             "contactEmail": settings.DEFAULT_FROM_EMAIL,
             "heartbeatInterval": 60,
             "userWorkspaceEnabled": False,
-            "allowInstanceCredentials": False,
+            "allowInstanceCredentials": settings.ALLOW_INSTANCE_CREDENTIALS,
             "seqeraCloud": False,
             "waveEnabled": False,
         }
