@@ -333,23 +333,30 @@ def create_organization(
     org = Organization(
         name=name, full_name=full_name or name, description=description, location=location, website=website
     )
-    _full_clean(org)
-    _check_org_name_free(org)
+    _clean_org(org)
     org.save()
     OrgMembership.objects.create(org=org, user=user, role=OrgRole.OWNER)
     return org
 
 
-def _check_org_name_free(org: Organization) -> None:
+def _clean_org(org: Organization) -> None:
+    """Field checks, and the name free ignoring case (reported beside the name, not as the
+    database constraint's form-wide message)."""
+    errors: dict = {}
+    try:
+        org.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.message_dict
     if Organization.objects.filter(name__iexact=org.name).exclude(pk=org.pk).exists():
-        raise ValidationError({"name": f"An organization named {org.name} already exists (names ignore case)."})
+        errors["name"] = [f"An organization named {org.name} already exists (names ignore case)."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def update_organization(*, org: Organization, **fields) -> Organization:
     for key, value in fields.items():
         setattr(org, key, value)
-    _full_clean(org)
-    _check_org_name_free(org)
+    _clean_org(org)
     org.save()
     return org
 

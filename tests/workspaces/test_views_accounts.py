@@ -186,3 +186,67 @@ def test_invitation_flow_end_to_end(client, tenancy):
     client.logout()
     reused = client.get(path, follow=True)
     assert b"This invitation no longer works" in reused.content
+
+
+def test_token_with_expiry_from_the_profile_page(client, tenancy):
+    from django.utils import timezone
+
+    client.force_login(tenancy.users["view"])
+    client.post(reverse("profile"), {"action": "token", "token-name": "week", "token-expires_in": "7"})
+    client.post(reverse("profile"), {"action": "token", "token-name": "forever", "token-expires_in": ""})
+    week, forever = ApiToken.objects.get(name="week"), ApiToken.objects.get(name="forever")
+    assert 6.9 < (week.expires_at - timezone.now()).total_seconds() / 86400 <= 7
+    assert forever.expires_at is None
+    page = client.get(reverse("profile")).content.decode()
+    assert week.expires_at.strftime("%Y-%m-%d %H:%M") in page and "Last used" in page and "never" in page
+
+
+def change_password(client, **extra):
+    new = "a-new-long-passphrase"
+    data = {"old_password": PASSWORD, "new_password1": new, "new_password2": new, **extra}
+    return client.post(reverse("password_change"), data, follow=True)
+
+
+def test_password_change_signs_out_other_sessions(tenancy):
+    from django.test import Client
+
+    user = tenancy.users["view"]
+    here, elsewhere = Client(), Client()
+    for browser in (here, elsewhere):
+        assert browser.post(reverse("login"), {"username": user.username, "password": PASSWORD}).status_code == 302
+    assert elsewhere.get(reverse("profile")).status_code == 200
+    done = change_password(here)
+    assert b"Other browsers signed in to your account are signed out" in done.content
+    assert here.get(reverse("profile")).status_code == 200  # this session stays signed in
+    stale = elsewhere.get(reverse("profile"))
+    assert stale.status_code == 302 and stale["Location"].startswith(reverse("login"))
+
+
+def test_password_change_offers_to_revoke_all_tokens(client, tenancy):
+    from workspaces import services
+
+    user = tenancy.users["view"]
+    services.create_api_token(user=user, name="a")
+    services.create_api_token(user=user, name="b")
+    client.force_login(user)
+    assert b"Also revoke all my personal access tokens" in client.get(reverse("password_change")).content
+    kept = change_password(client)
+    assert b"Your personal access tokens still work" in kept.content and ApiToken.objects.filter(user=user).count() == 2
+    user.set_password(PASSWORD)
+    user.save()
+    client.force_login(user)
+    revoked = change_password(client, revoke_tokens="on")
+    assert b"2 personal access token(s) revoked" in revoked.content
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_revoke_all_tokens_from_the_profile(client, tenancy):
+    from workspaces import services
+
+    services.create_api_token(user=tenancy.users["view"], name="a")
+    services.create_api_token(user=tenancy.users["admin"], name="theirs")
+    client.force_login(tenancy.users["view"])
+    assert b"Revoke all tokens" in client.get(reverse("profile")).content
+    assert client.post(reverse("token_revoke_all")).status_code == 302
+    assert not ApiToken.objects.filter(user=tenancy.users["view"]).exists()
+    assert ApiToken.objects.filter(user=tenancy.users["admin"]).exists()

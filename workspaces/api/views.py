@@ -604,9 +604,11 @@ class AccessTokenViewSet(viewsets.GenericViewSet):
         if self.get_queryset().filter(name=name).exists():
             return Response({"message": f"You already have a token named {name}."}, status=status.HTTP_409_CONFLICT)
         try:
-            token, plaintext = services.create_api_token(user=request.user, name=name)
+            token, plaintext = services.create_api_token(
+                user=request.user, name=name, expires_at=body.validated_data.get("expiresAt")
+            )
         except DjangoValidationError as exc:
-            raise api_errors(exc) from None
+            raise api_errors(exc, {"expires_at": ("expiresAt",)}) from None
         return Response(s.CreateAccessTokenResponseSerializer({"accessKey": plaintext, "token": token}).data)
 
     def destroy(self, request, **kwargs):
