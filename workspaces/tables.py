@@ -75,6 +75,7 @@ class ParticipantTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Participant
         fields = ("name", "type", "role")
+        empty_text = "No participants yet: organization owners own every workspace of the organization."
 
     def render_type(self, record):
         return Participant.Type(record.type).label

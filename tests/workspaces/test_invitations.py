@@ -210,3 +210,22 @@ def test_new_account_form_validates_like_django(client, tenancy):
     content = weak.content.decode()
     assert "already exists" in content and "too short" in content
     assert Invitation.objects.get().status == "PENDING"
+
+
+def test_links_and_tokens_never_reach_the_logs(client, tenancy, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    invite(client, tenancy, "guest@example.org")
+    client.post(ws_url("workspace_invitation_resend", pk=Invitation.objects.get().pk))
+    paths = [link_in(m) for m in mail.outbox]
+    Client().get(paths[0], follow=True)  # the replaced link: refused
+    browser, _, accept_url = open_link(paths[1])
+    browser.post(accept_url, {"username": "guest", "password1": PASSWORD, "password2": PASSWORD})
+    client.force_login(tenancy.users["view"])
+    client.post(reverse("profile"), {"action": "profile", "profile-email": "v2@example.org"})
+    verify = re.search(r"/accounts/email/verify/(\S+)/", mail.outbox[-1].body).group(1)
+    client.get(f"/accounts/email/verify/{verify}/", follow=True)
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in [p.rstrip("/").rsplit("/", 1)[1] for p in paths] + [verify]:
+        assert secret not in logged
