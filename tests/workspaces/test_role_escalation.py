@@ -154,3 +154,13 @@ def test_member_pages_refuse_non_owners(client, tenancy):
     assert client.post(url, {"role": "owner"}).status_code == 403
     membership.refresh_from_db()
     assert membership.role == "member"
+
+
+def test_owner_rows_offer_no_changes_to_admins(client, tenancy):
+    owner = participant(tenancy, "owner")
+    role_url = ws_url("participant_role", pk=owner.pk)
+    client.force_login(tenancy.users["admin"])
+    page = client.get(ws_url("participant_list")).content.decode()
+    assert role_url not in page and ws_url("participant_role", pk=participant(tenancy, "view").pk) in page
+    client.force_login(tenancy.users["owner"])
+    assert role_url in client.get(ws_url("participant_list")).content.decode()
