@@ -165,12 +165,15 @@ def _issue_token(invitation: Invitation) -> str:
 
 
 def invitation_subject(invitation: Invitation) -> str:
+    """What the invitation offers, on one line (names typed by users cannot break the mail headers)."""
     if invitation.workspace_id:
         ws = invitation.workspace
-        return f"the workspace {ws.full_name or ws.name} ({ws.org.name}/{ws.name}) as {invitation.role}"
-    if invitation.team_id:
-        return f"the team {invitation.team.name} of the organization {invitation.org.full_name or invitation.org.name}"
-    return f"the organization {invitation.org.full_name or invitation.org.name} as {invitation.role}"
+        text = f"the workspace {ws.full_name or ws.name} ({ws.org.name}/{ws.name}) as {invitation.role}"
+    elif invitation.team_id:
+        text = f"the team {invitation.team.name} of the organization {invitation.org.full_name or invitation.org.name}"
+    else:
+        text = f"the organization {invitation.org.full_name or invitation.org.name} as {invitation.role}"
+    return " ".join(text.split())
 
 
 def _send_invitation(invitation: Invitation, token: str, base_url: str) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from workspaces import services
-from workspaces.models import Invitation, Participant, VerifiedEmail
+from workspaces.models import Invitation, Participant, VerifiedEmail, Workspace
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -229,3 +229,10 @@ def test_links_and_tokens_never_reach_the_logs(client, tenancy, caplog):
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
     for secret in [p.rstrip("/").rsplit("/", 1)[1] for p in paths] + [verify]:
         assert secret not in logged
+
+
+def test_names_with_line_breaks_cannot_break_the_mail_headers(client, tenancy):
+    Workspace.objects.filter(pk=tenancy.workspace.pk).update(full_name="Lab\r\nBcc: everyone@example.org")
+    assert invite(client, tenancy, "guest@example.org").status_code == 200
+    assert mail.outbox[0].subject.endswith("Lab Bcc: everyone@example.org (acme/lab) as launch")
+    assert mail.outbox[0].bcc == []
