@@ -164,3 +164,14 @@ def test_owner_rows_offer_no_changes_to_admins(client, tenancy):
     assert role_url not in page and ws_url("participant_role", pk=participant(tenancy, "view").pk) in page
     client.force_login(tenancy.users["owner"])
     assert role_url in client.get(ws_url("participant_list")).content.decode()
+
+
+def test_the_api_answers_a_role_refusal_with_403_and_the_message(tenancy):
+    from workspaces.api.views import api_errors
+
+    with pytest.raises(services.NotAllowed) as refused:
+        services.change_participant_role(
+            participant=participant(tenancy, "owner"), role="view", actor=tenancy.users["admin"]
+        )
+    error = api_errors(refused.value)
+    assert error.status_code == 403 and "Only an owner can change or remove an owner" in str(error.detail)

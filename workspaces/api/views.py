@@ -67,8 +67,11 @@ def responses(ok, *codes: int) -> dict:
 
 def api_errors(
     exc: DjangoValidationError, field_map: dict[str, tuple[str, ...]] | None = None
-) -> exceptions.ValidationError:
-    """A service's field-keyed error as a DRF error keyed by API field paths (nested dicts)."""
+) -> exceptions.APIException:
+    """A service's field-keyed error as a DRF error keyed by API field paths (nested dicts); a
+    refusal for the caller's role (`services.NotAllowed`) is a 403 with the service's message."""
+    if isinstance(exc, services.NotAllowed):
+        return exceptions.PermissionDenied(" ".join(exc.messages))
     if not hasattr(exc, "error_dict"):
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     detail: dict = {}
