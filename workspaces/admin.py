@@ -24,7 +24,18 @@ from django.db import models, transaction
 from django.db.models import Count
 
 from workspaces import crypto, services
-from workspaces.models import ApiToken, Credentials, Label, Organization, OrgMembership, Participant, Team, Workspace
+from workspaces.models import (
+    ApiToken,
+    Credentials,
+    Invitation,
+    Label,
+    Organization,
+    OrgMembership,
+    Participant,
+    Team,
+    VerifiedEmail,
+    Workspace,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -353,11 +364,11 @@ class LabelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "date_created", "last_used"]
+    list_display = ["name", "user", "date_created", "last_used", "expires_at"]
     search_fields = ["name", "user__username", "user__email"]
     list_select_related = ["user"]
     exclude = ["token_hash"]
-    fields = ["name", "user", "date_created", "last_used"]
+    fields = ["name", "user", "date_created", "last_used", "expires_at"]
     readonly_fields = fields
     date_hierarchy = "date_created"
 
@@ -393,3 +404,24 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --------------------------------------------------------------------------- invitations and addresses
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """View-only: invitations are sent, resent and revoked in the app by those who manage the
+    organization or workspace. The link's token is never stored, only its hash, not shown here."""
+
+    list_display = ["email", "org", "workspace", "team", "role", "status", "expires_at", "invited_by", "date_created"]
+    list_filter = ["status"]
+    search_fields = ["email", "org__name", "workspace__name", "team__name"]
+    list_select_related = ["org", "workspace__org", "team", "invited_by"]
+    exclude = ["token_hash"]
+    date_hierarchy = "date_created"
+
+
+@admin.register(VerifiedEmail)
+class VerifiedEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["email", "user", "date_verified"]
+    search_fields = ["email", "user__username"]
+    list_select_related = ["user"]

@@ -1,12 +1,16 @@
 """Page forms. Each form's `save()` calls one function of `workspaces.services` (the only writer);
 the service's field-keyed ValidationError lands beside the matching field."""
 
+from datetime import timedelta
+
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from workspaces import services
-from workspaces.models import Team, Workspace
+from workspaces.models import Invitation, Team, Workspace
 from workspaces.permissions import OrgRole, WorkspaceRole
 
 User = get_user_model()
@@ -71,33 +75,56 @@ class ServiceForm(forms.Form):
         else:
             self.add_error(None, exc)
 
-    def link(self):
-        """The invitation link a save produced (None when the address already had an account)."""
-        return getattr(self, "_link", None)
-
 
 # --------------------------------------------------------------------------- accounts
 class ProfileForm(ServiceForm):
-    email = forms.EmailField(label="E-mail", help_text="Invitations and notifications go to this address.")
-
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("Another account already uses this address.")
-        return email
+    email = forms.EmailField(
+        label="E-mail",
+        help_text="Invitations and notifications go to this address. A new address is used once you "
+        "follow the link we e-mail to it; your current address keeps working until then.",
+    )
 
     def save(self):
-        self.instance.email = self.cleaned_data["email"]
-        self.instance.save(update_fields=["email"])
-        return self.instance
+        """Sends the verification link; the address itself changes only when it is followed."""
+        return services.request_email_verification(
+            user=self.instance, email=self.cleaned_data["email"], base_url=self.context.get("base_url", "")
+        )
+
+
+TOKEN_EXPIRY_CHOICES = [("", "Never"), ("7", "In 7 days"), ("30", "In 30 days"), ("90", "In 90 days"),
+                        ("365", "In a year")]  # fmt: skip
 
 
 class ApiTokenForm(ServiceForm):
     name = forms.CharField(max_length=50, help_text="What the token is for, e.g. 'laptop CLI'.")
+    expires_in = forms.TypedChoiceField(
+        label="Expires",
+        choices=TOKEN_EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+        help_text="The token is refused from then on.",
+    )
 
     def save(self):
-        token, self.plaintext = services.create_api_token(user=self.context["user"], name=self.cleaned_data["name"])
+        days = self.cleaned_data.get("expires_in")
+        expires_at = timezone.now() + timedelta(days=days) if days else None
+        token, self.plaintext = services.create_api_token(
+            user=self.context["user"], name=self.cleaned_data["name"], expires_at=expires_at
+        )
         return token
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form plus the offer to revoke every personal access token with the old password."""
+
+    revoke_tokens = forms.BooleanField(
+        label="Also revoke all my personal access tokens",
+        required=False,
+        help_text="Scripts using them stop working until you give them a new token. "
+        "Other browsers signed in to your account are signed out in any case.",
+    )
 
 
 # --------------------------------------------------------------------------- organizations
@@ -116,27 +143,42 @@ class OrganizationForm(ServiceForm):
         return services.update_organization(org=self.instance, **self.cleaned_data)
 
 
+def _limit_choices(field: forms.ChoiceField, allowed: list[str]) -> None:
+    """Offers only the roles the acting user may grant (the service refuses the others anyway)."""
+    field.choices = [(value, label) for value, label in field.choices if value in allowed]
+
+
 class MemberAddForm(ServiceForm):
     email = forms.EmailField(
-        label="E-mail", help_text="Someone without an account yet gets an invitation link to set a password."
+        label="E-mail", help_text="We e-mail an invitation; they join the organization when they accept it."
     )
     role = forms.ChoiceField(choices=OrgRole.choices, initial=OrgRole.MEMBER, help_text=ORG_ROLE_HELP)
 
-    def save(self):
-        membership, self._link = services.add_org_member(
-            org=self.context["org"],
-            invited_by=self.context["user"],
-            base_url=self.context["base_url"],
-            **self.cleaned_data,
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit_choices(
+            self.fields["role"], services.grantable_org_roles(org=self.context["org"], actor=self.context["user"])
         )
-        return membership
+
+    def save(self):
+        return services.add_org_member(
+            org=self.context["org"], actor=self.context["user"], base_url=self.context["base_url"], **self.cleaned_data
+        )
 
 
 class MemberRoleForm(ServiceForm):
     role = forms.ChoiceField(choices=OrgRole.choices, help_text=ORG_ROLE_HELP)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit_choices(
+            self.fields["role"], services.grantable_org_roles(org=self.context["org"], actor=self.context["user"])
+        )
+
     def save(self):
-        return services.change_org_member_role(membership=self.instance, role=self.cleaned_data["role"])
+        return services.change_org_member_role(
+            membership=self.instance, role=self.cleaned_data["role"], actor=self.context["user"]
+        )
 
 
 class TeamForm(ServiceForm):
@@ -147,24 +189,53 @@ class TeamForm(ServiceForm):
 
     def save(self):
         if self.instance is None:
-            return services.create_team(org=self.context["org"], **self.cleaned_data)
-        return services.update_team(team=self.instance, **self.cleaned_data)
+            return services.create_team(org=self.context["org"], actor=self.context["user"], **self.cleaned_data)
+        return services.update_team(team=self.instance, actor=self.context["user"], **self.cleaned_data)
+
+
+def org_members(org, exclude=None):
+    """Members and owners of `org` (collaborators are outside people: they are invited by e-mail)."""
+    users = User.objects.filter(org_memberships__org=org).exclude(org_memberships__role=OrgRole.COLLABORATOR)
+    if exclude is not None:
+        users = users.exclude(pk__in=exclude)
+    return users.order_by("username").distinct()
 
 
 class TeamMemberForm(ServiceForm):
+    user = forms.ModelChoiceField(
+        label="Member of the organization",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="— choose a member —",
+        help_text="Added to the team at once.",
+    )
     email = forms.EmailField(
-        label="E-mail",
-        help_text="Added to the organization as a member if needed; a new address gets an invitation link.",
+        label="Or invite by e-mail",
+        required=False,
+        help_text="We e-mail an invitation; they join the organization and the team when they accept it.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        team = self.context.get("team")
+        if team is not None:
+            self.fields["user"].queryset = org_members(team.org, exclude=team.members.values("pk"))
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("email")) == bool(data.get("user")):
+            raise ValidationError("Choose a member or give an e-mail address (one of the two).")
+        return data
+
     def save(self):
-        user, self._link = services.add_team_member(
+        self.invitation = services.add_team_member(
             team=self.context["team"],
+            actor=self.context["user"],
+            user=self.cleaned_data["user"],
             email=self.cleaned_data["email"],
-            invited_by=self.context["user"],
             base_url=self.context["base_url"],
         )
-        return user
+        return self.invitation or self.cleaned_data["user"]
 
 
 # --------------------------------------------------------------------------- workspaces
@@ -188,41 +259,65 @@ class WorkspaceForm(ServiceForm):
 
 
 class ParticipantAddForm(ServiceForm):
-    email = forms.EmailField(
-        label="E-mail",
-        required=False,
-        help_text="A person not yet in the organization joins as a collaborator; a new address gets an invitation link.",
-    )
+    user = forms.ModelChoiceField(
+        label="Member of the organization", queryset=User.objects.none(), required=False,
+        empty_label="— choose a member —", help_text="Added at once.",
+    )  # fmt: skip
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="— or choose a team —")
+    email = forms.EmailField(
+        label="Or invite by e-mail",
+        required=False,
+        help_text="We e-mail an invitation; they take part (as a collaborator if new to the organization) "
+        "when they accept it.",
+    )
     role = forms.ChoiceField(choices=WorkspaceRole.choices, initial=WorkspaceRole.LAUNCH, help_text=EFFECTIVE_ROLE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(org=self.context["org"])
+        org, workspace, actor = self.context["org"], self.context["workspace"], self.context["user"]
+        self.fields["team"].queryset = Team.objects.filter(org=org)
+        if org.role_of(actor) in (OrgRole.OWNER, OrgRole.MEMBER):  # collaborators do not see the member list
+            self.fields["user"].queryset = org_members(
+                org, exclude=workspace.participants.filter(user__isnull=False).values("user")
+            )
+        else:
+            del self.fields["user"]
+        _limit_choices(self.fields["role"], services.grantable_workspace_roles(workspace=workspace, actor=actor))
 
     def clean(self):
         data = super().clean()
-        if bool(data.get("email")) == bool(data.get("team")):
-            raise ValidationError("Give either an e-mail address or a team.")
+        if sum(bool(data.get(name)) for name in ("user", "team", "email")) != 1:
+            raise ValidationError("Choose a member or a team, or give an e-mail address (one of them).")
         return data
 
     def save(self):
-        participant, self._link = services.add_participant(
+        result = services.add_participant(
             workspace=self.context["workspace"],
             role=self.cleaned_data["role"],
-            invited_by=self.context["user"],
+            actor=self.context["user"],
             email=self.cleaned_data["email"],
+            user=self.cleaned_data.get("user"),
             team=self.cleaned_data["team"],
             base_url=self.context["base_url"],
         )
-        return participant
+        self.invitation = result if isinstance(result, Invitation) else None
+        return result
 
 
 class ParticipantRoleForm(ServiceForm):
     role = forms.ChoiceField(choices=WorkspaceRole.choices, help_text=f"{WORKSPACE_ROLE_HELP} {EFFECTIVE_ROLE_HELP}")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit_choices(
+            self.fields["role"],
+            services.grantable_workspace_roles(workspace=self.context["workspace"], actor=self.context["user"]),
+        )
+
     def save(self):
-        return services.change_participant_role(participant=self.instance, role=self.cleaned_data["role"])
+        return services.change_participant_role(
+            participant=self.instance, role=self.cleaned_data["role"], actor=self.context["user"]
+        )
 
 
 # --------------------------------------------------------------------------- credentials

@@ -1,9 +1,12 @@
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from seqera.ids import new_public_id
 from workspaces import crypto
@@ -76,6 +79,14 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # `DEMO` beside `demo` would be a look-alike: names are unique ignoring case, like the others.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="unique_org_name_ci",
+                violation_error_message="An organization with this name already exists (names ignore case).",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -291,7 +302,9 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=50)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     date_created = models.DateTimeField(auto_now_add=True)
+    # Written at most once a minute per token (the authentication skips fresher stamps).
     last_used = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Refused from this moment on; empty: never.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_token_name")]
@@ -303,3 +316,96 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- e-mail addresses and invitations
+class VerifiedEmail(models.Model):
+    """An address its owner proved to control by following a link sent to it. Only these take part
+    in matching an invitation or a new member to an account; `User.email` alone never does."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verified_email")
+    email = models.EmailField(max_length=254)
+    date_verified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="unique_verified_email_ci")]
+
+    def __str__(self):
+        return self.email
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An invitation to an organization (as a role), a team or a workspace (as a role), sent to an
+    e-mail address. Nothing is granted until the person who controls that address accepts it
+    through the link e-mailed to them; only the SHA-256 of the link's token is stored."""
+
+    LIFETIME = timedelta(days=7)
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        ACCEPTED = "ACCEPTED", "Accepted"
+        REVOKED = "REVOKED", "Revoked"
+
+    email = models.EmailField(max_length=254)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations")
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, blank=True)  # org role, or workspace role for a workspace
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date_created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date_created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(team__isnull=True) | Q(workspace__isnull=True), name="invitation_team_or_workspace"
+            )
+        ]
+
+    def __str__(self):
+        return f"invitation of {self.email} to {self.target}"
+
+    @property
+    def target(self) -> str:
+        if self.workspace_id:
+            return f"workspace {self.workspace}"
+        if self.team_id:
+            return f"team {self.team.name} of {self.org.name}"
+        return f"organization {self.org.name}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """PENDING, EXPIRED, ACCEPTED or REVOKED (expiry is a matter of time, not a stored status)."""
+        if self.status == self.Status.PENDING and self.is_expired:
+            return "EXPIRED"
+        return self.status

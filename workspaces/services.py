@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,8 +21,6 @@ from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from workspaces import aws
 from workspaces.models import (
@@ -29,14 +28,17 @@ from workspaces.models import (
     MAX_LABELS_PER_WORKSPACE,
     ApiToken,
     Credentials,
+    Invitation,
     Label,
     Organization,
     OrgMembership,
     Participant,
     Team,
+    VerifiedEmail,
     Workspace,
+    token_hash,
 )
-from workspaces.permissions import OrgRole, WorkspaceRole
+from workspaces.permissions import ROLE_RANK, OrgRole, WorkspaceRole
 
 User = get_user_model()
 ACCESS_KEY_PATTERN = re.compile(r"^[A-Z0-9]{16,128}$")
@@ -46,43 +48,280 @@ def _full_clean(instance, exclude=None) -> None:
     instance.full_clean(exclude=exclude)
 
 
-# --------------------------------------------------------------------------- users and invitations
-def invitation_link(user) -> str:
-    """A one-time link to set a password (Django's token is void once the password changes)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return reverse("invitation_accept", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
+# --------------------------------------------------------------------------- who may grant what
+class NotAllowed(ValidationError):
+    """The acting user's role does not allow this change (pages show it beside the field; the API
+    answers 403 with the message)."""
 
 
-def find_or_invite_user(*, email: str, invited_by, base_url: str = "") -> tuple[User, str | None]:
-    """Returns (user, invitation link or None). A new address gets an account without a
-    password and an e-mail with the link; the link is also returned for the inviter to see."""
+def grantable_workspace_roles(*, workspace: Workspace, actor) -> list[str]:
+    """The workspace roles `actor` may grant here: none below admin, else every role up to their own."""
+    own = workspace.role_of(actor)
+    if own is None or ROLE_RANK[own] < ROLE_RANK[WorkspaceRole.ADMIN]:
+        return []
+    return [role for role in WorkspaceRole.values if ROLE_RANK[role] <= ROLE_RANK[own]]
+
+
+def _check_workspace_grant(*, workspace: Workspace, actor, role: str, current: str | None = None) -> None:
+    """Nobody grants a role above their own; only an owner grants, changes or removes an owner
+    (`current` is the target's role before the change, None when adding)."""
+    own = workspace.role_of(actor)
+    if own is None or ROLE_RANK[own] < ROLE_RANK[WorkspaceRole.ADMIN]:
+        raise NotAllowed({"role": "Only workspace owners and admins manage participants."})
+    if current == WorkspaceRole.OWNER and own != WorkspaceRole.OWNER:
+        raise NotAllowed({"role": "Only an owner can change or remove an owner of this workspace."})
+    if role and ROLE_RANK[role] > ROLE_RANK[own]:
+        raise NotAllowed({"role": f"You cannot grant a role above your own ({own})."})
+
+
+def grantable_org_roles(*, org: Organization, actor) -> list[str]:
+    return list(OrgRole.values) if org.role_of(actor) == OrgRole.OWNER else []
+
+
+def _check_org_owner(*, org: Organization, actor, field: str = "role") -> None:
+    """Memberships and teams are managed by organization owners only (owners grant, change and
+    remove owners; members and collaborators manage nothing)."""
+    if org.role_of(actor) != OrgRole.OWNER:
+        raise NotAllowed({field: "Only an owner of the organization can do this."})
+
+
+# --------------------------------------------------------------------------- e-mail addresses
+EMAIL_LINK_SALT = "workspaces.email-verification"
+EMAIL_LINK_MAX_AGE = 3 * 24 * 3600
+
+
+def normalize_email(email: str) -> str:
     email = User.objects.normalize_email((email or "").strip())
-    if not email or "@" not in email:
+    if not email or "@" not in email or len(email) > 254:
         raise ValidationError({"email": "Enter a valid e-mail address."})
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing:
-        return existing, None
-    username = _free_username(email.split("@")[0])
-    user = User(username=username, email=email)
-    user.set_unusable_password()
-    user.save()
-    link = base_url + invitation_link(user)
-    inviter = getattr(invited_by, "username", "A colleague")
+    return email
+
+
+def user_with_verified_email(email: str):
+    """The account whose owner verified `email` (the only kind of match an address takes part in)."""
+    return User.objects.filter(verified_email__email__iexact=email).first()
+
+
+def is_email_verified(user) -> bool:
+    verified = VerifiedEmail.objects.filter(user=user).values_list("email", flat=True).first()
+    return bool(verified and user.email and verified.lower() == user.email.lower())
+
+
+def _set_verified_email(user, email: str) -> None:
+    holder = user_with_verified_email(email)
+    if holder is not None and holder.pk != user.pk:
+        raise ValidationError(
+            {"email": "This address cannot be used for your account. Contact support if it is yours."}
+        )
+    VerifiedEmail.objects.update_or_create(user=user, defaults={"email": email, "date_verified": timezone.now()})
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+
+
+def request_email_verification(*, user, email: str, base_url: str = "") -> str:
+    """E-mails a link to `email` that, followed by `user` signed in, makes it their verified address.
+
+    The account's current address keeps working until then. The answer is the same whether or not
+    another account uses the address (no account oracle); such a link simply fails when followed.
+    """
+    email = normalize_email(email)
+    token = signing.dumps({"u": user.pk, "e": email, "c": user.email}, salt=EMAIL_LINK_SALT, compress=True)
+    link = base_url + reverse("email_verify", kwargs={"token": token})
     send_mail(
-        subject="You are invited to Seqera compute environments",
+        subject="Confirm your e-mail address",
         message=(
-            f"{inviter} added you to a team on Seqera compute environments.\n\n"
-            f"Set your password to sign in (user name: {username}):\n{link}\n\n"
-            "The link works once."
+            f"The account {user.username} on Seqera compute environments asked to use this address.\n\n"
+            f"Sign in as {user.username} and open this link within 3 days to confirm it:\n{link}\n\n"
+            "If you did not ask for this, ignore this e-mail: nothing changes."
         ),
         from_email=None,
         recipient_list=[email],
     )
-    return user, link
+    return email
 
 
-def _free_username(base: str) -> str:
-    base = re.sub(r"[^\w.@+-]", "", base)[:140] or "user"
+@transaction.atomic
+def verify_email(*, token: str, user) -> str:
+    """Makes the address of a link from `request_email_verification` the user's verified address."""
+    try:
+        data = signing.loads(token, salt=EMAIL_LINK_SALT, max_age=EMAIL_LINK_MAX_AGE)
+    except signing.BadSignature:
+        raise ValidationError("This link is not valid or has expired (links work for 3 days).") from None
+    if data.get("u") != user.pk:
+        raise ValidationError("This link was sent for another account: sign in with the account that asked for it.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.email != data.get("c"):
+        raise ValidationError("This link no longer works: your address changed since it was sent.")
+    _set_verified_email(user, data["e"])
+    return data["e"]
+
+
+# --------------------------------------------------------------------------- invitations
+def _issue_token(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = token_hash(token)
+    invitation.expires_at = timezone.now() + Invitation.LIFETIME
+    return token
+
+
+def invitation_subject(invitation: Invitation) -> str:
+    """What the invitation offers, on one line (names typed by users cannot break the mail headers)."""
+    if invitation.workspace_id:
+        ws = invitation.workspace
+        text = f"the workspace {ws.full_name or ws.name} ({ws.org.name}/{ws.name}) as {invitation.role}"
+    elif invitation.team_id:
+        text = f"the team {invitation.team.name} of the organization {invitation.org.full_name or invitation.org.name}"
+    else:
+        text = f"the organization {invitation.org.full_name or invitation.org.name} as {invitation.role}"
+    return " ".join(text.split())
+
+
+def _send_invitation(invitation: Invitation, token: str, base_url: str) -> None:
+    """The link goes to the invited address only; it is never returned to the inviter."""
+    link = base_url + reverse("invitation_accept", kwargs={"token": token})
+    inviter = invitation.invited_by.username if invitation.invited_by else "A colleague"
+    what = invitation_subject(invitation)
+    send_mail(
+        subject=f"{inviter} invited you to {what}",
+        message=(
+            f"{inviter} invited you to join {what} on Seqera compute environments.\n\n"
+            f"Open this link to accept (it works until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n{link}\n\n"
+            "Without an account yet, the link lets you choose a user name and password. "
+            "If you did not expect this, ignore this e-mail: nothing is granted until you accept."
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def _invite(
+    *, org: Organization, email: str, actor, role: str = "", team=None, workspace=None, base_url: str = ""
+) -> Invitation:
+    email = normalize_email(email)
+    if Invitation.objects.pending().filter(org=org, team=team, workspace=workspace, email__iexact=email).exists():
+        raise ValidationError({"email": f"An invitation to {email} is already pending; resend it from the list."})
+    invitation = Invitation(org=org, team=team, workspace=workspace, role=role, email=email, invited_by=actor)
+    token = _issue_token(invitation)
+    invitation.save()
+    _send_invitation(invitation, token, base_url)
+    return invitation
+
+
+def _check_invitation_manager(invitation: Invitation, actor) -> None:
+    if invitation.workspace_id:
+        _check_workspace_grant(workspace=invitation.workspace, actor=actor, role="", current=invitation.role)
+    else:
+        _check_org_owner(org=invitation.org, actor=actor)
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, actor) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_invitation_manager(invitation, actor)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(f"This invitation was already {invitation.get_status_display().lower()}.")
+    invitation.status = Invitation.Status.REVOKED
+    invitation.save(update_fields=["status", "last_updated"])
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(*, invitation: Invitation, actor, base_url: str = "") -> Invitation:
+    """A new link (the previous one stops working) valid for another 7 days."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_invitation_manager(invitation, actor)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(f"This invitation was {invitation.get_status_display().lower()}; send a new one.")
+    token = _issue_token(invitation)
+    invitation.save(update_fields=["token_hash", "expires_at", "last_updated"])
+    _send_invitation(invitation, token, base_url)
+    return invitation
+
+
+INVITATION_GONE = "This invitation no longer works: it was accepted, revoked or has expired. Ask for a new one."
+
+
+def pending_invitation(token: str) -> Invitation | None:
+    """The pending, unexpired invitation of a link's token, or None."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.pending()
+        .select_related("org", "team", "workspace__org", "invited_by")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+def invitation_needs_account(invitation: Invitation) -> bool:
+    """True when no account has verified the invited address (the link holder may create one)."""
+    return user_with_verified_email(invitation.email) is None
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user) -> Invitation:
+    """Grants what the invitation offers to `user`, who follows the link e-mailed to the invited
+    address. The account's verified address must be that address; an unverified account address
+    equal to it becomes verified (following the link proves control of it)."""
+    invitation = pending_invitation(token)
+    if invitation is None:
+        raise ValidationError(INVITATION_GONE)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(INVITATION_GONE)
+    verified = VerifiedEmail.objects.filter(user=user).values_list("email", flat=True).first() or ""
+    if verified.lower() != invitation.email.lower():
+        if (user.email or "").lower() != invitation.email.lower():
+            raise ValidationError(
+                f"This invitation was sent to {invitation.email}, which is not your account's address. "
+                "Sign out, then open the link again to sign in with (or create) the account of that address."
+            )
+        _set_verified_email(user, user.email)
+    org = invitation.org
+    if invitation.workspace_id:
+        OrgMembership.objects.get_or_create(org=org, user=user, defaults={"role": OrgRole.COLLABORATOR})
+        participant, created = Participant.objects.get_or_create(
+            workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+        )
+        if not created and ROLE_RANK[invitation.role] > ROLE_RANK[participant.role]:
+            participant.role = invitation.role
+            participant.save(update_fields=["role"])
+    else:
+        role = invitation.role if not invitation.team_id else OrgRole.MEMBER
+        membership, created = OrgMembership.objects.get_or_create(org=org, user=user, defaults={"role": role})
+        order = [OrgRole.COLLABORATOR, OrgRole.MEMBER, OrgRole.OWNER]
+        if not created and order.index(role) > order.index(membership.role):
+            membership.role = role
+            membership.save(update_fields=["role"])
+        if invitation.team_id:
+            invitation.team.members.add(user)
+    invitation.status, invitation.accepted_by = Invitation.Status.ACCEPTED, user
+    invitation.save(update_fields=["status", "accepted_by", "last_updated"])
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation_with_new_account(*, token: str, username: str, password: str):
+    """Creates the account of the invited address (verified: the link came to it) and accepts.
+    `username` and `password` were validated by the page's form (Django's user creation rules)."""
+    invitation = pending_invitation(token)
+    if invitation is None:
+        raise ValidationError(INVITATION_GONE)
+    if not invitation_needs_account(invitation):
+        raise ValidationError("An account already uses this address: sign in with it to accept.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "This user name is taken; choose another."})
+    user = User(username=username, email=invitation.email)
+    user.set_password(password)
+    user.save()
+    VerifiedEmail.objects.create(user=user, email=invitation.email)
+    accept_invitation(token=token, user=user)
+    return user
+
+
+def suggested_username(email: str) -> str:
+    base = re.sub(r"[^\w.@+-]", "", email.split("@")[0])[:140] or "user"
     candidate, n = base, 1
     while User.objects.filter(username__iexact=candidate).exists():
         n += 1
@@ -98,16 +337,30 @@ def create_organization(
     org = Organization(
         name=name, full_name=full_name or name, description=description, location=location, website=website
     )
-    _full_clean(org)
+    _clean_org(org)
     org.save()
     OrgMembership.objects.create(org=org, user=user, role=OrgRole.OWNER)
     return org
 
 
+def _clean_org(org: Organization) -> None:
+    """Field checks, and the name free ignoring case (reported beside the name, not as the
+    database constraint's form-wide message)."""
+    errors: dict = {}
+    try:
+        org.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if Organization.objects.filter(name__iexact=org.name).exclude(pk=org.pk).exists():
+        errors["name"] = [f"An organization named {org.name} already exists (names ignore case)."]
+    if errors:
+        raise ValidationError(errors)
+
+
 def update_organization(*, org: Organization, **fields) -> Organization:
     for key, value in fields.items():
         setattr(org, key, value)
-    _full_clean(org)
+    _clean_org(org)
     org.save()
     return org
 
@@ -123,25 +376,24 @@ def _ensure_other_owner(org: Organization, leaving: OrgMembership) -> None:
 
 @transaction.atomic
 def add_org_member(
-    *, org: Organization, email: str, role: str = OrgRole.MEMBER, invited_by, base_url: str = ""
-) -> tuple[OrgMembership, str | None]:
+    *, org: Organization, email: str, role: str = OrgRole.MEMBER, actor, base_url: str = ""
+) -> Invitation:
+    """Invites an address to the organization; the person becomes a member when they accept."""
     if role not in OrgRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(OrgRole.values)}."})
-    user, link = find_or_invite_user(email=email, invited_by=invited_by, base_url=base_url)
-    membership, created = OrgMembership.objects.get_or_create(org=org, user=user, defaults={"role": role})
-    if not created:
-        if membership.role == OrgRole.COLLABORATOR and role != OrgRole.COLLABORATOR:
-            membership.role = role
-            membership.save(update_fields=["role"])
-        else:
-            raise ValidationError({"email": f"{user.email or user.username} is already a member of {org.name}."})
-    return membership, link
+    _check_org_owner(org=org, actor=actor)
+    email = normalize_email(email)
+    user = user_with_verified_email(email)
+    if user is not None and org.memberships.filter(user=user).exclude(role=OrgRole.COLLABORATOR).exists():
+        raise ValidationError({"email": f"{email} is already a member of {org.name}."})
+    return _invite(org=org, email=email, role=role, actor=actor, base_url=base_url)
 
 
 @transaction.atomic
-def change_org_member_role(*, membership: OrgMembership, role: str) -> OrgMembership:
+def change_org_member_role(*, membership: OrgMembership, role: str, actor) -> OrgMembership:
     if role not in OrgRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(OrgRole.values)}."})
+    _check_org_owner(org=membership.org, actor=actor)
     if role != OrgRole.OWNER:
         _ensure_other_owner(membership.org, OrgMembership.objects.select_for_update().get(pk=membership.pk))
     membership.role = role
@@ -150,8 +402,9 @@ def change_org_member_role(*, membership: OrgMembership, role: str) -> OrgMember
 
 
 @transaction.atomic
-def remove_org_member(*, membership: OrgMembership) -> None:
+def remove_org_member(*, membership: OrgMembership, actor) -> None:
     org = membership.org
+    _check_org_owner(org=org, actor=actor)
     _ensure_other_owner(org, OrgMembership.objects.select_for_update().get(pk=membership.pk))
     Participant.objects.filter(workspace__org=org, user=membership.user).delete()
     for team in org.teams.filter(members=membership.user):
@@ -160,7 +413,8 @@ def remove_org_member(*, membership: OrgMembership) -> None:
 
 
 # --------------------------------------------------------------------------- teams
-def create_team(*, org: Organization, name: str, description: str = "") -> Team:
+def create_team(*, org: Organization, name: str, description: str = "", actor) -> Team:
+    _check_org_owner(org=org, actor=actor, field="name")
     team = Team(org=org, name=name, description=description)
     _full_clean(team)
     if Team.objects.filter(org=org, name__iexact=name).exists():
@@ -169,7 +423,8 @@ def create_team(*, org: Organization, name: str, description: str = "") -> Team:
     return team
 
 
-def update_team(*, team: Team, name: str, description: str = "") -> Team:
+def update_team(*, team: Team, name: str, description: str = "", actor) -> Team:
+    _check_org_owner(org=team.org, actor=actor, field="name")
     team.name, team.description = name, description
     _full_clean(team)
     team.save()
@@ -177,20 +432,31 @@ def update_team(*, team: Team, name: str, description: str = "") -> Team:
 
 
 @transaction.atomic
-def add_team_member(*, team: Team, email: str, invited_by, base_url: str = "") -> tuple[User, str | None]:
-    user, link = find_or_invite_user(email=email, invited_by=invited_by, base_url=base_url)
-    OrgMembership.objects.get_or_create(org=team.org, user=user, defaults={"role": OrgRole.MEMBER})
-    if team.members.filter(pk=user.pk).exists():
-        raise ValidationError({"email": f"{user.email or user.username} is already in team {team.name}."})
-    team.members.add(user)
-    return user, link
+def add_team_member(*, team: Team, actor, user=None, email: str = "", base_url: str = "") -> Invitation | None:
+    """Adds a member of the organization (`user`) to the team at once; anyone else (`email`) is
+    invited and joins the organization and the team when they accept. Returns the invitation."""
+    _check_org_owner(org=team.org, actor=actor, field="email")
+    if user is not None:
+        if not OrgMembership.objects.filter(org=team.org, user=user).exists():
+            raise ValidationError({"user": "Choose a member of this organization."})
+        if team.members.filter(pk=user.pk).exists():
+            raise ValidationError({"user": f"{user.username} is already in team {team.name}."})
+        team.members.add(user)
+        return None
+    email = normalize_email(email)
+    member = user_with_verified_email(email)
+    if member is not None and team.members.filter(pk=member.pk).exists():
+        raise ValidationError({"email": f"{email} is already in team {team.name}."})
+    return _invite(org=team.org, team=team, email=email, actor=actor, base_url=base_url)
 
 
-def remove_team_member(*, team: Team, user) -> None:
+def remove_team_member(*, team: Team, user, actor) -> None:
+    _check_org_owner(org=team.org, actor=actor)
     team.members.remove(user)
 
 
-def delete_team(*, team: Team) -> None:
+def delete_team(*, team: Team, actor) -> None:
+    _check_org_owner(org=team.org, actor=actor)
     team.delete()
 
 
@@ -242,31 +508,45 @@ def _ensure_workspace_keeps_owner(workspace: Workspace, leaving: Participant) ->
 
 @transaction.atomic
 def add_participant(
-    *, workspace: Workspace, role: str, invited_by, email: str = "", team: Team | None = None, base_url: str = ""
-) -> tuple[Participant, str | None]:
-    """Adds a user (by e-mail; not yet in the org -> collaborator) or a team of the same org."""
+    *,
+    workspace: Workspace,
+    role: str,
+    actor,
+    email: str = "",
+    user=None,
+    team: Team | None = None,
+    base_url: str = "",
+) -> Participant | Invitation:
+    """Adds a team or a member of the organization (`user`) at once; an e-mail address is invited
+    (no one joins a workspace without consent) and participates once they accept."""
     if role not in WorkspaceRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(WorkspaceRole.values)}."})
-    link = None
+    _check_workspace_grant(workspace=workspace, actor=actor, role=role)
     if team is not None:
         if team.org_id != workspace.org_id:
             raise ValidationError({"team": "Choose a team of this organization."})
         if workspace.participants.filter(team=team).exists():
             raise ValidationError({"team": f"Team {team.name} already participates in this workspace."})
-        participant = Participant.objects.create(workspace=workspace, team=team, role=role)
-        return participant, None
-    user, link = find_or_invite_user(email=email, invited_by=invited_by, base_url=base_url)
-    OrgMembership.objects.get_or_create(org=workspace.org, user=user, defaults={"role": OrgRole.COLLABORATOR})
-    if workspace.participants.filter(user=user).exists():
-        raise ValidationError({"email": f"{user.email or user.username} already participates in this workspace."})
-    participant = Participant.objects.create(workspace=workspace, user=user, role=role)
-    return participant, link
+        return Participant.objects.create(workspace=workspace, team=team, role=role)
+    if user is not None:
+        if not OrgMembership.objects.filter(org=workspace.org, user=user).exclude(role=OrgRole.COLLABORATOR).exists():
+            raise ValidationError({"user": "Choose a member of this organization."})
+        if workspace.participants.filter(user=user).exists():
+            raise ValidationError({"user": f"{user.username} already participates in this workspace."})
+        return Participant.objects.create(workspace=workspace, user=user, role=role)
+    email = normalize_email(email)
+    existing = user_with_verified_email(email)
+    if existing is not None and workspace.participants.filter(user=existing).exists():
+        raise ValidationError({"email": f"{email} already participates in this workspace."})
+    return _invite(org=workspace.org, workspace=workspace, email=email, role=role, actor=actor, base_url=base_url)
 
 
 @transaction.atomic
-def change_participant_role(*, participant: Participant, role: str) -> Participant:
+def change_participant_role(*, participant: Participant, role: str, actor) -> Participant:
     if role not in WorkspaceRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(WorkspaceRole.values)}."})
+    current = Participant.objects.select_for_update().values_list("role", flat=True).get(pk=participant.pk)
+    _check_workspace_grant(workspace=participant.workspace, actor=actor, role=role, current=current)
     if role != WorkspaceRole.OWNER:
         _ensure_workspace_keeps_owner(participant.workspace, participant)
     participant.role = role
@@ -275,7 +555,9 @@ def change_participant_role(*, participant: Participant, role: str) -> Participa
 
 
 @transaction.atomic
-def remove_participant(*, participant: Participant) -> None:
+def remove_participant(*, participant: Participant, actor) -> None:
+    current = Participant.objects.select_for_update().values_list("role", flat=True).get(pk=participant.pk)
+    _check_workspace_grant(workspace=participant.workspace, actor=actor, role="", current=current)
     _ensure_workspace_keeps_owner(participant.workspace, participant)
     participant.delete()
 
@@ -503,17 +785,26 @@ def delete_label(*, label: Label) -> None:
 
 
 # --------------------------------------------------------------------------- API tokens
-def create_api_token(*, user, name: str) -> tuple[ApiToken, str]:
-    """Returns the token row and the token itself, which is shown once and never stored."""
+def create_api_token(*, user, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """Returns the token row and the token itself, which is shown once and never stored.
+    `expires_at` (optional): the token is refused from then on."""
     name = (name or "").strip()
     if not name or len(name) > 50:
         raise ValidationError({"name": "Give the token a name of at most 50 characters."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "Choose an expiry in the future."})
     if ApiToken.objects.filter(user=user, name=name).exists():
         raise ValidationError({"name": f"You already have a token named {name}."})
     plaintext = ApiToken.PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, token_hash=ApiToken.hash(plaintext))
+    token = ApiToken.objects.create(user=user, name=name, token_hash=ApiToken.hash(plaintext), expires_at=expires_at)
     return token, plaintext
 
 
 def revoke_api_token(*, token: ApiToken) -> None:
     token.delete()
+
+
+def revoke_all_api_tokens(*, user) -> int:
+    """Revokes every personal access token of `user` (e.g. after a password change); returns how many."""
+    count, _ = ApiToken.objects.filter(user=user).delete()
+    return count

@@ -82,6 +82,7 @@ class ParticipantTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Participant
         fields = ("name", "type", "role")
+        empty_text = "No participants yet: organization owners own every workspace of the organization."
 
     def render_type(self, record):
         return Participant.Type(record.type).label
@@ -129,9 +130,16 @@ class ApiTokenTable(BaseTable):
     name = tables.Column()
     date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
     last_used = tables.DateTimeColumn(verbose_name="Last used", format="Y-m-d H:i", default="never")
+    expires_at = tables.Column(verbose_name="Expires", empty_values=())
     actions = actions("registration/cells/token_actions.html")
 
     class Meta(BaseTable.Meta):
         model = ApiToken
-        fields = ("name", "date_created", "last_used")
+        fields = ("name", "date_created", "last_used", "expires_at")
         empty_text = "No tokens yet."
+
+    def render_expires_at(self, record):
+        if record.expires_at is None:
+            return "never"
+        stamp = record.expires_at.strftime("%Y-%m-%d %H:%M")
+        return f"expired {stamp}" if record.is_expired else stamp

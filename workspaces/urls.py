@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from workspaces import views
+from workspaces import views, views_invitations
 
 WS = "orgs/<str:org>/workspaces/<str:workspace>/"
 
@@ -10,8 +10,10 @@ account_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("profile/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
+    path("profile/tokens/revoke-all/", views.TokenRevokeAllView.as_view(), name="token_revoke_all"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("invite/<uidb64>/<token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("invitations/<str:token>/", views_invitations.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("email/verify/<str:token>/", views_invitations.EmailVerifyView.as_view(), name="email_verify"),
 ]
 
 org_patterns = [
@@ -22,6 +24,16 @@ org_patterns = [
     path("members/add/", views.MemberAddView.as_view(), name="org_member_add"),
     path("members/<int:pk>/role/", views.MemberRoleView.as_view(), name="org_member_role"),
     path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="org_member_remove"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        views_invitations.OrgInvitationRevokeView.as_view(),
+        name="org_invitation_revoke",
+    ),
+    path(
+        "invitations/<int:pk>/resend/",
+        views_invitations.OrgInvitationResendView.as_view(),
+        name="org_invitation_resend",
+    ),
     path("teams/", views.TeamListView.as_view(), name="org_teams"),
     path("teams/new/", views.TeamCreateView.as_view(), name="team_create"),
     path("teams/<str:team>/", views.TeamDetailView.as_view(), name="team_detail"),
@@ -44,6 +56,16 @@ workspace_patterns = [
     path("participants/add/", views.ParticipantAddView.as_view(), name="participant_add"),
     path("participants/<int:pk>/role/", views.ParticipantRoleView.as_view(), name="participant_role"),
     path("participants/<int:pk>/remove/", views.ParticipantRemoveView.as_view(), name="participant_remove"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        views_invitations.WorkspaceInvitationRevokeView.as_view(),
+        name="workspace_invitation_revoke",
+    ),
+    path(
+        "invitations/<int:pk>/resend/",
+        views_invitations.WorkspaceInvitationResendView.as_view(),
+        name="workspace_invitation_resend",
+    ),
     path("credentials/", views.CredentialsListView.as_view(), name="credentials_list"),
     path("credentials/new/", views.CredentialsCreateView.as_view(), name="credentials_create"),
     path("credentials/<str:pk>/", views.CredentialsDetailView.as_view(), name="credentials_detail"),

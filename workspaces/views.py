@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -23,8 +23,8 @@ from django_tables2 import SingleTableMixin
 from computeenvs.models import ComputeEnv
 from seqera.tenancy import OrganizationMixin, WorkspaceMixin
 from workspaces import filters, forms, services, tables
-from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
-from workspaces.permissions import OrgRole
+from workspaces.models import ApiToken, Credentials, Invitation, Label, OrgMembership, Participant, Team, Workspace
+from workspaces.permissions import OrgRole, role_allows
 
 
 # --------------------------------------------------------------------------- generic building blocks
@@ -108,8 +108,6 @@ class ObjectFormView(PageMixin, ObjectMixin, FormView):
             form.add_service_errors(exc)
             return self.form_invalid(form)
         messages.success(self.request, self.get_success_message())
-        if form.link():
-            messages.info(self.request, form.link(), extra_tags="invitation")
         return HttpResponseRedirect(self.get_success_url())
 
     def get_success_message(self) -> str:
@@ -229,6 +227,7 @@ class ProfileView(LoginRequiredMixin, PageMixin, TemplateView):
         context.setdefault("profile_form", forms.ProfileForm(instance=user, prefix="profile"))
         context.setdefault("token_form", forms.ApiTokenForm(prefix="token", context={"user": user}))
         context["tokens"] = tables.ApiTokenTable(ApiToken.objects.filter(user=user))
+        context["email_verified"] = services.is_email_verified(user)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -246,11 +245,24 @@ class ProfileView(LoginRequiredMixin, PageMixin, TemplateView):
                         self.get_context_data(new_token=form.plaintext, new_token_name=token.name)
                     )
             return self.render_to_response(self.get_context_data(token_form=form))
-        form = forms.ProfileForm(request.POST, instance=user, prefix="profile")
-        if form.is_valid():
-            form.save()
-            messages.success(request, "Profile saved.")
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        if request.POST.get("action") == "verify":
+            services.request_email_verification(user=user, email=user.email, base_url=base_url)
+            messages.info(request, f"We sent a link to {user.email}: follow it to confirm the address.")
             return redirect("profile")
+        form = forms.ProfileForm(request.POST, instance=user, prefix="profile", context={"base_url": base_url})
+        if form.is_valid():
+            try:
+                email = form.save()
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.info(
+                    request,
+                    f"We sent a link to {email}. Your address changes when you follow it; "
+                    f"until then {user.email or 'your current address'} stays in use.",
+                )
+                return redirect("profile")
         return self.render_to_response(self.get_context_data(profile_form=form))
 
 
@@ -262,25 +274,28 @@ class TokenRevokeView(LoginRequiredMixin, View):
         return redirect("profile")
 
 
-class InvitationAcceptView(auth_views.PasswordResetConfirmView):
-    """The one-time link of an invitation: sets the password (Django's reset token, void once
-    the password changes), then sends the user to sign in."""
-
-    template_name = "registration/invitation_accept.html"
-    success_url = reverse_lazy("login")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(
-            self.request, f"Password set. Sign in with your user name {form.user.username} and the new password."
-        )
-        return response
+class TokenRevokeAllView(LoginRequiredMixin, View):
+    def post(self, request):
+        count = services.revoke_all_api_tokens(user=request.user)
+        messages.success(request, f"{count} token(s) revoked: requests using them are now refused.")
+        return redirect("profile")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing the password signs out every other session (Django's session hash changes with the
+    password; this one is kept) and, when asked, revokes all personal access tokens."""
+
+    form_class = forms.PasswordChangeForm
+
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, "Password changed.")
+        text = "Password changed. Other browsers signed in to your account are signed out."
+        if form.cleaned_data.get("revoke_tokens"):
+            count = services.revoke_all_api_tokens(user=self.request.user)
+            text += f" {count} personal access token(s) revoked."
+        elif ApiToken.objects.filter(user=self.request.user).exists():
+            text += " Your personal access tokens still work: revoke them below if the old password leaked."
+        messages.success(self.request, text)
         return response
 
     def get_success_url(self):
@@ -365,6 +380,16 @@ class MemberListView(OrgPage, ObjectListView):
     def get_queryset(self):
         return OrgMembership.objects.filter(org=self.org).select_related("user")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.org_role == OrgRole.OWNER:
+            context["invitations"] = (
+                Invitation.objects.filter(org=self.org, status=Invitation.Status.PENDING)
+                .select_related("org", "team", "workspace", "invited_by")
+                .order_by("-date_created")[:100]
+            )
+        return context
+
 
 class MemberMixin(OrgPage):
     min_org_role = OrgRole.OWNER
@@ -379,9 +404,9 @@ class MemberMixin(OrgPage):
 
 class MemberAddView(MemberMixin, ObjectFormView):
     form_class = forms.MemberAddForm
-    page_title = "Add a member"
-    submit_label = "Add member"
-    success_message = "{object.user.username} is now {object.role} of the organization."
+    page_title = "Invite a member"
+    submit_label = "Send invitation"
+    success_message = "Invitation sent to {object.email}: they join as {object.role} when they accept it."
 
 
 class MemberRoleView(MemberMixin, ObjectFormView):
@@ -399,7 +424,7 @@ class MemberRemoveView(MemberMixin, ObjectDeleteView):
     consequences = "They also leave every team and workspace of the organization."
 
     def perform_delete(self, obj):
-        services.remove_org_member(membership=obj)
+        services.remove_org_member(membership=obj, actor=self.request.user)
 
 
 # --------------------------------------------------------------------------- teams
@@ -442,7 +467,7 @@ class TeamDetailView(TeamMixin, PageMixin, ObjectMixin, SingleTableMixin, Templa
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["team"] = self.object
-        context["add_form"] = forms.TeamMemberForm(context={})
+        context["add_form"] = forms.TeamMemberForm(context={"team": self.object})
         return context
 
 
@@ -474,7 +499,7 @@ class TeamDeleteView(TeamMixin, ObjectDeleteView):
     consequences = "Its members stay in the organization but lose the roles the team gave them in workspaces."
 
     def perform_delete(self, obj):
-        services.delete_team(team=obj)
+        services.delete_team(team=obj, actor=self.request.user)
 
     def get_success_url(self):
         return self.org_url("org_teams")
@@ -496,6 +521,8 @@ class TeamMemberAddView(TeamMixin, ObjectFormView):
         return {**super().form_context(), "team": self.team}
 
     def get_success_message(self):
+        if isinstance(self.object, Invitation):
+            return f"Invitation sent to {self.object.email}: they join team {self.team.name} when they accept it."
         return f"{self.object.username} added to team {self.team.name}."
 
     def get_success_url(self):
@@ -512,7 +539,7 @@ class TeamMemberRemoveView(TeamMixin, ObjectDeleteView):
         self.object = get_object_or_404(self.team.members.all(), pk=self.kwargs["user_id"])
 
     def perform_delete(self, obj):
-        services.remove_team_member(team=self.team, user=obj)
+        services.remove_team_member(team=self.team, user=obj, actor=self.request.user)
 
     def get_success_url(self):
         return self.org_url("team_detail", team=self.team.name)
@@ -649,6 +676,12 @@ class ParticipantListView(WorkspacePage, ObjectListView):
         context = super().get_context_data(**kwargs)
         context["org_owners"] = OrgMembership.objects.filter(org=self.org, role=OrgRole.OWNER).select_related("user")
         context["role_help"] = forms.EFFECTIVE_ROLE_HELP
+        if role_allows(self.role, "participant:write"):
+            context["invitations"] = (
+                Invitation.objects.filter(workspace=self.workspace, status=Invitation.Status.PENDING)
+                .select_related("org", "workspace", "invited_by")
+                .order_by("-date_created")[:100]
+            )
         return context
 
 
@@ -668,7 +701,11 @@ class ParticipantAddView(ParticipantMixin, ObjectFormView):
     form_class = forms.ParticipantAddForm
     page_title = "Add a participant"
     submit_label = "Add participant"
-    success_message = "{object} added."
+
+    def get_success_message(self):
+        if isinstance(self.object, Invitation):
+            return f"Invitation sent to {self.object.email}: they take part as {self.object.role} when they accept it."
+        return f"{self.object} added."
 
 
 class ParticipantRoleView(ParticipantMixin, ObjectFormView):
@@ -685,7 +722,7 @@ class ParticipantRemoveView(ParticipantMixin, ObjectDeleteView):
     consequences = "They keep their organization membership; they lose this workspace's direct role."
 
     def perform_delete(self, obj):
-        services.remove_participant(participant=obj)
+        services.remove_participant(participant=obj, actor=self.request.user)
 
 
 # --------------------------------------------------------------------------- credentials

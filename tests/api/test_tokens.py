@@ -32,7 +32,11 @@ def test_create_via_api_use_list_and_revoke(tenancy, as_user):
     assert created.status_code == 200, created.content
     body = created.json()
     token = body["accessKey"]
-    assert set(body["token"]) == {"id", "name", "dateCreated", "lastUsed"} and body["token"]["name"] == "laptop"
+    assert (
+        set(body["token"]) == {"id", "name", "dateCreated", "lastUsed", "expiresAt"}
+        and body["token"]["name"] == "laptop"
+    )
+    assert body["token"]["expiresAt"] is None
     assert ApiToken.objects.get(pk=body["token"]["id"]).token_hash == ApiToken.hash(token)
 
     client = bearer(token)
@@ -80,3 +84,45 @@ def test_browser_session_works_and_writes_need_csrf(tenancy):
     response = client.post("/api/tokens", {"name": "from-browser"}, content_type="application/json")
     assert response.status_code == 403 and "CSRF" in response.json()["message"]
     assert not ApiToken.objects.filter(name="from-browser").exists()
+
+
+def test_api_token_with_expiry_is_refused_once_expired(tenancy, as_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = as_user(tenancy.users["admin"])
+    past = client.post("/api/tokens", {"name": "old", "expiresAt": "2000-01-01T00:00:00Z"}, format="json")
+    assert past.status_code == 400 and "expiresAt" in past.json()["errors"]
+    soon = (timezone.now() + timedelta(days=1)).isoformat()
+    created = client.post("/api/tokens", {"name": "ci", "expiresAt": soon}, format="json").json()
+    assert created["token"]["expiresAt"]
+    token = bearer(created["accessKey"])
+    assert token.get("/api/user-info").status_code == 200
+    ApiToken.objects.filter(pk=created["token"]["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    refused = token.get("/api/user-info")
+    assert refused.status_code == 401 and "expired" in refused.json()["message"].lower()
+
+
+def test_last_use_is_written_at_most_once_a_minute(tenancy):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    row, token = services.create_api_token(user=tenancy.users["view"], name="ci")
+    client = bearer(token)
+
+    def updates_during(request):
+        with CaptureQueriesContext(connection) as queries:
+            request()
+        return [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "apitoken" in q["sql"].lower()]
+
+    assert len(updates_during(lambda: client.get("/api/user-info"))) == 1  # first use recorded
+    row.refresh_from_db()
+    first = row.last_used
+    assert first is not None
+    assert updates_during(lambda: client.get("/api/user-info")) == []  # within the minute: no write
+    ApiToken.objects.filter(pk=row.pk).update(last_used=timezone.now() - timedelta(seconds=61))
+    assert len(updates_during(lambda: client.get("/api/user-info"))) == 1

@@ -1,10 +1,12 @@
 """Issue 2's "done means", in a real browser: a new user signs in, creates an organization and a
 workspace, invites a member by e-mail, stores AWS credentials and sees them validated (moto, through
-the Dramatiq worker); the invited person sets a password through the link and signs in."""
+the Dramatiq worker); the invited person follows the link from their e-mail (never shown to the
+inviter), creates their account and is signed in, in the workspace."""
 
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from tests.factories import UserFactory
@@ -42,17 +44,18 @@ def test_new_user_sets_up_a_workspace_invites_and_validates_credentials(
 
     page.goto(f"{live_server.url}/orgs/genlab/workspaces/rnaseq/participants/")
     page.get_by_role("link", name="Add participant").click()
-    page.get_by_label("E-mail").fill(INVITEE)
+    page.get_by_label("Or invite by e-mail").fill(INVITEE)
     page.get_by_label("Role").select_option("maintain")
     page.get_by_role("button", name="Add participant").click()
-    link_box = page.get_by_role("textbox", name="Invitation link")
-    expect(link_box).to_be_visible()
-    invitation = link_box.input_value()
-    assert invitation.startswith(f"{live_server.url}/accounts/invite/")
-    table = page.get_by_role("table")
-    expect(table).to_contain_text(INVITEE.split("@")[0])
-    expect(table).not_to_contain_text(re.compile("MEMBER|COLLABORATOR"))
-    expect(table.get_by_role("cell", name=re.compile("^(Member|Collaborator)$")).first).to_be_visible()
+    expect(page.get_by_text(f"Invitation sent to {INVITEE}")).to_be_visible()
+    sent = [m for m in mail.outbox if m.to == [INVITEE]]
+    assert len(sent) == 1 and "the workspace rnaseq (genlab/rnaseq) as maintain" in sent[0].subject
+    invitation = re.search(r"https?://\S+/accounts/invitations/\S+/", sent[0].body).group(0)
+    assert invitation.startswith(f"{live_server.url}/accounts/invitations/")
+    assert invitation not in page.content()  # the link goes to the invitee only
+    pending = page.get_by_role("region", name="Pending invitations")
+    expect(pending).to_contain_text(INVITEE)
+    expect(pending.get_by_role("button", name="Resend")).to_be_visible()
     shot(page, "a04-invited")
 
     page.goto(f"{live_server.url}/orgs/genlab/workspaces/rnaseq/credentials/new/")
@@ -83,18 +86,29 @@ def test_new_user_sets_up_a_workspace_invites_and_validates_credentials(
 
     invited = new_page()
     invited.goto(invitation)
-    username = invited.locator("form strong").first.inner_text()
+    expect(invited).to_have_url(re.compile(r"/accounts/invitations/accept/$"))  # the token left the URL
+    expect(invited.get_by_text("to join the workspace rnaseq (genlab/rnaseq) as maintain")).to_be_visible()
+    username = invited.get_by_label("Username").input_value()
+    assert username == "newcomer"
     shot(invited, "a08-invitation")
-    invited.get_by_label("New password", exact=True).fill(INVITEE_PASSWORD)
-    invited.get_by_label("New password confirmation").fill(INVITEE_PASSWORD)
-    invited.get_by_role("button", name="Set password").click()
-    expect(invited).to_have_url(re.compile(r"/accounts/login/"))
-    expect(invited.get_by_text(f"Sign in with your user name {username}")).to_be_visible()
+    invited.get_by_label("Password", exact=True).fill(INVITEE_PASSWORD)
+    invited.get_by_label("Password confirmation").fill(INVITEE_PASSWORD)
+    invited.get_by_role("button", name="Create account and accept").click()
+    expect(invited).to_have_url(re.compile(r"/orgs/genlab/workspaces/rnaseq/$"))  # signed in, in the workspace
+    expect(invited.get_by_text("Welcome: you joined the workspace rnaseq")).to_be_visible()
+    shot(invited, "a09-invitee-workspace")
+    invited.goto(f"{live_server.url}/")
+    expect(invited.get_by_role("link", name="rnaseq")).to_be_visible()
+    invited.context.clear_cookies()
     sign_in(invited, username, INVITEE_PASSWORD)
     expect(invited.get_by_role("link", name="rnaseq")).to_be_visible()
-    shot(invited, "a09-invitee-home")
-    invited.get_by_role("link", name="rnaseq").click()
-    expect(invited).to_have_url(re.compile(r"/orgs/genlab/workspaces/rnaseq/$"))
 
     invited.goto(invitation)
-    expect(invited.get_by_text("This link no longer works")).to_be_visible()
+    expect(invited.get_by_text("This invitation no longer works")).to_be_visible()
+
+    page.goto(f"{live_server.url}/orgs/genlab/workspaces/rnaseq/participants/")
+    table = page.get_by_role("table").first
+    expect(table).to_contain_text(username)
+    expect(table).not_to_contain_text(re.compile("MEMBER|COLLABORATOR"))
+    expect(table.get_by_role("cell", name=re.compile("^(Member|Collaborator)$")).first).to_be_visible()
+    expect(page.get_by_text("No pending invitations")).to_be_visible()

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import RequestFactory
 
 from tests.tenancy.walk import Route, Scope, scope_of
-from tests.tenancy.world import World, invitation_kwargs
+from tests.tenancy.world import World
 from workspaces.models import ApiToken, Credentials
 
 # kwarg name -> value taken from workspace A's world. Generic names (pk, id, object_id) go by model.
@@ -44,8 +44,7 @@ SAMPLES = {
     "participantId": lambda w, r: w.participant.id,
     "tokenId": lambda w, r: w.api_token.id,
     "token_id": lambda w, r: w.api_token.id,
-    "uidb64": lambda w, r: invitation_kwargs(w.users["org_member"])["uidb64"],
-    "token": lambda w, r: invitation_kwargs(w.users["org_member"])["token"],
+    "token": lambda w, r: w.invitation_token,  # e-mailed links (invitation, address confirmation)
     "format": lambda w, r: "json",
     "app_label": lambda w, r: "workspaces",
     "content_type_id": lambda w, r: ContentType.objects.get_for_model(Credentials).id,
@@ -66,7 +65,9 @@ EXEMPT = {
     "logout": "sign-out",
     "profile": "the signed-in user's own profile and tokens",
     "password_change": "the signed-in user's own password",
-    "invitation_accept": "one-time invitation link: the token in the URL is the credential",
+    "invitation_accept": "e-mailed invitation link: the token in the URL is the credential",
+    "email_verify": "e-mailed address confirmation: signed for the account that asked, which must be signed in",
+    "token_revoke_all": "the signed-in user's own tokens",
     "org_create": "any signed-in user may create an organization",
     "api-schema": "OpenAPI document",
     "api-docs": "API docs page",

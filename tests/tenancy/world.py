@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from django.contrib.auth.tokens import default_token_generator
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 
 from computeenvs.models import ComputeEnv, ForgedResource
 from tests.factories import CredentialsFactory, OrgMembershipFactory, ParticipantFactory, TeamFactory, UserFactory
 from workspaces import services
-from workspaces.models import ApiToken, Credentials, Label, Organization, OrgMembership, Participant, Team, Workspace
+from workspaces.models import (
+    ApiToken,
+    Credentials,
+    Invitation,
+    Label,
+    Organization,
+    OrgMembership,
+    Participant,
+    Team,
+    Workspace,
+    token_hash,
+)
 
 MANUAL_CONFIG = {
     "discriminator": "aws-batch",
@@ -56,6 +65,8 @@ class World:
     participant: Participant
     membership: OrgMembership
     api_token: ApiToken
+    invitation: Invitation | None
+    invitation_token: str
     other_org: Organization
     other_workspace: Workspace
     canaries: list[str] = field(default_factory=list)
@@ -76,6 +87,7 @@ class World:
             Participant: self.participant,
             OrgMembership: self.membership,
             ApiToken: self.api_token,
+            Invitation: self.invitation,
             type(user): user,
         }
 
@@ -128,18 +140,23 @@ def build_world(tenancy) -> World:
         if principal == "owner":
             api_token = row
 
+    invitation_token = "zq-walk-invitation-token"
+    invitation = Invitation.objects.create(
+        org=org, workspace=workspace, role="view", email="zq-invitee@example.org", invited_by=users["owner"],
+        token_hash=token_hash(invitation_token), expires_at=timezone.now() + Invitation.LIFETIME,
+    )  # fmt: skip
     participant = Participant.objects.get(workspace=workspace, user=users["view"])
     membership = OrgMembership.objects.get(org=org, user=users["view"])
     canaries = [
         "ZQ Canary Acme Inc", "zq-canary-org-description", "ZQ Canary Lab", "zq-canary-workspace-description",
         "zq-canary-team", "zq-canary-cred", "zqcanarykey", "zqcanaryvalue", "zq-canary-ce", "zq-canary-bucket",
         "zq-canary-head-queue", "zq-canary-forged", "zq-team-admin", "zq-collaborator", "zq-org-member",
-        "acme-owner", "maintain-user", credentials.id, compute_env.id,
+        "acme-owner", "maintain-user", "zq-invitee@example.org", credentials.id, compute_env.id,
     ]  # fmt: skip
     world = World(
         org=org, workspace=workspace, users=users, tokens=tokens, credentials=credentials, label=label,
         compute_env=compute_env, forged=forged, team=team, participant=participant, membership=membership,
-        api_token=api_token, other_org=tenancy.other_workspace.org, other_workspace=tenancy.other_workspace,
+        api_token=api_token, invitation=invitation, invitation_token=invitation_token, other_org=tenancy.other_workspace.org, other_workspace=tenancy.other_workspace,
         canaries=canaries,
     )  # fmt: skip
     world.mirror = _mirror(world, tenancy)
@@ -159,9 +176,5 @@ def _mirror(world: World, tenancy) -> World:
         label=services.create_label(workspace=other, name="rivalkey", value="rivalvalue", resource=True),
         forged=None, team=None, participant=Participant.objects.get(workspace=other, user=outsider),
         membership=OrgMembership.objects.get(org=other.org, user=outsider), users={"owner": outsider},
-        api_token=None, mirror=None, canaries=[],
+        api_token=None, invitation=None, mirror=None, canaries=[],
     )  # fmt: skip
-
-
-def invitation_kwargs(user) -> dict:
-    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}

@@ -2,17 +2,19 @@
 only (never the secret or its ciphertext), and the re-validate action enqueues ids."""
 
 import base64
+import re
 from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core import mail
 from django.urls import reverse
 
 from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource
 from tests.factories import CredentialsFactory, TeamFactory, UserFactory
 from workspaces import crypto, services
-from workspaces.models import ApiToken, Credentials
+from workspaces.models import ApiToken, Credentials, VerifiedEmail
 
 CANARY = "CanarySecret/AdminMustNotShow/0123456789"  # 40 characters, like an AWS secret key
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,15 @@ def world(tenancy):
     team = TeamFactory(org=tenancy.org, name="genomics")
     team.members.add(tenancy.users["view"])
     token, plaintext = services.create_api_token(user=tenancy.users["admin"], name="ci")
-    return {"tenancy": tenancy, "credentials": canary_creds, "ce": ce, "token": token, "token_plaintext": plaintext}
+    invitation = services.add_participant(
+        workspace=tenancy.workspace, role="view", actor=tenancy.users["admin"], email="invitee@example.org"
+    )
+    link = re.search(r"/accounts/invitations/(\S+)/", mail.outbox[-1].body).group(1)
+    VerifiedEmail.objects.create(user=tenancy.users["view"], email="view@example.org")
+    return {
+        "tenancy": tenancy, "credentials": canary_creds, "ce": ce, "token": token, "token_plaintext": plaintext,
+        "invitation": invitation, "invitation_token": link,
+    }  # fmt: skip
 
 
 def secret_fragments(credentials: Credentials) -> list[str]:
@@ -67,6 +77,7 @@ def test_every_model_is_registered():
 
 def test_every_admin_page_renders_and_never_shows_a_secret(operator, world):
     leaks = secret_fragments(world["credentials"]) + [world["token_plaintext"], world["token"].token_hash]
+    leaks += [world["invitation_token"], world["invitation"].token_hash]
     checked = 0
     for model in project_models():
         opts = model._meta

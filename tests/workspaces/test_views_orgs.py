@@ -1,11 +1,13 @@
 """Home, organizations, members and teams pages."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from tests.factories import TeamFactory, UserFactory, WorkspaceFactory
-from workspaces.models import Organization, OrgMembership, Team
+from workspaces.models import Organization, OrgMembership, Team, VerifiedEmail
 
 
 def org_url(name, org="acme", **kwargs):
@@ -112,26 +114,43 @@ def test_members_page_and_buttons_follow_role(client, tenancy):
     client.force_login(tenancy.users["view"])
     page = client.get(org_url("org_members"))
     assert page.status_code == 200 and b"acme-owner" in page.content
-    assert b"Add member" not in page.content and b"Change role" not in page.content
+    assert b"Invite a member" not in page.content and b"Change role" not in page.content
+    assert b"Pending invitations" not in page.content
     client.force_login(tenancy.users["org_owner"])
     page = client.get(org_url("org_members"), {"q": "admin"})
-    assert b"Add member" in page.content and b"admin-user" in page.content and b"view-user" not in page.content
+    assert b"Invite a member" in page.content and b"admin-user" in page.content and b"view-user" not in page.content
+    assert b"Pending invitations" in page.content
 
 
-def test_add_existing_user_as_member_sends_no_invitation(client, tenancy):
+def test_adding_a_member_invites_whether_or_not_the_address_has_an_account(client, tenancy):
+    """Consent: an existing account is not added until its owner accepts; and the inviter's page
+    reads the same for a known and an unknown address (no account oracle), without the link."""
     other = UserFactory(email="known@example.org")
+    VerifiedEmail.objects.create(user=other, email="known@example.org")
     client.force_login(tenancy.users["org_owner"])
-    response = client.post(org_url("org_member_add"), {"email": "known@example.org", "role": "member"}, follow=True)
-    assert response.status_code == 200
-    assert tenancy.org.role_of(other) == "member"
-    assert mail.outbox == []
-    assert b"invitation-link" not in response.content
+    pages = []
+    for email in ("known@example.org", "nobody@example.org"):
+        response = client.post(org_url("org_member_add"), {"email": email, "role": "member"}, follow=True)
+        assert response.status_code == 200
+        alerts = re.findall(r'<div class="alert[^>]*>(.*?)<button', response.content.decode(), re.S)
+        pages.append([a.strip().replace(email, "<email>") for a in alerts])
+    assert pages[0] == pages[1] == ["Invitation sent to <email>: they join as member when they accept it."]
+    assert tenancy.org.role_of(other) is None
+    assert [m.to for m in mail.outbox] == [["known@example.org"], ["nobody@example.org"]]
+    assert "/accounts/invitations/" not in response.content.decode()
+    assert "the organization Organization acme as member" in mail.outbox[0].subject
 
 
 def test_add_member_twice_is_an_error_beside_the_field(client, tenancy):
+    view = tenancy.users["view"]
+    VerifiedEmail.objects.create(user=view, email=view.email)
     client.force_login(tenancy.users["org_owner"])
-    response = client.post(org_url("org_member_add"), {"email": tenancy.users["view"].email, "role": "member"})
+    response = client.post(org_url("org_member_add"), {"email": view.email, "role": "member"})
     assert response.status_code == 200 and b"already a member" in response.content
+    first = client.post(org_url("org_member_add"), {"email": "x@example.org", "role": "member"})
+    assert first.status_code == 302
+    again = client.post(org_url("org_member_add"), {"email": "x@example.org", "role": "member"})
+    assert again.status_code == 200 and b"already pending" in again.content
 
 
 def test_change_role_and_remove_member(client, tenancy):
@@ -172,11 +191,15 @@ def test_team_lifecycle(client, tenancy):
     detail = org_url("team_detail", team="bio")
     assert client.get(detail).status_code == 200
 
-    response = client.post(org_url("team_member_add", team="bio"), {"email": tenancy.users["view"].email})
-    assert response.status_code == 302
+    response = client.post(org_url("team_member_add", team="bio"), {"user": tenancy.users["view"].pk})
+    assert response.status_code == 302  # a member of the organization joins at once
     assert team.members.filter(pk=tenancy.users["view"].pk).exists()
     invited = client.post(org_url("team_member_add", team="bio"), {"email": "fresh@example.net"}, follow=True)
-    assert b"/accounts/invite/" in invited.content and len(mail.outbox) == 1
+    assert b"Invitation sent to fresh@example.net" in invited.content and len(mail.outbox) == 1
+    assert b"/accounts/invitations/" not in invited.content
+    assert "the team bio of the organization Organization acme" in mail.outbox[0].body
+    outsider = client.post(org_url("team_member_add", team="bio"), {"user": tenancy.outsider.pk})
+    assert outsider.status_code == 200 and not team.members.filter(pk=tenancy.outsider.pk).exists()
 
     page = client.get(detail)
     assert b"view-user" in page.content and b"Remove" in page.content

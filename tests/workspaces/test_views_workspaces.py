@@ -1,7 +1,10 @@
 """Workspace pages: create, overview, settings, delete, participants."""
 
+import re
+
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import TeamFactory, WorkspaceFactory
@@ -109,8 +112,17 @@ def test_admin_adds_changes_and_removes_participants(client, tenancy):
     client.force_login(tenancy.users["admin"])
     assert client.get(ws_url("participant_add")).status_code == 200
     response = client.post(ws_url("participant_add"), {"email": "guest@example.net", "role": "view"}, follow=True)
-    assert response.status_code == 200 and b"/accounts/invite/" in response.content
-    assert len(mail.outbox) == 1
+    assert response.status_code == 200 and b"Invitation sent to guest@example.net" in response.content
+    assert b"/accounts/invitations/" not in response.content and len(mail.outbox) == 1
+    assert not Participant.objects.filter(workspace=tenancy.workspace, user__email="guest@example.net").exists()
+    assert b"Pending invitations" in response.content and b"guest@example.net" in response.content
+
+    link = re.search(r"https?://testserver(/accounts/invitations/\S+/)", mail.outbox[0].body).group(1)
+    invitee = Client()
+    page = invitee.get(link, follow=True)
+    assert b"Create account and accept" in page.content
+    form = {"username": "guest", "password1": "a-Long-pass-phrase-42", "password2": "a-Long-pass-phrase-42"}
+    invitee.post(page.redirect_chain[-1][0], form)
     guest = Participant.objects.get(workspace=tenancy.workspace, user__email="guest@example.net")
     assert guest.type == "COLLABORATOR"
     assert b">Collaborator<" in client.get(ws_url("participant_list")).content
@@ -130,7 +142,7 @@ def test_admin_adds_changes_and_removes_participants(client, tenancy):
 def test_participant_form_needs_email_or_team(client, tenancy):
     client.force_login(tenancy.users["admin"])
     response = client.post(ws_url("participant_add"), {"role": "view"})
-    assert response.status_code == 200 and b"Give either an e-mail address or a team." in response.content
+    assert response.status_code == 200 and b"Choose a member or a team, or give an e-mail address" in response.content
     foreign_team = TeamFactory(org__name="initech")
     response = client.post(ws_url("participant_add"), {"team": foreign_team.pk, "role": "view"})
     assert response.status_code == 200 and b"Select a valid choice" in response.content
@@ -154,7 +166,7 @@ def test_participant_of_another_workspace_is_404(client, tenancy):
 def test_last_workspace_owner_cannot_be_removed_without_org_owner(client, tenancy):
     tenancy.org.memberships.filter(role="owner").update(role="member")
     owner = Participant.objects.get(workspace=tenancy.workspace, user=tenancy.users["owner"])
-    client.force_login(tenancy.users["admin"])
+    client.force_login(tenancy.users["owner"])
     response = client.post(ws_url("participant_remove", pk=owner.pk), follow=True)
     assert b"must keep at least one owner" in response.content
     assert Participant.objects.filter(pk=owner.pk).exists()

@@ -22,6 +22,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         row = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked access token.")
+        if row.is_expired:
+            raise exceptions.AuthenticationFailed("This access token has expired: create a new one.")
+        # At most one write a minute per token keeps authenticated requests cheap.
         if row.last_used is None or (timezone.now() - row.last_used).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used=timezone.now())
         return row.user, row

@@ -324,11 +324,16 @@ class UpdateLabelResponseSerializer(serializers.ModelSerializer):
 # --------------------------------------------------------------------------- access tokens
 class AccessTokenSerializer(serializers.ModelSerializer):
     dateCreated = serializers.DateTimeField(source="date_created")
-    lastUsed = serializers.DateTimeField(source="last_used", allow_null=True)
+    lastUsed = serializers.DateTimeField(
+        source="last_used", allow_null=True, help_text="Last authenticated request (updated at most once a minute)."
+    )
+    expiresAt = serializers.DateTimeField(
+        source="expires_at", allow_null=True, help_text="Refused from this moment on; null: never expires."
+    )
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "dateCreated", "lastUsed"]
+        fields = ["id", "name", "dateCreated", "lastUsed", "expiresAt"]
         read_only_fields = fields
 
 
@@ -339,6 +344,12 @@ class ListAccessTokensResponseSerializer(serializers.Serializer):
 
 class CreateAccessTokenSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
+    expiresAt = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional expiry (ISO 8601, in the future); omitted or null: the token never expires.",
+    )
 
 
 class CreateAccessTokenResponseSerializer(serializers.Serializer):

@@ -67,8 +67,11 @@ def responses(ok, *codes: int) -> dict:
 
 def api_errors(
     exc: DjangoValidationError, field_map: dict[str, tuple[str, ...]] | None = None
-) -> exceptions.ValidationError:
-    """A service's field-keyed error as a DRF error keyed by API field paths (nested dicts)."""
+) -> exceptions.APIException:
+    """A service's field-keyed error as a DRF error keyed by API field paths (nested dicts); a
+    refusal for the caller's role (`services.NotAllowed`) is a 403 with the service's message."""
+    if isinstance(exc, services.NotAllowed):
+        return exceptions.PermissionDenied(" ".join(exc.messages))
     if not hasattr(exc, "error_dict"):
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     detail: dict = {}
@@ -604,9 +607,11 @@ class AccessTokenViewSet(viewsets.GenericViewSet):
         if self.get_queryset().filter(name=name).exists():
             return Response({"message": f"You already have a token named {name}."}, status=status.HTTP_409_CONFLICT)
         try:
-            token, plaintext = services.create_api_token(user=request.user, name=name)
+            token, plaintext = services.create_api_token(
+                user=request.user, name=name, expires_at=body.validated_data.get("expiresAt")
+            )
         except DjangoValidationError as exc:
-            raise api_errors(exc) from None
+            raise api_errors(exc, {"expires_at": ("expiresAt",)}) from None
         return Response(s.CreateAccessTokenResponseSerializer({"accessKey": plaintext, "token": token}).data)
 
     def destroy(self, request, **kwargs):
