@@ -68,12 +68,12 @@ class _DryRun(Exception):
 
 
 class ServiceChangeAdmin(admin.ModelAdmin):
-    """A change form whose writes are the service's: `service_change(obj, fields)` applies the
+    """A change form whose writes are the service's: `service_change(obj, fields, actor)` applies the
     changed fields through the app's service. The form runs it once in a savepoint that is rolled
     back (its ValidationError becomes the form's errors), and `save_model` runs it for real. Nothing
     is saved by the admin itself, and related objects (many-to-many fields, inlines) never are."""
 
-    def service_change(self, obj, fields: dict) -> None:
+    def service_change(self, obj, fields: dict, actor) -> None:
         raise NotImplementedError
 
     def changed_fields(self, form) -> dict:
@@ -92,7 +92,7 @@ class ServiceChangeAdmin(admin.ModelAdmin):
                 try:
                     with transaction.atomic():
                         fresh = type(self.instance)._default_manager.get(pk=self.instance.pk)
-                        model_admin.service_change(fresh, fields)
+                        model_admin.service_change(fresh, fields, actor=request.user)
                         raise _DryRun
                 except _DryRun:
                     pass
@@ -105,7 +105,7 @@ class ServiceChangeAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fresh = type(obj)._default_manager.get(pk=obj.pk)
-        self.service_change(fresh, self.changed_fields(form))
+        self.service_change(fresh, self.changed_fields(form), actor=request.user)
 
     def save_related(self, request, form, formsets, change):
         pass  # inlines and many-to-many fields are view-only here
@@ -152,7 +152,7 @@ class OrganizationAdmin(ServiceChangeAdmin):
     def workspace_count(self, obj):
         return obj._workspaces
 
-    def service_change(self, obj, fields):
+    def service_change(self, obj, fields, actor):
         services.update_organization(org=obj, **fields)
 
     def has_add_permission(self, request):
@@ -184,17 +184,20 @@ class TeamAdmin(ServiceChangeAdmin):
     def member_list(self, obj):
         return ", ".join(sorted(user.username for user in obj.members.all())) or "—"
 
-    def service_change(self, obj, fields):
+    def service_change(self, obj, fields, actor):
         services.update_team(
-            team=obj, name=fields.get("name", obj.name), description=fields.get("description", obj.description)
+            team=obj,
+            name=fields.get("name", obj.name),
+            description=fields.get("description", obj.description),
+            actor=actor,
         )
 
     def delete_model(self, request, obj):
-        services.delete_team(team=obj)
+        services.delete_team(team=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for team in queryset:
-            services.delete_team(team=team)
+            services.delete_team(team=team, actor=request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_members=Count("members", distinct=True))
@@ -232,7 +235,7 @@ class WorkspaceAdmin(ServiceChangeAdmin):
     def participant_count(self, obj):
         return obj._participants
 
-    def service_change(self, obj, fields):
+    def service_change(self, obj, fields, actor):
         services.update_workspace(workspace=obj, **fields)
 
     def has_add_permission(self, request):
