@@ -10,7 +10,11 @@ Guarantees, for every view built on these classes:
 * the view's queryset is the model's ``restrict(user, action)`` queryset narrowed to that
   workspace, so object lookups outside it are 404;
 * templates receive ``workspace``, ``org`` and ``role`` to decide which buttons to show with the
-  same permission map (``{% if role|allows:"credentials:write" %}``).
+  same permission map (``{% if role|allows:"credentials:write" %}``);
+* every refusal (403/404) of a signed-in user that concerns something that exists (the
+  workspace or organization of the URL, or the object its ``pk`` names, wherever that object
+  lives) leaves an ``access_denied`` audit record on that object's workspace; a 404 for
+  something that does not exist leaves none.
 """
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -20,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import exceptions as api_exceptions
 from rest_framework import viewsets
 
+from workspaces import audit
 from workspaces.models import Organization, Workspace
 from workspaces.permissions import role_allows
 
@@ -38,10 +43,26 @@ class WorkspaceMixin(LoginRequiredMixin):
         self.org = self.workspace.org
         self.role = self.workspace.role_of(request.user)
         if self.role is None:
+            audit.record_denial(request, instance=self._named_object(kwargs) or self.workspace, status=404)
             raise Http404("No such workspace")
         if not role_allows(self.role, self.get_permission_action()):
+            audit.record_denial(request, instance=self._named_object(kwargs) or self.workspace, status=403)
             raise PermissionDenied("Your role in this workspace does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:
+            # Not found in this workspace's restricted queryset: does the id name a row elsewhere?
+            audit.record_denial(request, instance=self._named_object(kwargs), status=404)
+            raise
+        except PermissionDenied:
+            audit.record_denial(request, instance=self._named_object(kwargs) or self.workspace, status=403)
+            raise
+
+    def _named_object(self, kwargs):
+        """The row the URL's ``pk`` names, in any workspace (None when there is none)."""
+        if getattr(self, "lookup_field", "pk") != "pk":
+            return None
+        return audit.existing(getattr(self, "model", None), kwargs.get(getattr(self, "lookup_url_kwarg", "pk")))
 
     def get_permission_action(self) -> str:
         return self.permission_action
@@ -67,8 +88,10 @@ class OrganizationMixin(LoginRequiredMixin):
         self.org = get_object_or_404(Organization, name=kwargs["org"])
         self.org_role = self.org.role_of(request.user)
         if self.org_role is None:
+            audit.record_denial(request, instance=self.org, status=404)
             raise Http404("No such organization")
         if self._ORG_RANK[self.org_role] < self._ORG_RANK[self.min_org_role]:
+            audit.record_denial(request, instance=self.org, status=403)
             raise PermissionDenied("Your role in this organization does not allow this.")
         return super().dispatch(request, *args, **kwargs)
 
@@ -98,6 +121,20 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
             raise api_exceptions.NotFound("Workspace not found")
         if not role_allows(self.role, self.get_permission_action()):
             raise api_exceptions.PermissionDenied("Your role in this workspace does not allow this operation")
+
+    def handle_exception(self, exc):
+        """Records refusals of things that exist (see the module docstring), then answers as DRF does."""
+        if isinstance(exc, api_exceptions.NotFound | Http404 | api_exceptions.PermissionDenied | PermissionDenied):
+            workspace = getattr(self, "workspace", None)  # None: no such workspace, nothing to record
+            if workspace is not None:
+                named = audit.existing(self.model, self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+                denied_workspace = getattr(self, "role", None) is None or isinstance(
+                    exc, api_exceptions.PermissionDenied | PermissionDenied
+                )
+                status = 403 if isinstance(exc, api_exceptions.PermissionDenied | PermissionDenied) else 404
+                target = named or (workspace if denied_workspace else None)
+                audit.record_denial(self.request, instance=target, status=status)
+        return super().handle_exception(exc)
 
     @staticmethod
     def resolve_workspace(request) -> Workspace:

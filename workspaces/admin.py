@@ -290,3 +290,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for token in queryset:
             services.revoke_api_token(token=token)
+
+
+from workspaces.audit import admin as _audit_admin  # noqa: E402,F401  (registers the audit trail's admin)

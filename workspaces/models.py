@@ -303,3 +303,6 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+from workspaces.audit.models import AuditEvent  # noqa: E402,F401  (the audit trail's table lives with its package)

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from workspaces import audit
 from workspaces.models import ApiToken
 
 
@@ -24,6 +25,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked access token.")
         if row.last_used is None or (timezone.now() - row.last_used).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used=timezone.now())
+        audit.token_used(request, row)  # the token in the audit context; first use per address recorded
         return row.user, row
 
     def authenticate_header(self, request):
