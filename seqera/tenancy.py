@@ -122,20 +122,6 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         if not role_allows(self.role, self.get_permission_action()):
             raise api_exceptions.PermissionDenied("Your role in this workspace does not allow this operation")
 
-    def handle_exception(self, exc):
-        """Records refusals of things that exist (see the module docstring), then answers as DRF does."""
-        if isinstance(exc, api_exceptions.NotFound | Http404 | api_exceptions.PermissionDenied | PermissionDenied):
-            workspace = getattr(self, "workspace", None)  # None: no such workspace, nothing to record
-            if workspace is not None:
-                named = audit.existing(self.model, self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
-                denied_workspace = getattr(self, "role", None) is None or isinstance(
-                    exc, api_exceptions.PermissionDenied | PermissionDenied
-                )
-                status = 403 if isinstance(exc, api_exceptions.PermissionDenied | PermissionDenied) else 404
-                target = named or (workspace if denied_workspace else None)
-                audit.record_denial(self.request, instance=target, status=status)
-        return super().handle_exception(exc)
-
     @staticmethod
     def resolve_workspace(request) -> Workspace:
         raw = request.query_params.get("workspaceId")
@@ -164,3 +150,30 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
 
 class ImproperlyConfiguredViewSet(Exception):
     pass
+
+
+_DENIALS = (api_exceptions.NotFound, Http404, api_exceptions.PermissionDenied, PermissionDenied)
+
+
+def record_api_denial(exc, view, request) -> None:
+    """Called by the API's exception handler: records a 403/404 of a signed-in caller about
+    something that exists (the object a viewset's ``pk`` names, the workspace of
+    ``?workspaceId=``, or the ``workspaceId``/``orgId`` of the path), as the page mixins do."""
+    if not isinstance(exc, _DENIALS) or view is None:
+        return
+    status = 403 if isinstance(exc, api_exceptions.PermissionDenied | PermissionDenied) else 404
+    kwargs = getattr(view, "kwargs", None) or {}
+    if isinstance(view, WorkspaceViewSet):
+        workspace = getattr(view, "workspace", None)  # None: no such workspace, nothing to record
+        if workspace is None:
+            return
+        named = audit.existing(view.model, kwargs.get(view.lookup_url_kwarg or view.lookup_field))
+        denied_workspace = getattr(view, "role", None) is None or status == 403
+        target = named or (workspace if denied_workspace else None)
+    else:
+        target = audit.existing(Workspace, kwargs.get("workspaceId")) or audit.existing(
+            Organization, kwargs.get("orgId")
+        )
+        if target is not None and status == 404 and target.role_of(request.user) is not None:
+            target = None  # the caller may see it: the 404 is about something else
+    audit.record_denial(request, instance=target, status=status)
