@@ -66,7 +66,7 @@ DROP FUNCTION IF EXISTS workspaces_auditevent_append_only();
 def _on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # no placeholders: the % is plpgsql's
 
     return run
 
