@@ -29,6 +29,40 @@ from workspaces.models import Organization, Workspace
 from workspaces.permissions import role_allows
 
 
+def named_object(view, kwargs):
+    """The row a page view's ``pk`` URL kwarg names, wherever it lives (None when there is none)."""
+    if getattr(view, "lookup_field", "pk") != "pk":
+        return None
+    pk = kwargs.get(getattr(view, "lookup_url_kwarg", "pk"))
+    if pk is None:
+        return None
+    model = getattr(view, "model", None)
+    if model is None and hasattr(view, "get_queryset"):
+        try:
+            model = view.get_queryset().model
+        except Exception:  # noqa: BLE001 - a queryset that needs more of the request: nothing to name
+            return None
+    return audit.existing(model, pk)
+
+
+def beyond_reach(obj, user):
+    """`obj` when `user` has no role in its workspace (or organization), else None: a 404 for an
+    object the user could open elsewhere is a wrong URL, not a probe."""
+    if obj is None:
+        return None
+    if getattr(obj, "workspace_id", None) is not None:
+        holder = Workspace.objects.filter(pk=obj.workspace_id).select_related("org").first()
+    elif getattr(obj, "org_id", None) is not None:
+        holder = Organization.objects.filter(pk=obj.org_id).first()
+    else:
+        return obj
+    return obj if holder is None or holder.role_of(user) is None else None
+
+
+def _in(obj, workspace):
+    return obj if obj is not None and getattr(obj, "workspace_id", None) == workspace.pk else None
+
+
 class WorkspaceMixin(LoginRequiredMixin):
     """Page views inside a workspace. Subclasses declare `permission_action` (and `model`)."""
 
@@ -43,26 +77,26 @@ class WorkspaceMixin(LoginRequiredMixin):
         self.org = self.workspace.org
         self.role = self.workspace.role_of(request.user)
         if self.role is None:
-            audit.record_denial(request, instance=self._named_object(kwargs) or self.workspace, status=404)
+            audit.record_denial(
+                request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=404
+            )
             raise Http404("No such workspace")
         if not role_allows(self.role, self.get_permission_action()):
-            audit.record_denial(request, instance=self._named_object(kwargs) or self.workspace, status=403)
+            audit.record_denial(
+                request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=403
+            )
             raise PermissionDenied("Your role in this workspace does not allow this.")
         try:
             return super().dispatch(request, *args, **kwargs)
         except Http404:
             # Not found in this workspace's restricted queryset: does the id name a row elsewhere?
-            audit.record_denial(request, instance=self._named_object(kwargs), status=404)
+            audit.record_denial(request, instance=beyond_reach(named_object(self, kwargs), request.user), status=404)
             raise
         except PermissionDenied:
-            audit.record_denial(request, instance=self._named_object(kwargs) or self.workspace, status=403)
+            audit.record_denial(
+                request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=403
+            )
             raise
-
-    def _named_object(self, kwargs):
-        """The row the URL's ``pk`` names, in any workspace (None when there is none)."""
-        if getattr(self, "lookup_field", "pk") != "pk":
-            return None
-        return audit.existing(getattr(self, "model", None), kwargs.get(getattr(self, "lookup_url_kwarg", "pk")))
 
     def get_permission_action(self) -> str:
         return self.permission_action
@@ -93,7 +127,11 @@ class OrganizationMixin(LoginRequiredMixin):
         if self._ORG_RANK[self.org_role] < self._ORG_RANK[self.min_org_role]:
             audit.record_denial(request, instance=self.org, status=403)
             raise PermissionDenied("Your role in this organization does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:  # e.g. a membership id of another organization
+            audit.record_denial(request, instance=beyond_reach(named_object(self, kwargs), request.user), status=404)
+            raise
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -168,8 +206,10 @@ def record_api_denial(exc, view, request) -> None:
         if workspace is None:
             return
         named = audit.existing(view.model, kwargs.get(view.lookup_url_kwarg or view.lookup_field))
-        denied_workspace = getattr(view, "role", None) is None or status == 403
-        target = named or (workspace if denied_workspace else None)
+        if getattr(view, "role", None) is None or status == 403:  # refused the workspace itself
+            target = _in(named, workspace) or workspace
+        else:  # a member of the workspace: the id names nothing here; a probe if it is beyond reach
+            target = beyond_reach(named, request.user)
     else:
         target = audit.existing(Workspace, kwargs.get("workspaceId")) or audit.existing(
             Organization, kwargs.get("orgId")

@@ -6,16 +6,19 @@ import csv
 import io
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import CredentialsFactory, TeamFactory, UserFactory
+from tests.factories import CredentialsFactory, ParticipantFactory, TeamFactory, UserFactory
 from workspaces import services
-from workspaces.audit import AuditEvent, record
-from workspaces.models import Credentials
+from workspaces.audit import AuditEvent, record, registered_models
+from workspaces.audit.registry import register as register_model
+from workspaces.models import Credentials, OrgMembership
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"  # the factories' password
@@ -298,3 +301,46 @@ def test_records_keep_no_foreign_keys(tenancy):
     creds.delete()
     assert not Credentials.objects.filter(pk=creds_id).exists()
     assert events(object_id=creds_id, action="delete")
+
+
+def test_an_object_the_user_can_open_elsewhere_is_a_wrong_url_not_a_probe(tenancy):
+    ParticipantFactory(workspace=tenancy.other_workspace, user=tenancy.users["admin"], role="admin")
+    url = ws_url(tenancy, "credentials_detail", pk=tenancy.other_credentials.pk)
+    assert page(tenancy.users["admin"]).get(url).status_code == 404
+    assert not events(action="access_denied")
+
+
+def test_a_membership_of_another_organization_is_recorded_on_that_organization(tenancy):
+    theirs = OrgMembership.objects.get(org=tenancy.other_workspace.org, user=tenancy.outsider)
+    url = reverse("org_member_role", kwargs={"org": "acme", "pk": theirs.pk})
+    assert page(tenancy.users["org_owner"]).get(url).status_code == 404
+    (event,) = events(action="access_denied")
+    assert (event.object_type, event.object_id, event.org_id) == (
+        "workspaces.orgmembership", str(theirs.pk), tenancy.other_workspace.org_id,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- registration
+def test_every_tenant_model_is_audited_or_exempt_with_a_reason():
+    exempt = {
+        "computeenvs.ForgedResource": "the forge's ledger of AWS resources; the CE's status changes are recorded",
+        "computeenvs.ComputeEnvLabel": "labels fixed on a CE at creation (bulk insert); part of the CE",
+    }
+    tenant = [
+        m
+        for m in django_apps.get_models()
+        if m._meta.app_label in ("workspaces", "computeenvs", "pipelines")
+        and any(f.name in ("workspace", "org") for f in m._meta.concrete_fields)
+    ]
+    audited = set(registered_models())
+    missing = [m._meta.label for m in tenant if m not in audited and m._meta.label not in exempt]
+    assert not missing, f"register these with workspaces.audit.register (or exempt them here): {missing}"
+
+
+def test_a_field_that_looks_secret_must_be_declared():
+    from django.contrib.sessions.models import Session
+
+    with pytest.raises(ImproperlyConfigured, match="look secret"):
+        register_model(Credentials)  # secret_encrypted not declared
+    with pytest.raises(ImproperlyConfigured, match="no field"):
+        register_model(Session, secret=["nope"])
