@@ -10,7 +10,7 @@ rolls back leaves no record of itself.
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from workspaces.audit.context import client_address, current
 from workspaces.audit.models import AuditAction, AuditEvent
@@ -134,7 +134,7 @@ def existing(model, pk):
         pk = model._meta.pk.to_python(pk)
         with transaction.atomic():  # a malformed id must not break the caller's transaction
             return model._base_manager.filter(pk=pk).first()
-    except (DatabaseError, ValueError, TypeError, OverflowError, Exception):  # noqa: BLE001 - any bad id is 'none'
+    except Exception:  # noqa: BLE001 - a malformed id (ValidationError, DataError, overflow) names nothing
         return None
 
 
