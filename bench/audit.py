@@ -132,6 +132,27 @@ def run(args, db_label: str) -> None:
             f" {on_ms - off_ms:+7.2f} ms {on_q - off_q:+3.0f} q"
         )
 
+    # A token's first use from an address is looked up and recorded; later uses hit the cache.
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, raw = services.create_api_token(user=user, name="bench")
+    api = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    api_url = f"/api/labels?workspaceId={workspace.pk}"
+    counts = []
+    for address in ("192.0.2.50", "192.0.2.50", "192.0.2.51"):
+        with CaptureQueriesContext(connection) as captured:
+            api.get(api_url, REMOTE_ADDR=address)
+        counts.append(len(captured))
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        api.get(api_url, REMOTE_ADDR="192.0.2.50")
+    print(
+        f"{'GET /api/labels with a token':34} queries: new address {counts[0]}, same address {counts[1]}, "
+        f"another new address {counts[2]}, known address after a cache flush {len(captured)}"
+    )
+
     # A long trail: the page (lazy paging, no COUNT) and the CSV export.
     existing = AuditEvent.objects.filter(workspace_id=workspace.pk).count()
     template = {"action": "update", "username": BENCH_USER, "object_type": "workspaces.label", "object_repr": "x",
