@@ -69,6 +69,13 @@ class AuditEvent(models.Model):
             return f"{self.username} (token {self.token_name})"
         return self.username or "system"
 
+    @property
+    def object_label(self) -> str:
+        """The object type as people read it ("Credentials", not "workspaces.credentials")."""
+        from workspaces.audit.registry import object_type_choices
+
+        return dict(object_type_choices()).get(self.object_type, self.object_type)
+
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, before, after) rows, in field order, for the page, the export and the admin."""
         before, after = self.before or {}, self.after or {}

@@ -69,6 +69,7 @@ def registered_models() -> list[type]:
 
 
 def object_type_choices() -> list[tuple[str, str]]:
+    """(model label, readable name) of every audited model, by name."""
     return sorted(
         ((m._meta.label_lower, str(m._meta.verbose_name).capitalize()) for m in _registry), key=lambda c: c[1]
     )
