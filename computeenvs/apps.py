@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ComputeEnvsConfig(AppConfig):
     name = "computeenvs"
     verbose_name = "Compute environments"
+
+    def ready(self):
+        from computeenvs.models import ComputeEnv
+        from workspaces import audit
+
+        audit.register(ComputeEnv)

@@ -46,6 +46,9 @@ def validation_response(errors: dict[str, list[str]]) -> Response:
 
 
 def exception_handler(exc, context):
+    from seqera.tenancy import record_api_denial  # (tenancy imports the models; this module must not)
+
+    record_api_denial(exc, context.get("view"), context.get("request"))
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return validation_response(_flatten(detail))

@@ -10,7 +10,11 @@ Guarantees, for every view built on these classes:
 * the view's queryset is the model's ``restrict(user, action)`` queryset narrowed to that
   workspace, so object lookups outside it are 404;
 * templates receive ``workspace``, ``org`` and ``role`` to decide which buttons to show with the
-  same permission map (``{% if role|allows:"credentials:write" %}``).
+  same permission map (``{% if role|allows:"credentials:write" %}``);
+* every refusal (403/404) of a signed-in user that concerns something that exists (the
+  workspace or organization of the URL, or the object its ``pk`` names, wherever that object
+  lives) leaves an ``access_denied`` audit record on that object's workspace; a 404 for
+  something that does not exist leaves none.
 """
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -20,8 +24,43 @@ from django.shortcuts import get_object_or_404
 from rest_framework import exceptions as api_exceptions
 from rest_framework import viewsets
 
+from workspaces import audit
 from workspaces.models import Organization, Workspace
 from workspaces.permissions import role_allows
+
+
+def named_object(view, kwargs):
+    """The row a page view's ``pk`` URL kwarg names, wherever it lives (None when there is none)."""
+    if getattr(view, "lookup_field", "pk") != "pk":
+        return None
+    pk = kwargs.get(getattr(view, "lookup_url_kwarg", "pk"))
+    if pk is None:
+        return None
+    model = getattr(view, "model", None)
+    if model is None and hasattr(view, "get_queryset"):
+        try:
+            model = view.get_queryset().model
+        except Exception:  # noqa: BLE001 - a queryset that needs more of the request: nothing to name
+            return None
+    return audit.existing(model, pk)
+
+
+def beyond_reach(obj, user):
+    """`obj` when `user` has no role in its workspace (or organization), else None: a 404 for an
+    object the user could open elsewhere is a wrong URL, not a probe."""
+    if obj is None:
+        return None
+    if getattr(obj, "workspace_id", None) is not None:
+        holder = Workspace.objects.filter(pk=obj.workspace_id).select_related("org").first()
+    elif getattr(obj, "org_id", None) is not None:
+        holder = Organization.objects.filter(pk=obj.org_id).first()
+    else:
+        return obj
+    return obj if holder is None or holder.role_of(user) is None else None
+
+
+def _in(obj, workspace):
+    return obj if obj is not None and getattr(obj, "workspace_id", None) == workspace.pk else None
 
 
 class WorkspaceMixin(LoginRequiredMixin):
@@ -38,10 +77,26 @@ class WorkspaceMixin(LoginRequiredMixin):
         self.org = self.workspace.org
         self.role = self.workspace.role_of(request.user)
         if self.role is None:
+            audit.record_denial(
+                request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=404
+            )
             raise Http404("No such workspace")
         if not role_allows(self.role, self.get_permission_action()):
+            audit.record_denial(
+                request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=403
+            )
             raise PermissionDenied("Your role in this workspace does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:
+            # Not found in this workspace's restricted queryset: does the id name a row elsewhere?
+            audit.record_denial(request, instance=beyond_reach(named_object(self, kwargs), request.user), status=404)
+            raise
+        except PermissionDenied:
+            audit.record_denial(
+                request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=403
+            )
+            raise
 
     def get_permission_action(self) -> str:
         return self.permission_action
@@ -67,10 +122,16 @@ class OrganizationMixin(LoginRequiredMixin):
         self.org = get_object_or_404(Organization, name=kwargs["org"])
         self.org_role = self.org.role_of(request.user)
         if self.org_role is None:
+            audit.record_denial(request, instance=self.org, status=404)
             raise Http404("No such organization")
         if self._ORG_RANK[self.org_role] < self._ORG_RANK[self.min_org_role]:
+            audit.record_denial(request, instance=self.org, status=403)
             raise PermissionDenied("Your role in this organization does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:  # e.g. a membership id of another organization
+            audit.record_denial(request, instance=beyond_reach(named_object(self, kwargs), request.user), status=404)
+            raise
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -133,3 +194,32 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
 
 class ImproperlyConfiguredViewSet(Exception):
     pass
+
+
+_DENIALS = (api_exceptions.NotFound, Http404, api_exceptions.PermissionDenied, PermissionDenied)
+
+
+def record_api_denial(exc, view, request) -> None:
+    """Called by the API's exception handler: records a 403/404 of a signed-in caller about
+    something that exists (the object a viewset's ``pk`` names, the workspace of
+    ``?workspaceId=``, or the ``workspaceId``/``orgId`` of the path), as the page mixins do."""
+    if not isinstance(exc, _DENIALS) or view is None:
+        return
+    status = 403 if isinstance(exc, api_exceptions.PermissionDenied | PermissionDenied) else 404
+    kwargs = getattr(view, "kwargs", None) or {}
+    if isinstance(view, WorkspaceViewSet):
+        workspace = getattr(view, "workspace", None)  # None: no such workspace, nothing to record
+        if workspace is None:
+            return
+        named = audit.existing(view.model, kwargs.get(view.lookup_url_kwarg or view.lookup_field))
+        if getattr(view, "role", None) is None or status == 403:  # refused the workspace itself
+            target = _in(named, workspace) or workspace
+        else:  # a member of the workspace: the id names nothing here; a probe if it is beyond reach
+            target = beyond_reach(named, request.user)
+    else:
+        target = audit.existing(Workspace, kwargs.get("workspaceId")) or audit.existing(
+            Organization, kwargs.get("orgId")
+        )
+        if target is not None and status == 404 and target.role_of(request.user) is not None:
+            target = None  # the caller may see it: the 404 is about something else
+    audit.record_denial(request, instance=target, status=status)

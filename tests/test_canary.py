@@ -1,6 +1,7 @@
 """Secret canary (quality.md §3.11): a secret access key stored through the real API and page
 never shows up again — not in any page, API response, admin page, log record, queue message,
-e-mail or database column other than its ciphertext — in plain, base64 or URL-encoded form."""
+e-mail, audit record (page, CSV export, admin) or database column other than its ciphertext — in
+plain, base64 or URL-encoded form; nor does its ciphertext show anywhere but its own column."""
 
 import base64
 import json
@@ -20,6 +21,7 @@ from tests.tenancy.oracle import SideEffects, tenant_models
 from tests.tenancy.walk import all_routes
 from tests.tenancy.world import build_world
 from workspaces.actors import validate_credentials
+from workspaces.audit import AuditEvent
 from workspaces.models import Credentials
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +147,20 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
                 keep(f"GET {base}_{view} {obj.pk}", staff.get(reverse(f"{base}_{view}", args=[obj.pk])))
     assert any("credentials" in label for label, _ in bodies if "admin" in label)
 
+    # The audit trail recorded the secret's creation and replacement: its page, export and admin.
+    trail = AuditEvent.objects.filter(object_type="workspaces.credentials", object_id__in=[api_id, page_creds.pk])
+    assert {"create", "update"} <= set(trail.values_list("action", flat=True)), "no audit record of the secret"
+    audit_kwargs = {"org": world.org.name, "workspace": ws.name}
+    keep(
+        "GET audit page",
+        page.get(reverse("workspace_audit", kwargs=audit_kwargs), {"object_type": "workspaces.credentials"}),
+    )
+    keep("GET audit export", page.get(reverse("workspace_audit_export", kwargs=audit_kwargs)))
+    page.force_login(world.users["org_owner"])
+    keep("GET org audit export", page.get(reverse("org_audit_export", kwargs={"org": world.org.name})))
+    for event in trail:
+        keep(f"GET admin audit {event.pk}", staff.get(reverse("admin:workspaces_auditevent_change", args=[event.pk])))
+
     # Now look everywhere.
     found = []
     for label, text in bodies:  # (server errors are the isolation walk's business)
@@ -162,6 +178,9 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
     for email in mail.outbox:
         found += leaks(f"e-mail {email.subject!r}", email.message().as_string())
     found += database_leaks()
+    ciphertexts = list(Credentials.objects.exclude(secret_encrypted="").values_list("secret_encrypted", flat=True))
+    for label, text in bodies + [(f"audit record {e.pk}", str(e.__dict__)) for e in AuditEvent.objects.all()]:
+        found += [f"{label}: contains a ciphertext" for c in ciphertexts if c in text or c.split(":")[-1] in text]
     assert any(r.name.startswith("botocore") for r in caplog.records), "botocore DEBUG records were not captured"
     assert not found, "The secret canary leaked:\n  " + "\n  ".join(dict.fromkeys(found))
 

@@ -428,3 +428,6 @@ class VerifiedEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["email", "user", "date_verified"]
     search_fields = ["email", "user__username"]
     list_select_related = ["user"]
+
+
+from workspaces.audit import admin as _audit_admin  # noqa: E402,F401  (registers the audit trail's admin)

@@ -7,3 +7,32 @@ class WorkspacesConfig(AppConfig):
 
     def ready(self):
         from workspaces import checks  # noqa: F401  (registers system checks)
+
+        self.register_audit()
+
+    @staticmethod
+    def register_audit():
+        from django.contrib.auth import get_user_model
+
+        from workspaces import audit
+        from workspaces.models import (
+            ApiToken,
+            Credentials,
+            Label,
+            Organization,
+            OrgMembership,
+            Participant,
+            Team,
+            Workspace,
+        )
+
+        audit.register(Organization)
+        audit.register(OrgMembership)
+        audit.register(Team, m2m=["members"])
+        audit.register(Workspace)
+        audit.register(Participant)
+        audit.register(Credentials, secret=["secret_encrypted"], ignore=["last_validated"])
+        audit.register(Label)
+        audit.register(ApiToken, secret=["token_hash"])
+        audit.register(get_user_model(), secret=["password"])
+        audit.connect_auth()

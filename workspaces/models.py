@@ -409,3 +409,6 @@ class Invitation(models.Model):
         if self.status == self.Status.PENDING and self.is_expired:
             return "EXPIRED"
         return self.status
+
+
+from workspaces.audit.models import AuditEvent  # noqa: E402,F401  (the audit trail's table lives with its package)

@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, str] = {
     "workflow:write": "launch",
     "workflow:delete": "launch",
     "workflow_quick:execute": "maintain",
+    # The workspace's audit trail (who did what, refused access): admins and owners.
+    "audit:read": "admin",
 }
 
 

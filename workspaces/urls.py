@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from workspaces import views, views_invitations
+from workspaces.audit import views as audit_views
 
 WS = "orgs/<str:org>/workspaces/<str:workspace>/"
 
@@ -46,6 +47,8 @@ org_patterns = [
         name="team_member_remove",
     ),
     path("workspaces/new/", views.WorkspaceCreateView.as_view(), name="workspace_create"),
+    path("audit/", audit_views.OrgAuditView.as_view(), name="org_audit"),
+    path("audit/export.csv", audit_views.OrgAuditExportView.as_view(), name="org_audit_export"),
 ]
 
 workspace_patterns = [
@@ -78,6 +81,8 @@ workspace_patterns = [
     path("labels/new/", views.LabelCreateView.as_view(), name="label_create"),
     path("labels/<int:pk>/edit/", views.LabelEditView.as_view(), name="label_edit"),
     path("labels/<int:pk>/delete/", views.LabelDeleteView.as_view(), name="label_delete"),
+    path("audit/", audit_views.WorkspaceAuditView.as_view(), name="workspace_audit"),
+    path("audit/export.csv", audit_views.WorkspaceAuditExportView.as_view(), name="workspace_audit_export"),
 ]
 
 urlpatterns = [

@@ -18,6 +18,7 @@ from tests.tenancy.expect import KNOWN_SERVER_ERRORS
 from tests.tenancy.oracle import SideEffects, cross_tenant_rows, diff_state, table_state
 from tests.tenancy.walk import PROBES, UNSAFE, Route
 from tests.tenancy.world import MANUAL_CONFIG, World
+from workspaces.audit import AuditEvent
 
 # Plausible bodies: a refused request must be refused before they are even read.
 FORM_BODY = {
@@ -90,8 +91,12 @@ class Walker:
         with transaction.atomic():
             before = table_state() if oracle else None
             mark = self.fx.mark()
+            last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
             response = self._call(client, route, method, path, query, self.bodies)
             effects = (diff_state(before, table_state()) + self.fx.since(mark)) if oracle else []
+            response.audit = list(
+                AuditEvent.objects.filter(id__gt=last_event).values_list("action", "workspace_id", "org_id")
+            )
             effects += [f"cross-tenant row {row}" for row in cross_tenant_rows()] if method in UNSAFE else []
             transaction.set_rollback(True)
         response.walk_url = f"{path}?{urlencode(query)}" if query else path
@@ -182,6 +187,15 @@ class Walker:
             self.failures.append(
                 f"{method.upper():6} {response.walk_url}  as {principal}: body shows A's data {leaked}"
             )
+
+    def expect_denial_recorded(self, principal, method, response, scope) -> None:
+        """A refusal of workspace/org A (which exists) left an ``access_denied`` record on it."""
+        if scope.kind == "workspace":
+            wanted = lambda workspace_id, org_id: workspace_id == self.world.workspace.pk  # noqa: E731
+        else:
+            wanted = lambda workspace_id, org_id: org_id == self.world.org.pk  # noqa: E731
+        if not any(action == "access_denied" and wanted(ws, org) for action, ws, org in response.audit):
+            self.fail(principal, method, response, f"an access_denied audit record on A's {scope.kind}")
 
     def expect_no_server_error(self, principal, method, response) -> None:
         if response.status_code >= 500:

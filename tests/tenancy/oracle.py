@@ -67,11 +67,18 @@ def tenant_models():
     return [m for m in apps.get_models() if m._meta.app_label in TENANT_APPS and not m._meta.proxy]
 
 
+def journal_models():
+    """Append-only journals a refusal is expected to write to (the audit trail records denials)."""
+    from workspaces.audit import AuditEvent
+
+    return [AuditEvent]
+
+
 @lru_cache(maxsize=1)
 def _state_sql() -> tuple[str, tuple[str, ...]]:
     qn = connection.ops.quote_name
     parts, labels = [], []
-    for model in tenant_models():
+    for model in [m for m in tenant_models() if m not in journal_models()]:
         table = qn(model._meta.db_table)
         fields = {f.name: f.column for f in model._meta.concrete_fields}
         stamp = next((fields[n] for n in ("last_updated", "updated_at", "last_modified") if n in fields), None)

@@ -43,6 +43,10 @@ label:read                  ✓ ✓ ✓ ✓ ✓ ✓
 pipeline:read               ✓ ✓ ✓ ✓ ✓ ✓
 workflow:read               ✓ ✓ ✓ ✓ ✓ ✓
 """
+# Not in §5.2 either: the workspace's audit trail (issue 14) is for its admins and owners.
+AUDIT = """
+audit:read                  ✓ ✓ – – – –
+"""
 
 
 def parse(table: str) -> dict[str, dict[str, bool]]:
@@ -54,7 +58,7 @@ def parse(table: str) -> dict[str, dict[str, bool]]:
     return rows
 
 
-EXPECTED = parse(MATRIX) | parse(RESOURCE_LABELS) | parse(READS_AND_PARTICIPANTS)
+EXPECTED = parse(MATRIX) | parse(RESOURCE_LABELS) | parse(READS_AND_PARTICIPANTS) | parse(AUDIT)
 
 
 def test_roles_are_the_six_of_the_matrix_lowest_first():

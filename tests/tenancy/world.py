@@ -167,9 +167,10 @@ def _mirror(world: World, tenancy) -> World:
     """B's own credentials, label and compute environment, for "B edits its own object" requests."""
     other, outsider = tenancy.other_workspace, tenancy.outsider
     credentials = tenancy.other_credentials
+    # B's config names none of A's canaries: B's own audit trail shows it to the outsider.
     compute_env = ComputeEnv.objects.create(
         workspace=other, name="rival-ce", credentials=credentials, region="eu-west-1", mode=ComputeEnv.Mode.MANUAL,
-        status=ComputeEnv.Status.AVAILABLE, config=dict(MANUAL_CONFIG, workDir="s3://rival-bucket/work"),
+        status=ComputeEnv.Status.AVAILABLE, config=dict(MANUAL_CONFIG, workDir="s3://rival-bucket/work", headQueue="rival-head", computeQueue="rival-work"),
     )  # fmt: skip
     return replace(
         world, org=other.org, workspace=other, credentials=credentials, compute_env=compute_env,

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from workspaces import audit
 from workspaces.models import ApiToken
 
 
@@ -27,6 +28,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # At most one write a minute per token keeps authenticated requests cheap.
         if row.last_used is None or (timezone.now() - row.last_used).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used=timezone.now())
+        audit.token_used(request, row)  # the token in the audit context; first use per address recorded
         return row.user, row
 
     def authenticate_header(self, request):
