@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
-from computeenvs import options, services
+from computeenvs import options, pickers, services
 from computeenvs.models import ComputeEnv, new_compute_env_id
 from seqera.jsonio import JSONInputError, parse_json
 from workspaces.models import Credentials, Label
@@ -112,6 +114,7 @@ class FieldRow:
     field: forms.BoundField
     spec: object
     mode: str
+    picker_url: str = ""  # where htmx loads this field's choices from AWS (computeenvs.pickers)
 
     @property
     def is_checkbox(self) -> bool:
@@ -300,6 +303,9 @@ class ComputeEnvForm(forms.Form):
         self.specs = {spec.path: spec for spec in form_specs()}
         for path, spec in self.specs.items():
             self.fields[path] = _spec_field(spec)
+        for path in pickers.FIELD_PICKERS:
+            if path in self.fields and options.FIELD_BY_PATH[path].kind != "list":
+                self.fields[path].widget.attrs.update(list=f"picker-{path}", autocomplete="off")
         _style(self)
         self.env = EnvVarFormSet(
             self.data if self.is_bound else None, initial=self.initial.get("environment"), prefix="env"
@@ -314,12 +320,19 @@ class ComputeEnvForm(forms.Form):
         rows["credentials"].append(FieldRow(self["credentials"], None, ""))
         for path, spec in self.specs.items():
             group = "credentials" if path == "region" else spec.group
-            rows.setdefault(group, []).append(FieldRow(self[path], spec, field_mode(spec)))
+            rows.setdefault(group, []).append(FieldRow(self[path], spec, field_mode(spec), self._picker_url(path)))
         return [
             FieldGroup(key, title, intro, rows[key], key in COLLAPSIBLE_GROUPS, self._group_open(key, rows[key]))
             for key, title, intro in GROUPS
             if rows[key] or key == "environment"
         ]
+
+    def _picker_url(self, path: str) -> str:
+        kind = pickers.FIELD_PICKERS.get(path)
+        if kind is None:
+            return ""
+        kwargs = {"org": self.workspace.org.name, "workspace": self.workspace.name, "kind": kind}
+        return f"{reverse('computeenvs:picker', kwargs=kwargs)}?{urlencode({'field': path})}"
 
     def _group_open(self, key: str, rows: list[FieldRow]) -> bool:
         if key not in COLLAPSIBLE_GROUPS:

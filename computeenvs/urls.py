@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.ComputeEnvListView.as_view(), name="list"),
     path("new/", views.ComputeEnvCreateView.as_view(), name="create"),
     path("import/", views.ImportView.as_view(), name="import"),
+    path("pickers/<str:kind>/", views.PickerView.as_view(), name="picker"),
     path("<str:pk>/", views.ComputeEnvDetailView.as_view(), name="detail"),
     path("<str:pk>/status/", views.ComputeEnvStatusView.as_view(), name="status"),
     path("<str:pk>/edit/", views.ComputeEnvEditView.as_view(), name="edit"),

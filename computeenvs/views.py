@@ -7,17 +7,17 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.views.generic import DetailView, FormView, View
+from django.views.generic import DetailView, FormView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from computeenvs import options, services
+from computeenvs import options, pickers, services
 from computeenvs.filters import ComputeEnvFilter
 from computeenvs.forms import (
     GROUP_TITLES,
@@ -30,6 +30,7 @@ from computeenvs.forms import (
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
 from seqera.tenancy import WorkspaceMixin
+from workspaces.models import Credentials
 from workspaces.views import ObjectDeleteView, awaiting, stamp
 
 LAYOUT = "layouts/workspace.html"
@@ -392,4 +393,46 @@ class PolicyView(ComputeEnvObjectMixin, DetailView):
             detail_url=self.detail_url(),
             download_url=f"{ce_url(self, 'policy', self.object)}?format=json",
         )
+        return context
+
+
+# --------------------------------------------------------------------------- AWS pickers
+class PickerView(ComputeEnvMixin, TemplateView):
+    """The choices of one form field, read from AWS with the credentials and region the form holds
+    (`?field=&credentials=&region=&forge.vpcId=`), as an htmx fragment: a datalist for a text field,
+    an "Add" select for a list field. Free text always stays possible."""
+
+    permission_action = "compute_environment:write"
+    template_name = "computeenvs/_picker.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        kind = self.kwargs["kind"]
+        if kind not in pickers.PICKERS:
+            raise Http404("No such picker.")
+        first_field = next(path for path, picker in pickers.FIELD_PICKERS.items() if picker == kind)
+        field = self.request.GET.get("field") or first_field
+        if pickers.FIELD_PICKERS.get(field) != kind:
+            raise Http404("That field has no such picker.")
+        spec = options.FIELD_BY_PATH[field]
+        context.update(field=field, is_list=spec.kind == "list", what=pickers.PICKERS[kind].what, choices=[])
+        credentials = Credentials.objects.filter(
+            workspace=self.workspace, pk=self.request.GET.get("credentials") or None
+        ).first()
+        region = self.request.GET.get("region", "")
+        if credentials is None or region not in options.REGIONS:
+            context["message"] = f"Choose credentials and a region to list {context['what']} from AWS."
+            return context
+        try:
+            context["choices"] = pickers.choices(
+                credentials=credentials,
+                region=region,
+                kind=kind,
+                vpc_id=self.request.GET.get("forge.vpcId", "").strip(),
+            )
+        except pickers.PickerError as exc:
+            context["message"] = str(exc)
+            return context
+        if not context["choices"]:
+            context["message"] = f"No {context['what']} in {region} for these credentials; type a value instead."
         return context

@@ -96,3 +96,22 @@ def sent(broker):
     """
     with mock.patch.object(broker, "enqueue", wraps=broker.enqueue) as spy:
         yield lambda: [call.args[0] for call in spy.call_args_list]
+
+
+@pytest.fixture
+def aws_hooks(monkeypatch):
+    """Registers botocore event hooks on every client the AWS door builds (any thread):
+    ``aws_hooks.append(("before-call.s3.ListBuckets", handler))``."""
+    from workspaces import aws as aws_door
+
+    hooks: list[tuple[str, object]] = []
+    real_client = aws_door._client
+
+    def client_with_hooks(session, service, region):
+        client = real_client(session, service, region)
+        for event, handler in hooks:
+            client.meta.events.register(event, handler)
+        return client
+
+    monkeypatch.setattr(aws_door, "_client", client_with_hooks)
+    return hooks

@@ -308,6 +308,20 @@
     var summary = document.getElementById("form-error-summary");
     if (summary) summary.focus();
   });
+  // "Add one of your …" under a list field (AWS pickers): appends the choice to the field's lines.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest(".ce-picker-add");
+    if (!select || !select.value) return;
+    var field = document.querySelector('[name="' + select.getAttribute("data-append-to") + '"]');
+    if (field) {
+      var items = field.value.split(/[\s,]+/).filter(Boolean);
+      if (items.indexOf(select.value) === -1) items.push(select.value);
+      field.value = items.join("\n");
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    select.value = "";
+  });
+
   // "Preview plan" swaps in the re-rendered form: wire it up, then show the errors or the preview.
   document.addEventListener("htmx:afterSwap", function () {
     var form = document.getElementById("ce-form");

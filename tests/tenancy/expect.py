@@ -46,6 +46,7 @@ SAMPLES = {
     "token_id": lambda w, r: w.api_token.id,
     "token": lambda w, r: w.invitation_token,  # e-mailed links (invitation, address confirmation)
     "format": lambda w, r: "json",
+    "kind": lambda w, r: "buckets",  # the compute-environment form's AWS pickers
     "app_label": lambda w, r: "workspaces",
     "content_type_id": lambda w, r: ContentType.objects.get_for_model(Credentials).id,
     "url": lambda w, r: "zq-nowhere/",

@@ -6,26 +6,10 @@ from botocore.exceptions import ClientError
 from django.db import transaction
 
 from tests.factories import CredentialsFactory
-from workspaces import actors, aws, services
+from workspaces import actors, services
 from workspaces.models import Credentials
 
 CANARY = "CanarySecret/DoNotLeak/0123456789abcdefgh"  # 40 characters, like an AWS secret key
-
-
-@pytest.fixture
-def aws_hooks(monkeypatch):
-    """Registers botocore event hooks on every client the AWS door builds (any thread)."""
-    hooks: list[tuple[str, object]] = []
-    real_client = aws._client
-
-    def client_with_hooks(session, service, region):
-        client = real_client(session, service, region)
-        for event, handler in hooks:
-            client.meta.events.register(event, handler)
-        return client
-
-    monkeypatch.setattr(aws, "_client", client_with_hooks)
-    return hooks
 
 
 def fail_with(code: str, message: str, operation: str):

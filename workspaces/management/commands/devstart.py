@@ -10,15 +10,23 @@ import os
 import secrets
 import signal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from seqera import sandbox
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def _sandbox_seeds():
+    """Each app that puts something in the sandbox names it as `sandbox_seed` on its AppConfig (a
+    dotted path to `seed(credentials, *, endpoint) -> str`), so this start depends on no app."""
+    return [import_string(app.sandbox_seed) for app in apps.get_app_configs() if getattr(app, "sandbox_seed", "")]
 
 
 class Command(BaseCommand):
@@ -56,7 +64,10 @@ class Command(BaseCommand):
                 worker = sandbox.start_worker(threads=2)
             password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
             demo = sandbox.ensure_demo_data(password)
+            seeded = [seed(demo.credentials, endpoint=aws.endpoint) for seed in _sandbox_seeds()]
             self._banner(port, aws.endpoint, demo, worker is not None)
+            for what in seeded:
+                self.stdout.write(f"  {what}\n")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             if worker is not None:
