@@ -31,7 +31,7 @@ from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
 from seqera.tenancy import WorkspaceMixin
 from workspaces.models import Credentials
-from workspaces.views import ObjectDeleteView, awaiting, stamp
+from workspaces.views import PENDING_NOTICE, ObjectDeleteView, awaiting, stamp
 
 LAYOUT = "layouts/workspace.html"
 LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
@@ -252,7 +252,7 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
         if ce is None:
             return self.form_invalid(form)
         what = "Batch Forge will create its AWS resources" if ce.is_forge else "its job queues are being validated"
-        messages.success(request, f"Compute environment {ce.name} created; {what}.")
+        messages.success(request, f"Compute environment {ce.name} created; {what}.", extra_tags=PENDING_NOTICE)
         return HttpResponseRedirect(ce_url(self, "detail", ce))
 
 
@@ -312,6 +312,7 @@ class ComputeEnvActionView(ComputeEnvObjectMixin, View):
 
     permission_action = "compute_environment:write"
     http_method_names = ["post"]
+    message_tags = ""  # PENDING_NOTICE when the action queues work the live block reports on
 
     def act(self, ce: ComputeEnv) -> str:
         raise NotImplementedError
@@ -319,7 +320,7 @@ class ComputeEnvActionView(ComputeEnvObjectMixin, View):
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
         try:
-            messages.success(request, self.act(self.object))
+            messages.success(request, self.act(self.object), extra_tags=self.message_tags)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(self.detail_url())
@@ -332,6 +333,8 @@ class MakePrimaryView(ComputeEnvActionView):
 
 
 class ValidateView(ComputeEnvActionView):
+    message_tags = PENDING_NOTICE
+
     def act(self, ce):
         services.request_validation(ce)
         self.since = stamp(ce.last_updated)

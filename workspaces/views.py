@@ -80,12 +80,18 @@ class ObjectMixin:
         return context
 
 
+# A notice about queued work ("Validation … is queued"): the page removes it as soon as a live status
+# block reports the work done (static/js/app.js), so it never sits beside the final status.
+PENDING_NOTICE = "pending"
+
+
 class ObjectFormView(PageMixin, ObjectMixin, FormView):
     """Create (no `pk` in the URL) or edit a scoped object through a `ServiceForm`."""
 
     template_name = "generic/object_form.html"
     submit_label = "Save"
     success_message = "Saved."
+    success_message_tags = ""  # PENDING_NOTICE: the page clears it once the work it announces is done
 
     def form_context(self) -> dict:
         return {
@@ -107,7 +113,7 @@ class ObjectFormView(PageMixin, ObjectMixin, FormView):
         except ValidationError as exc:
             form.add_service_errors(exc)
             return self.form_invalid(form)
-        messages.success(self.request, self.get_success_message())
+        messages.success(self.request, self.get_success_message(), extra_tags=self.success_message_tags)
         return HttpResponseRedirect(self.get_success_url())
 
     def get_success_message(self) -> str:
@@ -813,6 +819,7 @@ class CredentialsCreateView(CredentialsPage, ObjectFormView):
     page_title = "New AWS credentials"
     submit_label = "Save credentials"
     success_message = "Credentials {object} saved. Validation against AWS is queued."
+    success_message_tags = PENDING_NOTICE
 
     def get_cancel_url(self):
         return self.ws_url("credentials_list")
@@ -834,6 +841,7 @@ class CredentialsSecretView(CredentialsPage, ObjectFormView):
     template_name = "credentials/credentials_form.html"
     submit_label = "Replace key pair"
     success_message = "Key pair of {object} replaced. Validation against AWS is queued."
+    success_message_tags = PENDING_NOTICE
 
     def get_page_title(self):
         return f"Replace the key pair of {self.object.name}"
@@ -845,7 +853,11 @@ class CredentialsValidateView(CredentialsPage, ObjectMixin, View):
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
         services.request_credentials_validation(credentials=self.object)
-        messages.info(request, f"Validation of {self.object.name} queued: the status updates in a few seconds.")
+        messages.info(
+            request,
+            f"Validation of {self.object.name} queued: the status updates in a few seconds.",
+            extra_tags=PENDING_NOTICE,
+        )
         return redirect(f"{self.get_success_url()}?validating={stamp(self.object.last_validated)}")
 
 

@@ -59,6 +59,16 @@
   });
   document.addEventListener("DOMContentLoaded", syncLabelForm);
 
+  // A live status block that stopped polling reports the work done: notices that announced the work
+  // ("Validation … is queued") are stale from then on.
+  function clearSettledNotices() {
+    var live = document.querySelectorAll("[data-live-block]");
+    if (live.length === 0) return;
+    var settled = Array.prototype.every.call(live, function (block) { return !block.hasAttribute("hx-trigger"); });
+    if (settled) document.querySelectorAll("[data-pending-notice]").forEach(function (notice) { notice.remove(); });
+  }
+  document.addEventListener("htmx:afterSettle", clearSettledNotices);
+
   // <input data-filter-list="id">: shows only the choices of that list whose text holds what is typed.
   document.addEventListener("input", function (event) {
     var id = event.target.getAttribute && event.target.getAttribute("data-filter-list");

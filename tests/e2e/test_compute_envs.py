@@ -179,6 +179,7 @@ def test_manual_ce_becomes_available(live_server, aws, worker, lab, page, sign_i
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_text("Compute environment manual-e2e created")).to_be_visible()
     expect(page.locator("#ce-status")).to_have_text("AVAILABLE", timeout=15_000)
+    expect(page.get_by_text("its job queues are being validated")).to_have_count(0)  # the stale notice went
     live = page.locator("#ce-live")  # the whole block was swapped: no stale message beside the new badge
     expect(live).to_contain_text("Job queues are enabled and valid")
     expect(page.get_by_text("Validation pending")).to_have_count(0)

@@ -66,6 +66,7 @@ def test_new_user_sets_up_a_workspace_invites_and_validates_credentials(
     page.get_by_role("button", name="Save credentials").click()
     expect(page.get_by_text("Credentials aws-main saved")).to_be_visible()
     expect(page.locator("#credentials-status")).to_have_text("AVAILABLE", timeout=15_000)
+    expect(page.get_by_text("Validation against AWS is queued")).to_have_count(0)  # the stale notice went
     live = page.locator("#credentials-live")  # badge, AWS's answer, account id and date arrive together
     expect(live.get_by_text("123456789012", exact=True)).to_be_visible()
     expect(live).to_contain_text("Authenticated as")
