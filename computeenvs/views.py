@@ -31,7 +31,7 @@ from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
 from seqera.tenancy import WorkspaceMixin
 from workspaces.models import Credentials
-from workspaces.views import PENDING_NOTICE, ObjectDeleteView, awaiting, stamp
+from workspaces.views import PENDING_NOTICE, ObjectDeleteView, awaiting, next_poll, stamp
 
 LAYOUT = "layouts/workspace.html"
 LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
@@ -152,10 +152,13 @@ class ComputeEnvLiveMixin:
     def live_context(self) -> dict:
         ce = self.object
         since = awaiting(self.request, ce.last_updated)
-        status_url = ce_url(self, "status", ce) + (f"?validating={since}" if since else "")
+        status_url, poll_delay = next_poll(
+            self.request, ce_url(self, "status", ce) + (f"?validating={since}" if since else "")
+        )
         return {
             "live": ce.status in LIVE_STATUSES or bool(since),
             "status_url": status_url,
+            "poll_delay": poll_delay,
             "ledger": list(ce.forged_resources.all()),
         }
 
@@ -186,7 +189,7 @@ class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailVie
 
 class ComputeEnvStatusView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailView):
     """The status block (badge, message, last update) and, out of band, the forged-resources ledger;
-    htmx polls it every 3 s while CREATING/DELETING or a requested validation has not reported."""
+    htmx polls it (backing off, see `next_poll`) while CREATING/DELETING or a requested validation has not reported."""
 
     template_name = "computeenvs/_live.html"
 

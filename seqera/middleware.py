@@ -1,20 +1,23 @@
-import time
-
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
 
 from seqera.jsonio import NUL_MESSAGE
 
 SESSION_STARTED_KEY = "_session_started_at"
+SESSION_ACTIVE_KEY = "_session_active_at"
+POLL_META = "HTTP_X_BACKGROUND_POLL"  # the X-Background-Poll header of live status blocks
 
 
 class AbsoluteSessionTimeoutMiddleware:
-    """Ends a signed-in session a fixed time after sign-in, however active it was.
+    """Ends a signed-in session after SESSION_IDLE_SECONDS without a request from the person, and
+    SESSION_ABSOLUTE_SECONDS after sign-in however active it was.
 
-    The idle timeout is Django's own (SESSION_COOKIE_AGE refreshed on every request); this adds
-    the absolute limit (SESSION_ABSOLUTE_SECONDS) that Django lacks.
+    Activity is written to the session at most once per SESSION_TOUCH_SECONDS (each write also
+    renews the cookie and the row's expiry), not on every request; background polls of live
+    status blocks are not activity, so a page left open does not keep its session alive.
     """
 
     def __init__(self, get_response):
@@ -22,15 +25,18 @@ class AbsoluteSessionTimeoutMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated and hasattr(request, "session"):
-            started = request.session.get(SESSION_STARTED_KEY)
-            now = int(time.time())
+            session, now = request.session, int(timezone.now().timestamp())
+            started = session.get(SESSION_STARTED_KEY)
+            active = session.get(SESSION_ACTIVE_KEY, started)
             if started is None:
-                request.session[SESSION_STARTED_KEY] = now
-            elif now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                session[SESSION_STARTED_KEY] = session[SESSION_ACTIVE_KEY] = now
+            elif now - started > settings.SESSION_ABSOLUTE_SECONDS or now - active > settings.SESSION_COOKIE_AGE:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect_to_login(request.get_full_path())
+            elif POLL_META not in request.META and now - active >= settings.SESSION_TOUCH_SECONDS:
+                session[SESSION_ACTIVE_KEY] = now
         return self.get_response(request)
 
 

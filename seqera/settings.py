@@ -146,7 +146,8 @@ AXES_VERBOSE = False
 
 # Sessions: 30 minutes idle (refreshed on every request), 12 hours absolute.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # activity is written at most once a minute (seqera.middleware)
+SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 
 LANGUAGE_CODE = "en-us"

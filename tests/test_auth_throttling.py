@@ -155,7 +155,7 @@ def test_client_ip(settings, count, forwarded, expected):
 # --------------------------------------------------------------------------- sessions
 def test_session_settings():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # activity is written at most once a minute
     assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 3600
     assert settings.SESSION_COOKIE_HTTPONLY is True
 
@@ -194,3 +194,33 @@ def test_signing_in_again_starts_a_new_12_hour_window(client):
     assert sign_in(client, "gina", PASSWORD).status_code == 302
     client.get(reverse("profile"))
     assert abs(client.session[SESSION_STARTED_KEY] - time.time()) < 60
+
+
+def test_activity_is_written_at_most_once_a_minute_and_polls_are_not_activity(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(UserFactory(username="hana"))
+    profile = reverse("profile")
+    client.get(profile)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(profile)
+    assert not [q for q in queries if "django_session" in q["sql"] and q["sql"].startswith("UPDATE")]
+
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=20)):
+        client.get(profile, HTTP_X_BACKGROUND_POLL="1")  # a live block polling: not the person
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=31)):
+        response = client.get(profile, HTTP_X_BACKGROUND_POLL="1")
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_request_after_a_minute_renews_the_idle_window(client):
+    client.force_login(UserFactory(username="ivan"))
+    profile = reverse("profile")
+    client.get(profile)
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=20)):
+        assert client.get(profile).status_code == 200
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=45)):
+        assert client.get(profile).status_code == 200  # 25 minutes after the last activity

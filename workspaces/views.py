@@ -756,6 +756,19 @@ def stamp(moment) -> int:
     return int(moment.timestamp() * 1_000_000) if moment else 0
 
 
+POLL_FIRST_SECONDS, POLL_FACTOR, POLL_MAX_SECONDS = 2, 1.5, 30
+POLL_HEADER = "X-Background-Poll"  # sent by live blocks; such requests never extend the session
+
+
+def next_poll(request, url: str) -> tuple[str, int]:
+    """A live block's next poll: its URL (the attempt counted in ``?poll=``) and its delay in
+    seconds, 2 s growing ×1.5 per attempt up to 30 s, so a long wait costs few requests."""
+    raw = request.GET.get("poll", "")
+    attempt = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 3 else 0
+    delay = min(POLL_MAX_SECONDS, round(POLL_FIRST_SECONDS * POLL_FACTOR**attempt))
+    return f"{url}{'&' if '?' in url else '?'}poll={attempt + 1}", delay
+
+
 def awaiting(request, moment) -> str:
     """The ``?validating=`` value while the result of a requested validation has not arrived, else ''."""
     since = request.GET.get("validating", "")
@@ -782,9 +795,13 @@ class CredentialsLiveMixin:
         context = super().get_context_data(**kwargs)
         creds = self.object
         since = awaiting(self.request, creds.last_validated)
+        status_url, poll_delay = next_poll(
+            self.request, self.ws_url("credentials_status", pk=creds.pk) + (f"?validating={since}" if since else "")
+        )
         context.update(
             polling=not creds.status or bool(since),
-            status_url=self.ws_url("credentials_status", pk=creds.pk) + (f"?validating={since}" if since else ""),
+            status_url=status_url,
+            poll_delay=poll_delay,
             trust_policy=trust_policy(creds) if creds.assume_role_arn else "",
         )
         return context

@@ -127,7 +127,7 @@ def test_validate_button_queues_validation(client, tenancy, sent, django_capture
         response = client.post(ws_url("credentials_validate", pk=tenancy.credentials.pk), follow=True)
     assert b"validation of lab-aws queued" in response.content.lower()
     assert re.search(r"\?validating=\d+$", response.redirect_chain[-1][0])
-    assert b'hx-trigger="every 3s"' in response.content  # AVAILABLE already, yet it polls for the new result
+    assert b'hx-trigger="load delay:' in response.content  # AVAILABLE already, yet it polls for the new result
     messages = sent()
     assert [m.args for m in messages] == [(tenancy.credentials.pk, tenancy.workspace.pk)]
     assert all("wJalr" not in m.encode().decode() for m in messages)
@@ -178,7 +178,7 @@ def test_status_block_updates_together_and_stops_when_validated(client, tenancy)
     Credentials.objects.filter(pk=creds.pk).update(status="", message="", account_id="", last_validated=None)
     client.force_login(tenancy.users["view"])
     detail = client.get(ws_url("credentials_detail", pk=creds.pk)).content.decode()
-    assert 'id="credentials-live"' in detail and 'hx-trigger="every 3s"' in detail and "never" in detail
+    assert 'id="credentials-live"' in detail and 'hx-trigger="load delay:' in detail and "never" in detail
     validated = timezone.now()
     Credentials.objects.filter(pk=creds.pk).update(
         status="AVAILABLE",
