@@ -133,18 +133,35 @@ class ObjectFormView(PageMixin, ObjectMixin, FormView):
 
 class ObjectDeleteView(PageMixin, ObjectMixin, TemplateView):
     """GET asks for confirmation, POST deletes through `perform_delete`; a refusal (the service
-    raises ValidationError) is shown as a message on the page the user came from."""
+    raises ValidationError) is shown as a message on the page the user came from.
+
+    What would refuse the delete (`blockers()`) is said on the confirmation page, whose button is
+    then off; with `confirm_by_name` the user types the object's name (`confirmation_name()`) and a
+    POST without it deletes nothing."""
 
     template_name = "generic/object_confirm_delete.html"
     success_message = "Deleted {object}."
     consequences = ""
+    confirm_by_name = False
 
     def perform_delete(self, obj):
         raise NotImplementedError
 
+    def blockers(self) -> list[str]:
+        return []
+
+    def must_confirm_by_name(self) -> bool:
+        return self.confirm_by_name
+
+    def confirmation_name(self) -> str:
+        return getattr(self.object, "name", str(self.object))
+
     def post(self, request, *args, **kwargs):
         self.dispatch_object()
         label = str(self.object)
+        if self.must_confirm_by_name() and request.POST.get("confirm_name", "").strip() != self.confirmation_name():
+            messages.error(request, f"Type {self.confirmation_name()} to confirm the delete; nothing was deleted.")
+            return redirect(request.get_full_path())
         try:
             with transaction.atomic():
                 self.perform_delete(self.object)
@@ -164,6 +181,8 @@ class ObjectDeleteView(PageMixin, ObjectMixin, TemplateView):
             cancel_url=self.get_cancel_url(),
             consequences=self.consequences,
             object_type=self.object._meta.verbose_name,
+            blockers=self.blockers(),
+            confirm_name=self.confirmation_name() if self.must_confirm_by_name() else "",
         )
         return context
 
@@ -649,6 +668,7 @@ class WorkspaceDeleteView(WorkspacePage, ObjectDeleteView):
         "Its credentials, labels and participants are deleted too. Delete its compute environments first "
         "so that the AWS resources they forged are disposed of."
     )
+    confirm_by_name = True
 
     def get_object(self):
         return self.workspace
@@ -885,6 +905,13 @@ class CredentialsDeleteView(CredentialsPage, ObjectDeleteView):
 
     def perform_delete(self, obj):
         services.delete_credentials(credentials=obj)
+
+    def blockers(self):
+        users = services.credentials_users(self.object)
+        if not users:
+            return []
+        names = ", ".join(sorted(f"{user._meta.verbose_name} {user}" for user in users))
+        return [f"In use by {names}: give them other credentials or delete them first."]
 
     def get_success_url(self):
         return self.ws_url("credentials_list")

@@ -167,6 +167,9 @@ def test_delete_refused_while_in_use(client, tenancy):
     client.force_login(tenancy.users["admin"])
     detail = client.get(ws_url("credentials_detail", pk=tenancy.credentials.pk))
     assert b"batch-east" in detail.content
+    confirm = client.get(ws_url("credentials_delete", pk=tenancy.credentials.pk)).content.decode()
+    assert "cannot be deleted now" in confirm and "compute environment batch-east" in confirm  # said before, not after
+    assert '<button type="submit" class="btn btn-danger" disabled>' in confirm
     response = client.post(ws_url("credentials_delete", pk=tenancy.credentials.pk), follow=True)
     assert b"still used by compute environment batch-east" in response.content
     assert Credentials.objects.filter(pk=tenancy.credentials.pk).exists()

@@ -93,8 +93,12 @@ def test_delete_needs_owner(client, tenancy):
     client.force_login(tenancy.users["admin"])
     assert client.post(ws_url("workspace_delete")).status_code == 403
     client.force_login(tenancy.users["owner"])
-    assert client.get(ws_url("workspace_delete")).status_code == 200
-    assert client.post(ws_url("workspace_delete")).status_code == 302
+    page = client.get(ws_url("workspace_delete")).content.decode()
+    assert 'name="confirm_name"' in page and "Type <strong" in page
+    refused = client.post(ws_url("workspace_delete"), {"confirm_name": "LAB"}, follow=True)
+    assert "Type lab to confirm the delete; nothing was deleted." in refused.content.decode()
+    assert Workspace.objects.filter(pk=tenancy.workspace.pk).exists()
+    assert client.post(ws_url("workspace_delete"), {"confirm_name": "lab"}).status_code == 302
     assert not Workspace.objects.filter(pk=tenancy.workspace.pk).exists()
 
 
