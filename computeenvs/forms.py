@@ -109,12 +109,20 @@ EnvVarFormSet = forms.formset_factory(EnvVarForm, extra=1, max_num=100, validate
 
 
 # --------------------------------------------------------------------------- create
+# Options Seqera keeps only for old compute environments; the form folds them under "Deprecated".
+DEPRECATED_FIELDS = ("forge.fusionEnabled", "forge.ebsAutoScale", "forge.ebsBlockSize")
+
+
 @dataclass
 class FieldRow:
     field: forms.BoundField
     spec: object
     mode: str
     picker_url: str = ""  # where htmx loads this field's choices from AWS (computeenvs.pickers)
+
+    @property
+    def deprecated(self) -> bool:
+        return bool(self.spec) and self.spec.path in DEPRECATED_FIELDS
 
     @property
     def is_checkbox(self) -> bool:
@@ -148,6 +156,19 @@ class FieldGroup:
     @property
     def has_errors(self) -> bool:
         return any(row.field.errors for row in self.rows)
+
+    @property
+    def current_rows(self) -> list[FieldRow]:
+        return [row for row in self.rows if not row.deprecated]
+
+    @property
+    def deprecated_rows(self) -> list[FieldRow]:
+        return [row for row in self.rows if row.deprecated]
+
+    @property
+    def deprecated_open(self) -> bool:
+        """A deprecated option still in use (or in error) is shown, never folded away."""
+        return any(row.field.errors or _is_set(row) for row in self.deprecated_rows)
 
 
 def _placeholder(spec) -> str:

@@ -25,6 +25,7 @@ from computeenvs.forms import (
     ComputeEnvForm,
     ImportForm,
     form_data_from_document,
+    form_specs,
     get_path,
 )
 from computeenvs.models import ComputeEnv
@@ -215,8 +216,9 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
         if source_id and self.request.method == "GET":
             source = get_object_or_404(self.get_queryset().prefetch_related("labels"), pk=source_id)
             self.source = source
+            document = services.export_config(source.config, forge=source.is_forge)
             data = form_data_from_document(
-                services.export_config(source.config, forge=source.is_forge),
+                document,
                 name=f"{source.name}-copy"[:100],
                 description=source.description,
                 credentials_id=source.credentials_id,
@@ -227,9 +229,9 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
                 "labels": data["labels"],
                 "environment": source.config.get("environment") or [],
             }
-            for key, value in list(kwargs["initial"].items()):
-                if value == "on":
-                    kwargs["initial"][key] = True
+            for spec in form_specs():  # a posted form omits False; a duplicate keeps it, not the default
+                if spec.kind == "bool" and get_path(document, spec.path) is not None:
+                    kwargs["initial"][spec.path] = bool(get_path(document, spec.path))
         return kwargs
 
     def get_context_data(self, **kwargs):

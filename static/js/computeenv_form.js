@@ -214,6 +214,8 @@
     function openGroupOf(node) {
       var details = node && node.closest("details.ce-collapsible");
       if (details) details.open = true;
+      var deprecated = node && node.closest && node.closest("details.ce-deprecated");
+      if (deprecated) deprecated.open = true;
     }
     // A link to a section or to a field (the error summary's) opens the folded group holding it.
     function openGroup(hash) {

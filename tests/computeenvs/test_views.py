@@ -400,3 +400,26 @@ def test_detail_shows_enum_labels_not_codes(admin_client, tenancy):
     ce = make_ce(tenancy, config=forge_doc(forge={"type": "EC2"}))
     html = admin_client.get(url(tenancy, "detail", ce)).content.decode()
     assert ">On-Demand<" in html  # the configuration section; the plan keeps AWS's own value (EC2)
+
+
+@pytest.mark.django_db
+def test_deprecated_options_are_folded_unless_in_use(admin_client, tenancy):
+    html = admin_client.get(url(tenancy, "create")).content.decode()
+    folded = re.findall(r'<details class="ce-deprecated[^"]*"( open)?>', html)
+    assert folded and not any(folded), folded
+    assert field_block(html, "forge.ebsAutoScale") and "Deprecated options" in html
+    used = make_ce(tenancy, name="old-style", config=forge_doc(forge={"ebsAutoScale": False}))
+    duplicate = admin_client.get(url(tenancy, "create"), {"from": used.pk}).content.decode()
+    forge_group = re.search(r'<section [^>]*id="group-forge".*?</section>', duplicate, re.S).group(0)
+    assert '<details class="ce-deprecated border-top pt-2 mt-2" open>' in forge_group
+
+
+@pytest.mark.django_db
+def test_duplicate_keeps_options_turned_off(admin_client, tenancy):
+    source = make_ce(
+        tenancy, name="no-autoscale", config=forge_doc(forge={"ebsAutoScale": False, "disposeOnDeletion": False})
+    )
+    html = admin_client.get(url(tenancy, "create"), {"from": source.pk}).content.decode()
+    for path in ("forge.ebsAutoScale", "forge.disposeOnDeletion"):
+        box = re.search(rf'<input type="checkbox" name="{re.escape(path)}"[^>]*>', html).group(0)
+        assert "checked" not in box, path

@@ -95,7 +95,7 @@ def test_forge_form_coupling_preview_and_create(live_server, lab, page, sign_in,
 
     warning = page.locator(".ce-instance-warning")
     types = page.locator('[name="forge.instanceTypes"]')
-    advanced = page.locator("#group-advanced details")
+    advanced = page.locator("#group-advanced details.ce-collapsible")
     expect(types).to_be_hidden()  # optional groups start closed
     page.locator('.ce-toc a[href="#group-advanced"]').click()  # the contents link opens its group
     expect(advanced).to_have_attribute("open", "")
