@@ -18,11 +18,13 @@ class WorkspacesConfig(AppConfig):
         from workspaces.models import (
             ApiToken,
             Credentials,
+            Invitation,
             Label,
             Organization,
             OrgMembership,
             Participant,
             Team,
+            VerifiedEmail,
             Workspace,
         )
 
@@ -34,5 +36,9 @@ class WorkspacesConfig(AppConfig):
         audit.register(Credentials, secret=["secret_encrypted"], ignore=["last_validated"])
         audit.register(Label)
         audit.register(ApiToken, secret=["token_hash"])
+        # Recorded on the organization (and workspace) it concerns; the link's token is never stored,
+        # its hash is a secret all the same (it would let a reader of the trail match a leaked link).
+        audit.register(Invitation, secret=["token_hash"])
+        audit.register(VerifiedEmail)
         audit.register(get_user_model(), secret=["password"])
         audit.connect_auth()

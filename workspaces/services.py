@@ -22,7 +22,7 @@ from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
 
-from workspaces import aws
+from workspaces import audit, aws
 from workspaces.models import (
     LABEL_PATTERN,
     MAX_LABELS_PER_WORKSPACE,
@@ -141,6 +141,9 @@ def request_email_verification(*, user, email: str, base_url: str = "") -> str:
         from_email=None,
         recipient_list=[email],
     )
+    # No row changes until the link is followed; the request is recorded all the same (a link that
+    # can move an account to another address is worth knowing about). The link itself is not.
+    audit.record(audit.AuditAction.EMAIL_VERIFICATION_SENT, instance=user, after={"email": email})
     return email
 
 

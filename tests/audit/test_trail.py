@@ -81,7 +81,7 @@ def test_deletes_cascade_into_records_that_outlive_their_objects(tenancy):
 def test_team_membership_changes_record_the_member_lists(tenancy):
     team = TeamFactory(org=tenancy.org, name="bio")
     team.members.add(tenancy.users["view"])
-    services.remove_team_member(team=team, user=tenancy.users["view"])
+    services.remove_team_member(team=team, user=tenancy.users["view"], actor=tenancy.users["org_owner"])
     added, removed = events(action="update", object_type="workspaces.team")
     assert (added.before, added.after) == ({"members": []}, {"members": ["view-user"]})
     assert (removed.before, removed.after) == ({"members": ["view-user"]}, {"members": []})

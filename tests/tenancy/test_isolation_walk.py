@@ -122,7 +122,7 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
             walker.expect_no_side_effects("outsider", method, response, effects)
             walker.expect_no_canaries("outsider", method, response)
             if kind == "scoped":
-                walker.expect_denial_recorded("outsider", method, response, detail)
+                walker.expect_denial_recorded("outsider", method, response, detail, route)
 
             if kind != "scoped":
                 continue
@@ -136,7 +136,7 @@ def test_anonymous_and_outsider_get_nothing(world, side_effects):
                 walker.expect_no_side_effects("outsider", method, response, effects)
                 walker.expect_no_canaries("outsider", method, response)
                 if detail.kind == "workspace":  # A's object named through B's workspace: recorded on A
-                    walker.expect_denial_recorded("outsider", method, response, detail)
+                    walker.expect_denial_recorded("outsider", method, response, detail, route)
                 if method in UNSAFE and (mine := own_objects(route, world)):
                     # B changes its own object with a body naming A's objects: never ties B to A.
                     response, effects = walker.send(
@@ -184,7 +184,7 @@ def test_each_role_gets_what_the_permission_map_says(world, side_effects, princi
                     walker.expect_status(principal, method, response, int(expected), route)
                     walker.expect_no_side_effects(principal, method, response, effects)
                     if kind == "scoped":
-                        walker.expect_denial_recorded(principal, method, response, detail)
+                        walker.expect_denial_recorded(principal, method, response, detail, route)
                 else:
                     walker.expect_allowed(principal, route, method, response)
     walker.warn_fixed_known_errors()

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     ACCESS_DENIED = "access_denied", "Access denied"
     LAUNCH = "launch", "Launched"
     CANCEL = "cancel", "Cancelled"
+    EMAIL_VERIFICATION_SENT = "email_verification_sent", "E-mail verification sent"
 
 
 class AuditEvent(models.Model):
