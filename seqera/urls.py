@@ -7,3 +7,5 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("orgs/<str:org>/workspaces/<str:workspace>/compute-envs/", include("computeenvs.urls")),
 ]
+
+handler500 = "seqera.errors.server_error"
