@@ -87,6 +87,8 @@ def resolve_credentials(*, workspace: Workspace, credentials: Credentials | str 
         raise ValidationError({"credentialsId": "Choose the AWS credentials of this compute environment."})
     if found is None:
         raise ValidationError({"credentialsId": "Not found in this workspace."})
+    if found.key_problem:
+        raise ValidationError({"credentialsId": f"Credentials {found.name}: {found.key_problem}"})
     if found.status == Credentials.Status.INVALID:
         reason = f": {found.message}" if found.message else ""
         raise ValidationError(
