@@ -265,8 +265,6 @@ if DRAMATIQ_BROKER_URL.startswith(("redis://", "rediss://")):
         },
         "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
-    # One scheduler at a time across hosts (dramatiq-crontab's Redis lock).
-    DRAMATIQ_CRONTAB = {"REDIS_URL": DRAMATIQ_BROKER_URL}
 elif DRAMATIQ_BROKER_URL.startswith(("amqp://", "amqps://")):
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
@@ -289,7 +287,13 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 # Durable work (seqera.work): the dispatcher runs every WORK_DISPATCH_SECONDS (scheduled by
 # `manage.py crontab`; devstart runs it in-process), re-sends work whose message was not taken
 # within WORK_RESEND_AFTER_SECONDS, and forgets finished rows after WORK_KEEP_FINISHED_DAYS.
+# dramatiq-crontab's Redis lock is left off on purpose: a Redis restart would make the scheduler
+# shut itself down (its lock vanished), while a second scheduler is harmless (a dispatch is
+# idempotent: duplicate messages are refused by the work item's lease).
+# A worker holds a work item under a lease of WORK_LEASE_SECONDS, renewed in the background
+# while the actor runs, so a killed worker's work is taken over within about that time.
 WORK_DISPATCH_SECONDS = env.int("WORK_DISPATCH_SECONDS", default=15)
+WORK_LEASE_SECONDS = env.int("WORK_LEASE_SECONDS", default=30)
 WORK_RESEND_AFTER_SECONDS = env.int("WORK_RESEND_AFTER_SECONDS", default=60)
 WORK_KEEP_FINISHED_DAYS = env.int("WORK_KEEP_FINISHED_DAYS", default=7)
 

@@ -14,8 +14,10 @@ Guarantees:
   `max_retries` times; running out of retries, or the deadline passing, calls
   ``give_up(*ids, reason=...)``, which must put the object in a final state (ERRORED/INVALID
   with the reason), and marks the row GAVE_UP.
-* `heartbeat()` extends the current lease (long actors call it after each step); it is a
-  no-op outside a durable actor, and raises `LeaseLost` when another worker took the work over.
+* While an actor runs, a background thread of its worker renews the lease; a worker that dies
+  stops renewing, and the work is taken over once the lease (``WORK_LEASE_SECONDS``) expires.
+  `heartbeat()` renews at once (long actors call it after each step); it is a no-op outside a
+  durable actor, and raises `LeaseLost` when another worker took the work over.
 * `dispatch`, run every ``WORK_DISPATCH_SECONDS`` by the scheduler (dramatiq-crontab:
   ``manage.py crontab``; `devstart` runs it in-process), re-sends rows that were never sent,
   whose message was lost (broker restarted without persistence) or whose lease expired (worker
@@ -69,10 +71,16 @@ class DurableSpec:
     max_retries: int
     min_backoff: int  # ms
     max_backoff: int  # ms
-    lease: timedelta
+    lease_ms: int | None  # None: settings.WORK_LEASE_SECONDS
     deadline: timedelta | None
     give_up: Callable[..., None]
     actor: dramatiq.Actor | None = None
+
+    @property
+    def lease(self) -> timedelta:
+        if self.lease_ms is not None:
+            return timedelta(milliseconds=self.lease_ms)
+        return timedelta(seconds=getattr(settings, "WORK_LEASE_SECONDS", 30))
 
     @property
     def max_attempts(self) -> int:
@@ -92,9 +100,53 @@ class _Current:
     token: str
     lease: timedelta
     deadline: datetime | None
+    lost: bool = False
 
 
 _local = threading.local()
+_running: dict[str, _Current] = {}  # key -> the work this process runs now (renewed in background)
+_running_lock = threading.Lock()
+_renewer: threading.Thread | None = None
+_wake = threading.Event()
+
+
+def _renew(current: _Current) -> bool:
+    """Extends `current`'s lease; False when the row is no longer ours."""
+    until = timezone.now() + current.lease
+    if WorkItem.objects.filter(key=current.key, lease_token=current.token).update(lease_until=until):
+        return True
+    current.lost = True
+    return False
+
+
+def _renew_forever() -> None:
+    while True:
+        with _running_lock:
+            running = list(_running.values())
+        shortest = min((c.lease for c in running), default=timedelta(seconds=3))
+        if _wake.wait(timeout=max(0.2, shortest.total_seconds() / 3)):
+            _wake.clear()  # new work started: recompute the interval from its lease
+            continue
+        with _running_lock:
+            running = [c for c in _running.values() if not c.lost]
+        if not running:
+            continue
+        try:
+            for current in running:
+                _renew(current)
+        except DatabaseError as exc:
+            logger.warning("Could not renew work leases (%s); trying again.", _error_text(exc))
+        finally:
+            connection.close()  # this thread holds no connection between passes
+
+
+def _start_renewer() -> None:
+    global _renewer
+    with _running_lock:
+        if _renewer is None or not _renewer.is_alive():
+            _renewer = threading.Thread(target=_renew_forever, name="work-lease-renewer", daemon=True)
+            _renewer.start()
+    _wake.set()
 
 
 def _spec(actor) -> DurableSpec:
@@ -190,10 +242,13 @@ def durable_actor(
 ):
     """Declares a Dramatiq actor with the guarantees of this module (see the module docstring).
 
-    `time_limit` (ms) bounds one attempt; `lease` (ms, default: the time limit plus 10 s) is how
-    long a worker holds the work without a `heartbeat()`: long actors pass a short lease and call
-    `heartbeat()` after each step. `give_up(*args, reason=str)` must leave the object in a final
-    state; it runs in a transaction with the row's GAVE_UP mark.
+    `time_limit` (ms) bounds one attempt. `lease` (ms, default ``WORK_LEASE_SECONDS``) is how long
+    the work stays claimed after its worker stops renewing it: a background thread of the worker
+    renews the leases of the actors it runs every third of the lease, so a killed worker's work
+    is taken over within about one lease, however long the actor's time limit. `heartbeat()`
+    renews at once and tells a long actor whether it still holds the work.
+    `give_up(*args, reason=str)` must leave the object in a final state; it runs in a transaction
+    with the row's GAVE_UP mark.
     """
 
     def decorate(func):
@@ -202,7 +257,7 @@ def durable_actor(
             max_retries=max_retries,
             min_backoff=min_backoff,
             max_backoff=max_backoff,
-            lease=timedelta(milliseconds=lease if lease is not None else time_limit + 10_000),
+            lease_ms=lease,
             deadline=deadline,
             give_up=give_up,
         )
@@ -253,7 +308,11 @@ def _run(spec: DurableSpec, func, key: str) -> None:
         reason = f"the worker stopped during each of {spec.max_attempts} attempts"
         _give_up(spec, key, token, f"{reason}; last error: {item.last_error}" if item.last_error else reason)
         return
-    _local.current = _Current(key=key, token=token, lease=spec.lease, deadline=item.deadline)
+    current = _Current(key=key, token=token, lease=spec.lease, deadline=item.deadline)
+    _local.current = current
+    with _running_lock:
+        _running[key] = current
+    _start_renewer()
     try:
         func(*item.args)
     except LeaseLost:
@@ -271,6 +330,8 @@ def _run(spec: DurableSpec, func, key: str) -> None:
         return
     finally:
         _local.current = None
+        with _running_lock:
+            _running.pop(key, None)
     _finished(spec, key, token, item.version)
 
 
@@ -368,10 +429,9 @@ def heartbeat() -> None:
     current: _Current | None = getattr(_local, "current", None)
     if current is None:
         return
-    now = timezone.now()
-    if not WorkItem.objects.filter(key=current.key, lease_token=current.token).update(lease_until=now + current.lease):
+    if current.lost or not _renew(current):
         raise LeaseLost(current.key)
-    if current.deadline and current.deadline < now:
+    if current.deadline and current.deadline < timezone.now():
         raise DeadlinePassed(current.key)
 
 

@@ -45,6 +45,12 @@ def flaky(name: str) -> None:
         raise exc
 
 
+@work.durable_actor(actor_name="work_test_long", max_retries=0, time_limit=20_000, give_up=_gave_up)
+def long_runner(name: str) -> None:
+    CALLS.append(name)
+    DURING[name]()
+
+
 @pytest.fixture(autouse=True)
 def _reset():
     PLAN.clear(), CALLS.clear(), GAVE_UP.clear(), DURING.clear()
@@ -312,3 +318,24 @@ def test_a_time_limit_counts_as_a_failure_and_ends_in_give_up(broker, worker):
             time.sleep(0.2)
     assert item("slow").state == WorkItem.State.GAVE_UP
     assert "TimeLimitExceeded" in GAVE_UP[0][1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lease_is_renewed_while_a_long_actor_runs(broker, worker, settings):
+    """A run longer than its lease keeps it (the worker renews it), so nobody else can claim it."""
+    settings.WORK_LEASE_SECONDS = 1
+    seen = []
+
+    def during():
+        for _ in range(6):
+            time.sleep(0.5)
+            seen.append(work._claim(work._spec(long_runner), "test:long"))
+
+    DURING["long"] = during
+    with transaction.atomic():
+        work.submit(long_runner, "long", key="test:long")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and item("long").state != WorkItem.State.DONE:
+        time.sleep(0.2)
+    assert item("long").state == WorkItem.State.DONE and item("long").attempts == 1
+    assert len(seen) == 6 and seen == [None] * 6  # 3 s on a 1 s lease: never claimable by another
