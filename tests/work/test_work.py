@@ -339,3 +339,14 @@ def test_the_lease_is_renewed_while_a_long_actor_runs(broker, worker, settings):
         time.sleep(0.2)
     assert item("long").state == WorkItem.State.DONE and item("long").attempts == 1
     assert len(seen) == 6 and seen == [None] * 6  # 3 s on a 1 s lease: never claimable by another
+
+
+def test_operators_see_work_items_read_only_in_the_admin(admin_client, submitted):
+    from django.urls import reverse
+
+    submitted("a")
+    page = admin_client.get(reverse("admin:seqera_workitem_changelist"))
+    assert page.status_code == 200 and b"test:a" in page.content
+    row = item("a")
+    assert admin_client.get(reverse("admin:seqera_workitem_change", args=[row.pk])).status_code == 200
+    assert admin_client.get(reverse("admin:seqera_workitem_add")).status_code == 403
