@@ -27,6 +27,24 @@ Guarantees:
 
 Clocks: leases and deadlines compare the hosts' wall clocks, so web, worker and scheduler hosts
 must run NTP (as any lease-based system needs).
+
+Usage (an app's ``actors.py`` and ``services.py``)::
+
+    def _forge_gave_up(ce_id: str, workspace_id: int, *, reason: str) -> None:
+        ce = ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id).first()
+        if ce is not None:
+            services.forge_gave_up(ce, reason=reason)      # ERRORED, message = reason
+
+    @work.durable_actor(queue_name="forge", max_retries=5, time_limit=30 * 60_000,
+                        deadline=timedelta(hours=1), give_up=_forge_gave_up)
+    def forge_compute_env(ce_id: str, workspace_id: int) -> None:
+        ...                                               # each step, then work.heartbeat()
+
+    @transaction.atomic                                   # in the service
+    def request_forge(ce):
+        work.submit(forge_compute_env, ce.pk, ce.workspace_id, key=f"computeenv.forge:{ce.pk}")
+
+Tests run a sent message inline with ``tests.helpers.work.deliver(message)``.
 """
 
 from __future__ import annotations
@@ -201,7 +219,7 @@ def submit(actor, *args, key: str, deadline: timedelta | datetime | None = None)
             item.version += 1
             if item.state != WorkItem.State.RUNNING:  # a running item re-runs after its current run
                 item.state, item.attempts, item.not_before = WorkItem.State.PENDING, 0, now
-                item.last_error, item.finished_at = "", None
+                item.last_error, item.finished_at, item.sent_at = "", None, None  # not sent yet
             item.save()
     transaction.on_commit(lambda: _send(spec, key, args), robust=True)
 

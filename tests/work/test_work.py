@@ -135,6 +135,15 @@ class TestSubmit:
         deliver(submitted("a"))
         assert CALLS == ["a", "a"] and item("a").attempts == 1
 
+    def test_a_resubmit_the_broker_did_not_take_counts_as_never_sent(self, submitted, sent):
+        deliver(submitted("a"))  # sent and done long ago
+        WorkItem.objects.update(sent_at=timezone.now() - timedelta(hours=1))
+        with mock.patch.object(flaky, "send_with_options", side_effect=redis.ConnectionError("down")):
+            submitted("a")
+        assert item("a").sent_at is None  # so the dispatcher re-sends it within seconds, not minutes
+        WorkItem.objects.update(submitted_at=timezone.now() - timedelta(seconds=10))
+        assert work.dispatch_once().resent == 1
+
     def test_resubmitting_while_it_runs_runs_it_once_more_afterwards(self, submitted, sent):
         DURING["a"] = lambda: (DURING.pop("a"), work.submit(flaky, "a", key="test:a"))
         deliver(submitted("a"))
