@@ -323,7 +323,7 @@ def _run(spec: DurableSpec, func, key: str) -> None:
         _give_up(spec, key, token, f"its deadline passed ({_ago(item.deadline)} ago); {item.last_error}".strip("; "))
         return
     if item.attempts > spec.max_attempts:
-        reason = f"the worker stopped during each of {spec.max_attempts} attempts"
+        reason = f"it used up its {spec.max_attempts} attempts (a worker stopped or a give-up failed)"
         _give_up(spec, key, token, f"{reason}; last error: {item.last_error}" if item.last_error else reason)
         return
     current = _Current(key=key, token=token, lease=spec.lease, deadline=item.deadline)

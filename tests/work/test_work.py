@@ -205,7 +205,7 @@ class TestDurableActor:
             WorkItem.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
         deliver(message)
         assert CALLS == [] and item("a").state == WorkItem.State.GAVE_UP
-        assert "stopped" in GAVE_UP[0][1]
+        assert "used up its 3 attempts" in GAVE_UP[0][1]
 
     def test_a_give_up_handler_that_fails_is_tried_again(self, submitted):
         PLAN["a"] = [RuntimeError("x")] * 3
