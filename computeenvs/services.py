@@ -31,6 +31,8 @@ from computeenvs.models import (
     ForgedResource,
     new_compute_env_id,
 )
+from seqera import work
+from seqera.db import unique_as_field_error
 from workspaces import aws
 from workspaces.models import Credentials, Label, Workspace
 
@@ -85,12 +87,21 @@ def resolve_credentials(*, workspace: Workspace, credentials: Credentials | str 
         raise ValidationError({"credentialsId": "Choose the AWS credentials of this compute environment."})
     if found is None:
         raise ValidationError({"credentialsId": "Not found in this workspace."})
+    if found.key_problem:
+        raise ValidationError({"credentialsId": f"Credentials {found.name}: {found.key_problem}"})
     if found.status == Credentials.Status.INVALID:
         reason = f": {found.message}" if found.message else ""
         raise ValidationError(
             {"credentialsId": f"Credentials {found.name} are INVALID{reason}. Validate or replace them first."}
         )
     return found
+
+
+def _lock_credentials(credentials: Credentials) -> None:
+    """Locks the credentials row until the caller's transaction ends, so they cannot be deleted
+    while a compute environment is saved on them (`delete_credentials` takes the same lock)."""
+    if not Credentials.objects.select_for_update().filter(pk=credentials.pk).exists():
+        raise ValidationError({"credentialsId": "Not found in this workspace (deleted meanwhile)."})
 
 
 def resolve_labels(*, workspace: Workspace, label_ids) -> list[Label]:
@@ -168,6 +179,7 @@ def create_compute_env(
     normalized = _collect(errors, validate_config, config)
     if errors:
         raise ValidationError(errors)
+    _lock_credentials(creds)
 
     if not (ce_id and CE_ID_PATTERN.match(ce_id)) or ComputeEnv.objects.filter(pk=ce_id).exists():
         ce_id = None
@@ -190,7 +202,12 @@ def create_compute_env(
         ce.message = VALIDATING_MESSAGE
     ce.config = normalized
     ce.full_clean(validate_unique=False, validate_constraints=False)
-    ce.save(force_insert=True)
+    with unique_as_field_error(
+        "name",
+        f"A compute environment named {name} already exists in this workspace.",
+        constraint="unique_compute_env_name",
+    ):
+        ce.save(force_insert=True)
     ComputeEnvLabel.objects.bulk_create(ComputeEnvLabel(compute_env=ce, label=label) for label in labels)
     if ce.is_forge:
         request_forge(ce)
@@ -236,8 +253,14 @@ def update_compute_env(
     if description is not None:
         ce.description = description
     if creds is not None:
+        _lock_credentials(creds)
         ce.credentials = creds
-    ce.save()
+    with unique_as_field_error(
+        "name",
+        f"A compute environment named {ce.name} already exists in this workspace.",
+        constraint="unique_compute_env_name",
+    ):
+        ce.save()
     return ce
 
 
@@ -255,26 +278,37 @@ def delete_compute_env(*, ce: ComputeEnv) -> None:
 @transaction.atomic
 def make_primary(*, ce: ComputeEnv) -> ComputeEnv:
     """Makes `ce` the workspace's only primary CE (one transaction; rows locked)."""
-    siblings = ComputeEnv.objects.select_for_update().filter(workspace_id=ce.workspace_id)
-    list(siblings.values_list("pk", flat=True))
-    siblings.filter(primary=True).exclude(pk=ce.pk).update(primary=False, last_updated=timezone.now())
-    if not ce.primary:
-        ce.primary = True
-        ce.save(update_fields=["primary", "last_updated"])
+    siblings = ComputeEnv.objects.select_for_update().filter(workspace_id=ce.workspace_id).order_by("pk")
+    list(siblings.values_list("pk", flat=True))  # lock them all, in one order (no deadlock)
+    # Decide from the rows as they are now, under the lock, never from `ce` as loaded before it:
+    # a concurrent make-primary may have committed in between.
+    now = timezone.now()
+    siblings.filter(primary=True).exclude(pk=ce.pk).update(primary=False, last_updated=now)
+    if not ComputeEnv.objects.filter(pk=ce.pk).update(primary=True, last_updated=now):
+        raise ValidationError("This compute environment was deleted meanwhile.")
+    ce.primary, ce.last_updated = True, now
     return ce
 
 
 # --------------------------------------------------------------------------- validation (AWS)
 def request_validation(ce: ComputeEnv) -> None:
-    """Enqueues the validation actor after commit, with ids only."""
+    """Records the validation as durable work (sent after commit, ids only; re-sent until it ends)."""
     from computeenvs.actors import validate_compute_env as actor
 
     if ce.is_forge and ce.status == ComputeEnv.Status.CREATING:
         raise ValidationError("Batch Forge has not created this compute environment's queues yet: nothing to validate.")
     if ce.status == ComputeEnv.Status.DELETING:
         raise ValidationError("This compute environment is being deleted.")
-    ce_id, workspace_id = ce.pk, ce.workspace_id
-    transaction.on_commit(lambda: actor.send(ce_id, workspace_id))
+    with transaction.atomic():
+        work.submit(actor, ce.pk, ce.workspace_id, key=f"computeenv.validate:{ce.pk}")
+
+
+def validation_gave_up(ce: ComputeEnv, *, reason: str) -> ComputeEnv:
+    """The validation never completed (retries ran out or its deadline passed): ERRORED, saying why."""
+    ce.status = ComputeEnv.Status.ERRORED
+    ce.message = f"Validation could not complete: {reason}"[:4096]
+    ce.save(update_fields=["status", "message", "last_updated"])
+    return ce
 
 
 def _queue_problem(label: str, name: str, queues: dict[str, dict], region: str) -> str | None:

@@ -6,6 +6,7 @@ Guarantees:
   loads AWS-managed IAM policies, and points `settings.AWS_ENDPOINT_URL` (and the process
   environment) at it before it returns, so every boto3 client built afterwards talks to it.
 * `start_worker` consumes the in-process (stub) broker in threads of this process.
+* `start_scheduler` runs the periodic schedule (the durable-work dispatcher) in a thread.
 * `ensure_demo_data` is idempotent: a second start reuses what the first one created and only
   asks for the demo credentials to be validated again (the sandbox forgets everything on exit).
 """
@@ -97,6 +98,37 @@ def start_worker(threads: int = 2):
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=500)
     worker.start()
     return worker
+
+
+class Scheduler:
+    """dramatiq-crontab's scheduler (the periodic actors, e.g. the durable-work dispatcher) in a
+    thread of this process, as `manage.py crontab` runs it in production."""
+
+    def __init__(self):
+        import threading
+
+        from dramatiq_crontab import scheduler
+
+        from seqera import work  # noqa: F401  (registers the dispatcher's schedule)
+
+        self._scheduler = scheduler
+        self._thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
+
+    def start(self) -> Scheduler:
+        self._thread.start()
+        return self
+
+    @property
+    def jobs(self) -> list[str]:
+        return [job.name for job in self._scheduler.get_jobs()]
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+
+def start_scheduler() -> Scheduler:
+    return Scheduler().start()
 
 
 @dataclass

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_dramatiq",
+    "dramatiq_crontab",
+    "seqera",
     "workspaces",
     "computeenvs",
     "pipelines",
@@ -149,6 +151,9 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False  # activity is written at most once a minute (seqera.middleware)
 SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+# Database sessions that retry once on a fresh connection when the server dropped it (instead
+# of Django's misleading "the request's session was deleted"); see seqera/errors.py.
+SESSION_ENGINE = "seqera.errors"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -260,11 +265,18 @@ _DRAMATIQ_MIDDLEWARE = [
     "django_dramatiq.middleware.DbConnectionsMiddleware",
 ]
 if DRAMATIQ_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A worker that dies (SIGKILL, OOM, lost host) leaves its unacknowledged messages behind; Redis
+    # hands them back once its heartbeat is `heartbeat_timeout` old, during "maintenance", which
+    # runs on `maintenance_chance` per million broker commands. Dramatiq's defaults (60 s and
+    # 1,000) took about 3 minutes; these bring it under a minute (a live worker's delay-queue
+    # consumer talks to Redis about every second, so 15 s never mistakes a busy worker for dead).
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.redis.RedisBroker",
         "OPTIONS": {
             "url": DRAMATIQ_BROKER_URL,
             "namespace": env.str("DRAMATIQ_NAMESPACE", default="seqera"),
+            "heartbeat_timeout": env.int("DRAMATIQ_HEARTBEAT_TIMEOUT_MS", default=15_000),
+            "maintenance_chance": env.int("DRAMATIQ_MAINTENANCE_CHANCE", default=50_000),
         },
         "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
@@ -286,6 +298,19 @@ else:
         "MIDDLEWARE": _DRAMATIQ_MIDDLEWARE,
     }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
+
+# Durable work (seqera.work): the dispatcher runs every WORK_DISPATCH_SECONDS (scheduled by
+# `manage.py crontab`; devstart runs it in-process), re-sends work whose message was not taken
+# within WORK_RESEND_AFTER_SECONDS, and forgets finished rows after WORK_KEEP_FINISHED_DAYS.
+# dramatiq-crontab's Redis lock is left off on purpose: a Redis restart would make the scheduler
+# shut itself down (its lock vanished), while a second scheduler is harmless (a dispatch is
+# idempotent: duplicate messages are refused by the work item's lease).
+# A worker holds a work item under a lease of WORK_LEASE_SECONDS, renewed in the background
+# while the actor runs, so a killed worker's work is taken over within about that time.
+WORK_DISPATCH_SECONDS = env.int("WORK_DISPATCH_SECONDS", default=15)
+WORK_LEASE_SECONDS = env.int("WORK_LEASE_SECONDS", default=30)
+WORK_RESEND_AFTER_SECONDS = env.int("WORK_RESEND_AFTER_SECONDS", default=60)
+WORK_KEEP_FINISHED_DAYS = env.int("WORK_KEEP_FINISHED_DAYS", default=7)
 
 # --- AWS ---
 # Set only for the local sandbox and tests (moto); never user-settable.

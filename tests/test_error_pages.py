@@ -44,7 +44,7 @@ def test_500_page_and_api_500_json(tenancy):
     assert "an unexpected failure" not in page.content.decode()
     api = client.get("/api/boom/")
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
-    assert api.json() == {"message": "Something went wrong on our side. It has been logged; please try again."}
+    assert api.json() == {"message": "Something went wrong on our side; it has been logged."}
 
 
 @pytest.mark.django_db

@@ -69,12 +69,16 @@ def test_devstart_brings_up_sandbox_worker_and_demo_data(dev_env, monkeypatch):
         seen["available"] = wait_for(
             lambda: Credentials.objects.filter(pk=creds.pk, status=Credentials.Status.AVAILABLE).exists()
         )
+        from dramatiq_crontab import scheduler
+
+        seen["scheduled"] = scheduler.running and "dispatch" in {job.name for job in scheduler.get_jobs()}
 
     output = start(monkeypatch, probe)
 
     assert seen["endpoint"].startswith("http://127.0.0.1:")
     assert seen["sandbox_status"] == 200
     assert seen["available"], "the demo credentials were not validated against the sandbox"
+    assert seen["scheduled"], "the scheduler (durable-work dispatcher) did not run in devstart"
     creds = Credentials.objects.get(name=sandbox.DEMO_CREDENTIALS)
     assert creds.account_id == "123456789012"
     assert creds.access_key.startswith("AKIA") and len(creds.get_secret()) == 40

@@ -267,6 +267,33 @@ class Credentials(TenantModel):
         return bool(self.secret_encrypted)
 
     @property
+    def key_problem(self) -> str:
+        """Why the stored secret cannot be decrypted with the key ring in force ('' when it can):
+        rows encrypted under a key since removed from CREDENTIALS_KEYS are unusable, whatever
+        their last validation said."""
+        if not self.secret_encrypted:
+            return ""
+        try:
+            key_id = crypto.key_id_of(self.secret_encrypted)
+        except crypto.DecryptionError:
+            return "Unusable: the stored secret key is malformed. Enter the key pair again."
+        if any(key_id == known for known, _ in crypto.key_ring().keys):
+            return ""
+        return (
+            f"Unusable: the secret key is encrypted under key {key_id!r}, which is no longer in "
+            "CREDENTIALS_KEYS. Put that key back in the ring (then rotate), or enter the key pair again."
+        )
+
+    @property
+    def effective_status(self) -> str:
+        """The status pages and the API show: INVALID when the secret cannot be decrypted."""
+        return self.Status.INVALID if self.key_problem else self.status
+
+    @property
+    def effective_message(self) -> str:
+        return self.key_problem or self.message
+
+    @property
     def mode(self) -> str:
         return "role" if self.assume_role_arn and not self.access_key else "keys"
 

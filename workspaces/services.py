@@ -22,7 +22,9 @@ from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
 
-from workspaces import audit, aws
+from seqera import work
+from seqera.db import unique_as_field_error
+from workspaces import audit, aws, crypto
 from workspaces.models import (
     LABEL_PATTERN,
     MAX_LABELS_PER_WORKSPACE,
@@ -42,6 +44,7 @@ from workspaces.permissions import ROLE_RANK, OrgRole, WorkspaceRole
 
 User = get_user_model()
 ACCESS_KEY_PATTERN = re.compile(r"^[A-Z0-9]{16,128}$")
+VALIDATION_PENDING = "Validation pending: queued for a background worker; the result appears here."
 
 
 def _full_clean(instance, exclude=None) -> None:
@@ -376,7 +379,16 @@ def delete_organization(*, org: Organization) -> None:
 
 
 def _ensure_other_owner(org: Organization, leaving: OrgMembership) -> None:
-    if leaving.role == OrgRole.OWNER and not org.memberships.filter(role=OrgRole.OWNER).exclude(pk=leaving.pk).exists():
+    """Raises unless `org` keeps an owner without `leaving`. Locks every owner row of the org
+    (in id order, before any other membership row, so two changes never deadlock) and reads the
+    roles under the lock: two owners demoting or removing each other at once cannot both pass."""
+    owners = list(
+        OrgMembership.objects.select_for_update()
+        .filter(org=org, role=OrgRole.OWNER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if leaving.pk in owners and len(owners) == 1:
         raise ValidationError({"role": "An organization must keep at least one owner: make someone else owner first."})
 
 
@@ -401,7 +413,7 @@ def change_org_member_role(*, membership: OrgMembership, role: str, actor) -> Or
         raise ValidationError({"role": f"Choose one of {', '.join(OrgRole.values)}."})
     _check_org_owner(org=membership.org, actor=actor)
     if role != OrgRole.OWNER:
-        _ensure_other_owner(membership.org, OrgMembership.objects.select_for_update().get(pk=membership.pk))
+        _ensure_other_owner(membership.org, membership)
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -411,7 +423,7 @@ def change_org_member_role(*, membership: OrgMembership, role: str, actor) -> Or
 def remove_org_member(*, membership: OrgMembership, actor) -> None:
     org = membership.org
     _check_org_owner(org=org, actor=actor)
-    _ensure_other_owner(org, OrgMembership.objects.select_for_update().get(pk=membership.pk))
+    _ensure_other_owner(org, membership)
     Participant.objects.filter(workspace__org=org, user=membership.user).delete()
     for team in org.teams.filter(members=membership.user):
         team.members.remove(membership.user)
@@ -425,7 +437,10 @@ def create_team(*, org: Organization, name: str, description: str = "", actor) -
     _full_clean(team)
     if Team.objects.filter(org=org, name__iexact=name).exists():
         raise ValidationError({"name": f"A team named {name} already exists in {org.name}."})
-    team.save()
+    with unique_as_field_error(
+        "name", f"A team named {name} already exists in {org.name}.", constraint="unique_team_name"
+    ):
+        team.save()
     return team
 
 
@@ -433,7 +448,10 @@ def update_team(*, team: Team, name: str, description: str = "", actor) -> Team:
     _check_org_owner(org=team.org, actor=actor, field="name")
     team.name, team.description = name, description
     _full_clean(team)
-    team.save()
+    with unique_as_field_error(
+        "name", f"A team named {name} already exists in {team.org.name}.", constraint="unique_team_name"
+    ):
+        team.save()
     return team
 
 
@@ -483,7 +501,10 @@ def create_workspace(
     _full_clean(workspace, exclude=None)
     if Workspace.objects.filter(org=org, name__iexact=name).exists():
         raise ValidationError({"name": f"A workspace named {name} already exists in {org.name}."})
-    workspace.save()
+    with unique_as_field_error(
+        "name", f"A workspace named {name} already exists in {org.name}.", constraint="unique_workspace_name"
+    ):
+        workspace.save()
     if org.role_of(creator) != OrgRole.OWNER:
         Participant.objects.create(workspace=workspace, user=creator, role=WorkspaceRole.OWNER)
     return workspace
@@ -495,7 +516,12 @@ def update_workspace(*, workspace: Workspace, **fields) -> Workspace:
     _full_clean(workspace)
     if Workspace.objects.filter(org=workspace.org, name__iexact=workspace.name).exclude(pk=workspace.pk).exists():
         raise ValidationError({"name": f"A workspace named {workspace.name} already exists in {workspace.org.name}."})
-    workspace.save()
+    with unique_as_field_error(
+        "name",
+        f"A workspace named {workspace.name} already exists in {workspace.org.name}.",
+        constraint="unique_workspace_name",
+    ):
+        workspace.save()
     return workspace
 
 
@@ -503,13 +529,26 @@ def delete_workspace(*, workspace: Workspace) -> None:
     workspace.delete()
 
 
+def _lock_workspace_owners(workspace: Workspace) -> list[int]:
+    """Locks every owner participant row of the workspace, in id order: every change of a
+    participant takes these locks first, before its own row, so two changes never deadlock."""
+    return list(
+        Participant.objects.select_for_update()
+        .filter(workspace=workspace, role=WorkspaceRole.OWNER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _ensure_workspace_keeps_owner(workspace: Workspace, leaving: Participant) -> None:
-    if leaving.role != WorkspaceRole.OWNER:
+    """Raises unless `workspace` keeps an owner without `leaving`. Reads the roles under the owner
+    locks (`_lock_workspace_owners`), as `_ensure_other_owner` does for organizations."""
+    owners = _lock_workspace_owners(workspace)
+    if leaving.pk not in owners or len(owners) > 1:
         return
-    if workspace.org.memberships.filter(role=OrgRole.OWNER).exists():
-        return  # org owners are owners of every workspace
-    if not workspace.participants.filter(role=WorkspaceRole.OWNER).exclude(pk=leaving.pk).exists():
-        raise ValidationError({"role": "A workspace must keep at least one owner."})
+    if OrgMembership.objects.filter(org_id=workspace.org_id, role=OrgRole.OWNER).exists():
+        return  # org owners are owners of every workspace (and an org always keeps one)
+    raise ValidationError({"role": "A workspace must keep at least one owner."})
 
 
 @transaction.atomic
@@ -551,6 +590,7 @@ def add_participant(
 def change_participant_role(*, participant: Participant, role: str, actor) -> Participant:
     if role not in WorkspaceRole.values:
         raise ValidationError({"role": f"Choose one of {', '.join(WorkspaceRole.values)}."})
+    _lock_workspace_owners(participant.workspace)
     current = Participant.objects.select_for_update().values_list("role", flat=True).get(pk=participant.pk)
     _check_workspace_grant(workspace=participant.workspace, actor=actor, role=role, current=current)
     if role != WorkspaceRole.OWNER:
@@ -562,6 +602,7 @@ def change_participant_role(*, participant: Participant, role: str, actor) -> Pa
 
 @transaction.atomic
 def remove_participant(*, participant: Participant, actor) -> None:
+    _lock_workspace_owners(participant.workspace)
     current = Participant.objects.select_for_update().values_list("role", flat=True).get(pk=participant.pk)
     _check_workspace_grant(workspace=participant.workspace, actor=actor, role="", current=current)
     _ensure_workspace_keeps_owner(participant.workspace, participant)
@@ -630,7 +671,11 @@ def create_credentials(
     if assume_role_arn:
         creds.external_id = secrets.token_hex(16)
     creds.set_secret(secret_key)
-    creds.save()
+    creds.message = VALIDATION_PENDING
+    with unique_as_field_error(
+        "name", f"Credentials named {name} already exist in this workspace.", constraint="unique_credentials_name"
+    ):
+        creds.save()
     request_credentials_validation(credentials=creds)
     return creds
 
@@ -657,7 +702,12 @@ def update_credentials(
         errors["name"] = taken
     if errors:
         raise ValidationError(errors)
-    credentials.save()
+    if changed_auth:
+        credentials.status, credentials.message = "", VALIDATION_PENDING
+    with unique_as_field_error(
+        "name", f"Credentials named {name} already exist in this workspace.", constraint="unique_credentials_name"
+    ):
+        credentials.save()
     if changed_auth:
         request_credentials_validation(credentials=credentials)
     return credentials
@@ -676,7 +726,7 @@ def replace_secret(*, credentials: Credentials, access_key: str, secret_key: str
         raise ValidationError(errors)
     credentials.access_key = access_key
     credentials.set_secret(secret_key)
-    credentials.status, credentials.message = "", ""
+    credentials.status, credentials.message = "", VALIDATION_PENDING
     credentials.save()
     request_credentials_validation(credentials=credentials)
     return credentials
@@ -700,7 +750,12 @@ def credentials_users(credentials: Credentials) -> list:
     return []
 
 
+@transaction.atomic
 def delete_credentials(*, credentials: Credentials) -> None:
+    # Lock the row before looking for users, so a compute environment created on these credentials
+    # at the same moment either commits first (and is found here) or waits and finds them gone.
+    if not Credentials.objects.select_for_update().filter(pk=credentials.pk).exists():
+        return  # deleted meanwhile
     try:
         credentials.delete()
     except ProtectedError as exc:
@@ -709,18 +764,29 @@ def delete_credentials(*, credentials: Credentials) -> None:
         raise CredentialsInUse(list(exc.restricted_objects)) from None
 
 
+@transaction.atomic
 def request_credentials_validation(*, credentials: Credentials) -> None:
-    """Enqueues the validation actor after commit, with ids only."""
+    """Records the validation as durable work (sent after commit, ids only; re-sent until it ends)."""
     from workspaces.actors import validate_credentials as actor
 
-    credential_id, workspace_id = credentials.id, credentials.workspace_id
-    transaction.on_commit(lambda: actor.send(credential_id, workspace_id))
+    work.submit(actor, credentials.id, credentials.workspace_id, key=f"credentials.validate:{credentials.id}")
+
+
+def credentials_validation_gave_up(*, credentials: Credentials, reason: str) -> Credentials:
+    """The validation never completed (retries ran out or its deadline passed): INVALID, saying why."""
+    credentials.status = Credentials.Status.INVALID
+    credentials.message = f"Validation could not complete: {reason}"[:4096]
+    credentials.save(update_fields=["status", "message", "last_updated"])
+    return credentials
 
 
 def validate_credentials(*, credentials: Credentials) -> Credentials:
     """Checks the credentials against AWS (STS, assuming the role when set) and records the result."""
     try:
         identity = aws.caller_identity(credentials)
+    except crypto.DecryptionError as exc:
+        credentials.status = Credentials.Status.INVALID
+        credentials.message = f"The secret key cannot be decrypted ({exc}): enter it again."
     except aws.AwsError as exc:
         credentials.status = Credentials.Status.INVALID
         credentials.message = aws.error_message(exc)[:4096]
@@ -768,7 +834,10 @@ def create_label(
         raise ValidationError({"name": f"A workspace can have at most {MAX_LABELS_PER_WORKSPACE} labels."})
     label = Label(workspace=workspace, name=name.strip(), value=value.strip(), resource=resource, is_default=is_default)
     _check_label(label)
-    label.save()
+    with unique_as_field_error(
+        "name", f"A label with key {label.name} already exists in this workspace.", constraint="unique_label_key"
+    ):
+        label.save()
     return label
 
 
@@ -778,7 +847,10 @@ def update_label(*, label: Label, name: str, value: str = "", is_default: bool |
     if is_default is not None:
         label.is_default = is_default
     _check_label(label)
-    label.save()
+    with unique_as_field_error(
+        "name", f"A label with key {label.name} already exists in this workspace.", constraint="unique_label_key"
+    ):
+        label.save()
     return label
 
 

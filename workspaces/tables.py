@@ -109,7 +109,7 @@ class CredentialsTable(BaseTable):
         empty_text = "No credentials yet. Add AWS keys so compute environments can reach your account."
 
     def render_status(self, record, value):
-        return status_badge(record.status, record.message or "Not yet validated against AWS")
+        return status_badge(record.effective_status, record.effective_message or "Not yet validated against AWS")
 
 
 class LabelTable(BaseTable):

@@ -207,13 +207,13 @@ def test_delete_and_delete_in_use_conflict(admin, ws_url, tenancy):
     assert admin.get(url).status_code == 404
 
 
-def test_validate_enqueues_ids_only(admin, ws_url, tenancy, monkeypatch, django_capture_on_commit_callbacks):
-    sent = []
-    monkeypatch.setattr(actors.validate_credentials, "send", lambda *args, **kwargs: sent.append((args, kwargs)))
+def test_validate_enqueues_ids_only(admin, ws_url, tenancy, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(ws_url(f"credentials/{tenancy.credentials.id}/validate"))
     assert response.status_code == 202
-    assert sent == [((tenancy.credentials.id, tenancy.workspace.id), {})]
+    assert [(m.actor_name, m.args, m.kwargs) for m in sent()] == [
+        ("validate_credentials", (tenancy.credentials.id, tenancy.workspace.id), {})
+    ]
 
 
 def test_validation_result_is_reported(admin, ws_url, tenancy, aws):

@@ -208,8 +208,10 @@ class CredentialsSerializer(serializers.Serializer):
         error_messages={"invalid_choice": 'Only AWS credentials (provider "aws") are supported.'},
     )
     keys = AwsSecurityKeysSerializer(source="*")
-    status = serializers.ChoiceField(choices=Credentials.Status.choices, read_only=True, allow_null=True)
-    message = serializers.CharField(read_only=True, allow_null=True)
+    status = serializers.ChoiceField(
+        source="effective_status", choices=Credentials.Status.choices, read_only=True, allow_null=True
+    )
+    message = serializers.CharField(source="effective_message", read_only=True, allow_null=True)
     lastValidated = serializers.DateTimeField(source="last_validated", read_only=True, allow_null=True)
     lastUsed = serializers.DateTimeField(source="last_used", read_only=True, allow_null=True)
     dateCreated = serializers.DateTimeField(source="date_created", read_only=True)

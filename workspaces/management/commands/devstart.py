@@ -1,7 +1,7 @@
 """`manage.py devstart`: the whole service in one process, for a first look and for development.
 
 Migrates the database, starts the local AWS sandbox (moto, in memory), a Dramatiq worker thread
-(unless DRAMATIQ_BROKER_URL names a real broker), makes sure the demo account, organization,
+(unless DRAMATIQ_BROKER_URL names a real broker) and the periodic scheduler, makes sure the demo account, organization,
 workspace and credentials exist, and serves the site on 127.0.0.1 without autoreload.
 Ctrl-C stops all of it.
 """
@@ -59,6 +59,7 @@ class Command(BaseCommand):
         previous_handler = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
         aws = sandbox.start_aws_sandbox(aws_port)
         worker = None
+        scheduler = sandbox.start_scheduler()  # re-sends durable work left pending by a restart
         try:
             if not settings.DRAMATIQ_BROKER_URL:
                 worker = sandbox.start_worker(threads=2)
@@ -70,11 +71,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {what}\n")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
+            scheduler.stop()
             if worker is not None:
                 worker.stop()
             aws.stop()
             signal.signal(signal.SIGTERM, previous_handler)
-            self.stdout.write("Stopped the web server, the worker and the AWS sandbox.")
+            self.stdout.write("Stopped the web server, the worker, the scheduler and the AWS sandbox.")
 
     def _banner(self, port, endpoint, demo, in_process_worker):
         url = f"http://127.0.0.1:{port}"
@@ -97,7 +99,7 @@ class Command(BaseCommand):
             f"  AWS is a LOCAL, IN-MEMORY SANDBOX (moto) at {endpoint}:",
             "  nothing reaches real AWS, and everything made in it is lost when this stops.",
             f"  The demo credentials '{demo.credentials.name}' work only against it.",
-            f"  Background work: {worker}.",
+            f"  Background work: {worker}; the scheduler (durable-work dispatcher) runs here too.",
             "  Press Ctrl-C to stop everything.",
             "=" * 72,
             "",
