@@ -19,3 +19,6 @@ class WorkItemAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # finished rows are purged by the dispatcher; a pending one deleted would be work lost

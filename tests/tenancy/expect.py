@@ -53,7 +53,7 @@ SAMPLES = {
 }
 GENERIC_KWARGS = ("pk", "id", "object_id")
 TENANT_KWARGS = ("org", "workspace", "orgId", "workspaceId")  # the tenant, not an object in it
-HARMLESS_KWARGS = ("format",)
+HARMLESS_KWARGS = ("format", "kind")  # a response format; which AWS picker (not an object)
 
 # Views that name their object with a generic kwarg but declare no `model` (nor a queryset).
 ROUTE_MODELS = {"token_revoke": ApiToken}

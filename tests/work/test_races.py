@@ -79,8 +79,8 @@ def test_two_owners_demoting_and_removing_each_other_leave_one_owner():
     a = OrgMembershipFactory(role=OrgRole.OWNER)
     b = OrgMembershipFactory(org=a.org, role=OrgRole.OWNER)
     results = race(
-        lambda: services.change_org_member_role(membership=b, role=OrgRole.MEMBER),
-        lambda: services.remove_org_member(membership=a),
+        lambda: services.change_org_member_role(membership=b, role=OrgRole.MEMBER, actor=a.user),
+        lambda: services.remove_org_member(membership=a, actor=b.user),
     )
     assert_one_refused_with_field(results, "role")
     assert OrgMembership.objects.filter(org=a.org, role=OrgRole.OWNER).count() == 1
@@ -90,8 +90,8 @@ def test_two_owners_demoting_each_other_leave_one_owner():
     a = OrgMembershipFactory(role=OrgRole.OWNER)
     b = OrgMembershipFactory(org=a.org, role=OrgRole.OWNER)
     results = race(
-        lambda: services.change_org_member_role(membership=a, role=OrgRole.MEMBER),
-        lambda: services.change_org_member_role(membership=b, role=OrgRole.MEMBER),
+        lambda: services.change_org_member_role(membership=a, role=OrgRole.MEMBER, actor=b.user),
+        lambda: services.change_org_member_role(membership=b, role=OrgRole.MEMBER, actor=a.user),
     )
     assert_one_refused_with_field(results, "role")
     assert OrgMembership.objects.filter(org=a.org, role=OrgRole.OWNER).count() == 1
@@ -102,8 +102,8 @@ def test_two_workspace_owners_removing_each_other_leave_one_owner():
     p1 = ParticipantFactory(workspace=workspace, role=WorkspaceRole.OWNER)
     p2 = ParticipantFactory(workspace=workspace, role=WorkspaceRole.OWNER)
     results = race(
-        lambda: services.change_participant_role(participant=p1, role=WorkspaceRole.ADMIN),
-        lambda: services.remove_participant(participant=p2),
+        lambda: services.change_participant_role(participant=p1, role=WorkspaceRole.ADMIN, actor=p2.user),
+        lambda: services.remove_participant(participant=p2, actor=p1.user),
     )
     assert_one_refused_with_field(results, "role")
     assert Participant.objects.filter(workspace=workspace, role=WorkspaceRole.OWNER).count() == 1
