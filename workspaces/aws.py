@@ -10,6 +10,7 @@ the role, always passing the credential's external ID.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import boto3
@@ -42,8 +43,26 @@ def _base_session(credentials: Credentials, region: str) -> boto3.Session:
     return boto3.Session(region_name=region)
 
 
+# Called with every client this module builds. Only the local sandbox and the tests register
+# hooks (to make moto behave like AWS); a hook must leave clients of any other endpoint alone.
+_client_hooks: list[Callable] = []
+
+
+def add_client_hook(hook: Callable) -> None:
+    if hook not in _client_hooks:
+        _client_hooks.append(hook)
+
+
+def remove_client_hook(hook: Callable) -> None:
+    if hook in _client_hooks:
+        _client_hooks.remove(hook)
+
+
 def _client(session: boto3.Session, service: str, region: str):
-    return session.client(service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL)
+    client = session.client(service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL)
+    for hook in list(_client_hooks):
+        hook(client)
+    return client
 
 
 def assume_role(credentials: Credentials, region: str) -> dict:
