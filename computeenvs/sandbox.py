@@ -291,6 +291,7 @@ class AwsBehaviour:
                 del self.busy[(kind, item[name_key])]
                 if entry.get("then"):
                     self.invalid[item[name_key]] = entry["then"]
+                    item["status"], item["statusReason"] = "INVALID", entry["then"]
             else:
                 item["status"] = entry["status"]
                 item["statusReason"] = f"{kind} is {entry['status'].lower()}"
@@ -343,3 +344,9 @@ class AwsBehaviour:
 
     def _check_batch_DescribeJobQueues(self, client, params):  # noqa: N802
         self._local.requested = params.get("jobQueues") or None
+
+
+def install_sandbox(endpoint: str) -> AwsBehaviour:
+    """Called by the development start for the loopback sandbox only: realistic timing (a few
+    seconds per state, 4 s of IAM propagation), every AWS precondition enforced."""
+    return AwsBehaviour(endpoint=endpoint, polls=1, seconds=3.0, iam_delay=4.0).install()

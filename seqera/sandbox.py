@@ -69,11 +69,28 @@ class AwsSandbox:
             connection.close()
         settings.AWS_ENDPOINT_URL = self.endpoint
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        _install_app_sandboxes(self.endpoint)
         return self.endpoint
 
     def stop(self) -> None:
         if self._server._thread is not None:
             self._server.stop()
+
+
+def _install_app_sandboxes(endpoint: str) -> None:
+    """Each app's `<app>.sandbox.install_sandbox(endpoint)` plays what moto does not (DESIGN rule 10);
+    it acts only on clients of this loopback endpoint."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    for app in apps.get_app_configs():
+        if find_spec(f"{app.name}.sandbox") is None:
+            continue
+        install = getattr(import_module(f"{app.name}.sandbox"), "install_sandbox", None)
+        if install is not None:
+            install(endpoint)
 
 
 def start_aws_sandbox(port: int = 0) -> AwsSandbox:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -33,14 +35,25 @@ def client_config() -> Config:
     )
 
 
+# The service-model files are read once per process, not once per session: sessions stay per
+# credential (no shared retry quota or keys), but a new one costs ~25 ms instead of ~150 ms a client.
+_LOADER = botocore.loaders.create_loader()
+
+
+def _session(**kwargs) -> boto3.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.Session(botocore_session=core, **kwargs)
+
+
 def _base_session(credentials: Credentials, region: str) -> boto3.Session:
     if credentials.access_key:
-        return boto3.Session(
+        return _session(
             aws_access_key_id=credentials.access_key,
             aws_secret_access_key=credentials.get_secret(),
             region_name=region,
         )
-    return boto3.Session(region_name=region)
+    return _session(region_name=region)
 
 
 # Called with every client this module builds. Only the local sandbox and the tests register
@@ -78,7 +91,7 @@ def session_for(credentials: Credentials, region: str = DEFAULT_REGION) -> boto3
     if not credentials.assume_role_arn:
         return _base_session(credentials, region)
     temporary = assume_role(credentials, region)
-    return boto3.Session(
+    return _session(
         aws_access_key_id=temporary["AccessKeyId"],
         aws_secret_access_key=temporary["SecretAccessKey"],
         aws_session_token=temporary["SessionToken"],

@@ -61,21 +61,22 @@ def _ensure_nfs_group(ctx: Context, resource, vpc: str) -> str:
             if error_code(exc) != "InvalidGroup.Duplicate":
                 raise
             group = _find_nfs_group(ctx, resource.name, vpc)
-        try:
-            ec2.authorize_security_group_ingress(
-                GroupId=group,
-                IpPermissions=[
-                    {
-                        "IpProtocol": "tcp",
-                        "FromPort": NFS_PORT,
-                        "ToPort": NFS_PORT,
-                        "UserIdGroupPairs": [{"GroupId": group}],
-                    }
-                ],
-            )
-        except ClientError as exc:
-            if error_code(exc) != "InvalidPermission.Duplicate":
-                raise
+    # also on an adopted group: a previous run may have died between creating it and this rule
+    try:
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": NFS_PORT,
+                    "ToPort": NFS_PORT,
+                    "UserIdGroupPairs": [{"GroupId": group}],
+                }
+            ],
+        )
+    except ClientError as exc:
+        if error_code(exc) != "InvalidPermission.Duplicate":
+            raise
     return group
 
 

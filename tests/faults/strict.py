@@ -36,11 +36,20 @@ def strict_layer(**kwargs) -> AwsBehaviour:
     return AwsBehaviour(**options).install()
 
 
+_CLIENTS: dict = {}
+
+
+def _client(service: str, region: str):
+    """Plain boto3 clients (no strict layer), made once: moto answers any client while it is active."""
+    if (service, region) not in _CLIENTS:
+        _CLIENTS[(service, region)] = boto3.Session(region_name=region).client(service)
+    return _CLIENTS[(service, region)]
+
+
 def inventory(region: str = REGION) -> set[tuple[str, str]]:
     """Everything of the kinds Forge makes in the (moto) account, as (kind, name) pairs."""
-    session = boto3.Session(region_name=region)
-    iam, batch = session.client("iam"), session.client("batch")
-    ec2, efs, fsx, logs = session.client("ec2"), session.client("efs"), session.client("fsx"), session.client("logs")
+    iam, batch, ec2 = _client("iam", region), _client("batch", region), _client("ec2", region)
+    efs, fsx, logs = _client("efs", region), _client("fsx", region), _client("logs", region)
     items = {("role", r["RoleName"]) for r in iam.list_roles()["Roles"]}
     for role in list(items):
         for policy in iam.list_attached_role_policies(RoleName=role[1])["AttachedPolicies"]:
