@@ -46,38 +46,44 @@ def _client(service: str, region: str):
     return _CLIENTS[(service, region)]
 
 
+def _all(client, method: str, key: str, **kwargs) -> list:
+    if client.can_paginate(method):
+        return [item for page in client.get_paginator(method).paginate(**kwargs) for item in page[key]]
+    return getattr(client, method)(**kwargs)[key]
+
+
 def inventory(region: str = REGION) -> set[tuple[str, str]]:
     """Everything of the kinds Forge makes in the (moto) account, as (kind, name) pairs."""
     iam, batch, ec2 = _client("iam", region), _client("batch", region), _client("ec2", region)
     efs, fsx, logs = _client("efs", region), _client("fsx", region), _client("logs", region)
-    items = {("role", r["RoleName"]) for r in iam.list_roles()["Roles"]}
+    items = {("role", r["RoleName"]) for r in _all(iam, "list_roles", "Roles")}
     for role in list(items):
-        for policy in iam.list_attached_role_policies(RoleName=role[1])["AttachedPolicies"]:
+        for policy in _all(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role[1]):
             items.add(("role-policy", f"{role[1]}:{policy['PolicyName']}"))
-        for name in iam.list_role_policies(RoleName=role[1])["PolicyNames"]:
+        for name in _all(iam, "list_role_policies", "PolicyNames", RoleName=role[1]):
             items.add(("role-inline", f"{role[1]}:{name}"))
-    for profile in iam.list_instance_profiles()["InstanceProfiles"]:
+    for profile in _all(iam, "list_instance_profiles", "InstanceProfiles"):
         items.add(("instance-profile", profile["InstanceProfileName"]))
         items |= {("profile-role", f"{profile['InstanceProfileName']}:{r['RoleName']}") for r in profile["Roles"]}
-    items |= {("launch-template", t["LaunchTemplateName"]) for t in ec2.describe_launch_templates()["LaunchTemplates"]}
+    # moto returns at most MaxResults (default 15) launch templates and no NextToken
+    templates = ec2.describe_launch_templates(MaxResults=200)["LaunchTemplates"]
+    items |= {("launch-template", t["LaunchTemplateName"]) for t in templates}
     items |= {
         ("security-group", g["GroupName"])
-        for g in ec2.describe_security_groups()["SecurityGroups"]
+        for g in _all(ec2, "describe_security_groups", "SecurityGroups")
         if g["GroupName"] != "default"
     }
     items |= {
         ("compute-env", e["computeEnvironmentName"])
-        for e in batch.describe_compute_environments()["computeEnvironments"]
+        for e in _all(batch, "describe_compute_environments", "computeEnvironments")
     }
-    items |= {("job-queue", q["jobQueueName"]) for q in batch.describe_job_queues()["jobQueues"]}
-    for fs in efs.describe_file_systems()["FileSystems"]:
+    items |= {("job-queue", q["jobQueueName"]) for q in _all(batch, "describe_job_queues", "jobQueues")}
+    for fs in _all(efs, "describe_file_systems", "FileSystems"):
         items.add(("efs", fs["CreationToken"]))
-        items |= {
-            ("mount-target", t["SubnetId"])
-            for t in efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
-        }
-    items |= {("fsx", fs["FileSystemId"]) for fs in fsx.describe_file_systems()["FileSystems"]}
-    items |= {("log-group", g["logGroupName"]) for g in logs.describe_log_groups()["logGroups"]}
+        targets = efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
+        items |= {("mount-target", t["SubnetId"]) for t in targets}
+    items |= {("fsx", fs["FileSystemId"]) for fs in _all(fsx, "describe_file_systems", "FileSystems")}
+    items |= {("log-group", g["logGroupName"]) for g in _all(logs, "describe_log_groups", "logGroups")}
     return items
 
 
