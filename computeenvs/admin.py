@@ -6,7 +6,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource
+from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource, PendingWorkspaceDeletion
 from workspaces.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 
@@ -69,3 +69,10 @@ class ForgedResourceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "state"]
     search_fields = ["name", "arn", "compute_env__name", "compute_env__id", "workspace__name"]
     list_select_related = ["compute_env", "workspace__org"]
+
+
+@admin.register(PendingWorkspaceDeletion)
+class PendingWorkspaceDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["workspace", "delete_organization", "date_created"]
+    search_fields = ["workspace__name", "workspace__org__name"]
+    list_select_related = ["workspace__org"]

@@ -108,8 +108,11 @@ def ensure(ctx: Context, resource) -> str:
 
 
 def dispose(ctx: Context, name: str, arn: str) -> None:
-    try:
-        ctx.client("ec2").delete_launch_template(LaunchTemplateName=name)
+    ec2 = ctx.client("ec2")
+    try:  # look first: deleting a missing template answers differently across AWS and its emulators
+        found = ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"]
+        if found:
+            ec2.delete_launch_template(LaunchTemplateId=found[0]["LaunchTemplateId"])
     except ClientError as exc:
         if error_code(exc) not in NOT_FOUND:
             raise

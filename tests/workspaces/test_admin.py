@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource
+from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource, PendingWorkspaceDeletion
 from tests.factories import CredentialsFactory, TeamFactory, UserFactory
 from workspaces import crypto, services
 from workspaces.models import ApiToken, Credentials
@@ -43,6 +43,7 @@ def world(tenancy):
         kind=ForgedResource.Kind.IAM_ROLE,
         name="TowerForge-x-ServiceRole",
     )
+    PendingWorkspaceDeletion.objects.create(workspace=tenancy.other_workspace)
     team = TeamFactory(org=tenancy.org, name="genomics")
     team.members.add(tenancy.users["view"])
     token, plaintext = services.create_api_token(user=tenancy.users["admin"], name="ci")
