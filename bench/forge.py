@@ -139,8 +139,10 @@ def main(argv=None) -> None:
         layer = AwsBehaviour(endpoint=endpoint, polls=1, seconds=0.0, iam_delay=0.0).install()
         user, workspace, credentials = tenant()
         print(f"moto server {endpoint}; {db.label}; states last 1 poll; poll interval 0.05 s")
-        warm = CONFIGS["spot-minimal"]
-        run("warmup", warm, 1, layer, user, workspace, credentials)  # moto's first-call costs (EC2, IAM)
+        print("\nwarm-up (includes moto's one-time costs: EC2 region, AWS-managed IAM policies):")
+        run(
+            "warmup", CONFIGS["spot-minimal"], 1, layer, user, workspace, credentials
+        )  # moto's first-call costs (EC2, IAM)
         for name, document in CONFIGS.items():
             print(f"\n{name}:")
             run(name, document, runs, layer, user, workspace, credentials)

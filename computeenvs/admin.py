@@ -50,6 +50,22 @@ class ComputeEnvAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ComputeEnvLabelInline, ForgedResourceInline]
     date_hierarchy = "date_created"
+    actions = ["scan_for_orphans"]
+
+    @admin.action(description="Scan their credentials' accounts and regions for Forge resources in no ledger")
+    def scan_for_orphans(self, request, queryset):
+        """Read-only: lists what `manage.py forge_orphans --dispose` would remove."""
+        from computeenvs.forge import orphans
+        from workspaces import aws
+
+        for credentials, region in {(ce.credentials, ce.region) for ce in queryset.select_related("credentials")}:
+            try:
+                found = orphans.scan(credentials, region)
+            except aws.AwsError as exc:
+                self.message_user(request, f"{credentials.name} {region}: {aws.error_message(exc)}", level="error")
+                continue
+            names = ", ".join(f"{o.kind} {o.name}" for o in found[:50]) or "none"
+            self.message_user(request, f"{credentials.name} in {region}: {len(found)} orphaned resource(s): {names}")
 
     @admin.display(description="config")
     def config_document(self, obj):

@@ -177,3 +177,21 @@ def test_manual_queues_given_as_arns_validate_and_the_head_queue_must_be_on_dema
     )
     services.validate_compute_env(spot_head)
     assert spot_head.status == ComputeEnv.Status.INVALID and "Spot capacity" in spot_head.message
+
+
+@pytest.mark.django_db
+def test_orphan_scan_finds_what_a_force_delete_left_and_disposes_it(tenancy, strict):
+    from django.core.management import call_command
+
+    before = inventory()
+    ce = forge(make_ce(tenancy, config=SIMPLE_DOC))
+    kept = forge(make_ce(tenancy, name="kept", config=SIMPLE_DOC))
+    services.request_dispose(ce)
+    assert services.delete_compute_env(ce=ce, force=True)  # the record goes, AWS keeps its resources
+    from computeenvs.forge import orphans
+
+    found = orphans.scan(tenancy.credentials, "us-east-1")
+    assert {o.ce_id for o in found} == {ce.pk} and len(found) == 10  # 4 roles, profile, template, 2 CEs, 2 queues
+    call_command("forge_orphans", credentials=tenancy.credentials.pk, region="us-east-1", dispose=True)
+    assert orphans.scan(tenancy.credentials, "us-east-1") == []
+    assert dispose(kept) and inventory() == before
