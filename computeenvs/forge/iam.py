@@ -179,17 +179,19 @@ def dispose_instance_profile(ctx: Context, name: str, arn: str) -> None:
 
 
 def dispose_role(ctx: Context, name: str, arn: str) -> None:
+    """Out of its instance profiles, policies detached and deleted, then the role; a role that is
+    not there (at any of these calls) is done."""
     iam = ctx.client("iam")
     try:
-        profiles = iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]
+        for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+            _gone(
+                iam.remove_role_from_instance_profile, InstanceProfileName=profile["InstanceProfileName"], RoleName=name
+            )
+        for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+            _gone(iam.detach_role_policy, RoleName=name, PolicyArn=policy["PolicyArn"])
+        for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            _gone(iam.delete_role_policy, RoleName=name, PolicyName=policy_name)
+        _gone(iam.delete_role, RoleName=name)
     except ClientError as exc:
-        if error_code(exc) in NOT_FOUND:
-            return
-        raise
-    for profile in profiles:
-        _gone(iam.remove_role_from_instance_profile, InstanceProfileName=profile["InstanceProfileName"], RoleName=name)
-    for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-        _gone(iam.detach_role_policy, RoleName=name, PolicyArn=policy["PolicyArn"])
-    for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-        _gone(iam.delete_role_policy, RoleName=name, PolicyName=policy_name)
-    _gone(iam.delete_role, RoleName=name)
+        if error_code(exc) not in NOT_FOUND:
+            raise
