@@ -10,6 +10,10 @@ from computeenvs import services
 from computeenvs.models import ComputeEnv
 from seqera import work
 
+# A full forge waits for IAM propagation (up to 2 min) and several Batch/EFS/FSx resources to
+# become usable (FSx takes ~10 min on AWS): the time limit covers the slowest honest case.
+FORGE_TIME_LIMIT_MS = 60 * 60 * 1000
+
 
 def _scoped(ce_id: str, workspace_id: int):
     return ComputeEnv.objects.in_workspace(workspace_id).select_related("credentials").filter(pk=ce_id)
@@ -37,3 +41,45 @@ def validate_compute_env(ce_id: str, workspace_id: int) -> None:
     if ce is None:
         return
     services.validate_compute_env(ce)
+
+
+def _forge_gave_up(ce_id: str, workspace_id: int, *, reason: str) -> None:
+    services.forge_gave_up(ce_id=ce_id, workspace_id=workspace_id, reason=reason)
+
+
+def _dispose_gave_up(ce_id: str, workspace_id: int, *, reason: str) -> None:
+    services.dispose_gave_up(ce_id=ce_id, workspace_id=workspace_id, reason=reason)
+
+
+def _heartbeat() -> None:
+    work.heartbeat()  # each step renews the lease: a worker killed mid-forge is taken over, not doubled
+
+
+# Forge and dispose of one CE share a work key (`services.work_key`): never two at once, and a
+# CE stuck in CREATING or DELETING is re-sent by the dispatcher until the deadline, then ERRORED.
+@work.durable_actor(
+    queue_name="default",
+    max_retries=3,
+    min_backoff=5_000,
+    max_backoff=60_000,
+    time_limit=FORGE_TIME_LIMIT_MS,
+    deadline=timedelta(hours=1),
+    give_up=_forge_gave_up,
+)
+def forge_compute_env(ce_id: str, workspace_id: int) -> None:
+    """Forges a CREATING Forge CE. Safe to run twice: every step adopts what a previous run made."""
+    services.forge_compute_env(ce_id=ce_id, workspace_id=workspace_id, on_step=_heartbeat)
+
+
+@work.durable_actor(
+    queue_name="default",
+    max_retries=3,
+    min_backoff=5_000,
+    max_backoff=60_000,
+    time_limit=FORGE_TIME_LIMIT_MS,
+    deadline=timedelta(hours=1),
+    give_up=_dispose_gave_up,
+)
+def dispose_compute_env(ce_id: str, workspace_id: int) -> None:
+    """Disposes a DELETING CE's forged resources, then deletes it. Safe to run twice ("not found" is done)."""
+    services.dispose_compute_env(ce_id=ce_id, workspace_id=workspace_id, on_step=_heartbeat)

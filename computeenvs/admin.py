@@ -6,7 +6,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource
+from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource, PendingWorkspaceDeletion
 from workspaces.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 
@@ -51,6 +51,22 @@ class ComputeEnvAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ComputeEnvLabelInline, ForgedResourceInline]
     date_hierarchy = "date_created"
+    actions = ["scan_for_orphans"]
+
+    @admin.action(description="Scan their credentials' accounts and regions for Forge resources in no ledger")
+    def scan_for_orphans(self, request, queryset):
+        """Read-only: lists what `manage.py forge_orphans --dispose` would remove."""
+        from computeenvs.forge import orphans
+        from workspaces import aws
+
+        for credentials, region in {(ce.credentials, ce.region) for ce in queryset.select_related("credentials")}:
+            try:
+                found = orphans.scan(credentials, region)
+            except aws.AwsError as exc:
+                self.message_user(request, f"{credentials.name} {region}: {aws.error_message(exc)}", level="error")
+                continue
+            names = ", ".join(f"{o.kind} {o.name}" for o in found[:50]) or "none"
+            self.message_user(request, f"{credentials.name} in {region}: {len(found)} orphaned resource(s): {names}")
 
     @admin.display(description="config")
     def config_document(self, obj):
@@ -70,3 +86,10 @@ class ForgedResourceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "state"]
     search_fields = ["name", "arn", "compute_env__name", "compute_env__id", "workspace__name"]
     list_select_related = ["compute_env", "workspace__org"]
+
+
+@admin.register(PendingWorkspaceDeletion)
+class PendingWorkspaceDeletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["workspace", "delete_organization", "date_created"]
+    search_fields = ["workspace__name", "workspace__org__name"]
+    list_select_related = ["workspace__org"]

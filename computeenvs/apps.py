@@ -4,9 +4,9 @@ from django.apps import AppConfig
 class ComputeEnvsConfig(AppConfig):
     name = "computeenvs"
     verbose_name = "Compute environments"
-    sandbox_seed = "computeenvs.sandbox.seed_sandbox"  # what `make run` puts in its local AWS sandbox
 
     def ready(self):
+        from computeenvs import receivers  # noqa: F401  (connects the workspace-deletion receiver)
         from computeenvs.models import ComputeEnv
         from workspaces import audit
 

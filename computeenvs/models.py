@@ -137,3 +137,15 @@ class ForgedResource(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.name}"
+
+
+class PendingWorkspaceDeletion(models.Model):
+    """A workspace (or its whole organization) whose deletion waits until Batch Forge has disposed
+    the AWS resources of its compute environments; the last dispose deletes it (R38: nothing leaks)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    delete_organization = models.BooleanField(default=False)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"delete {self.workspace_id}{' and its organization' if self.delete_organization else ''}"

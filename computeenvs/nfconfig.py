@@ -17,10 +17,13 @@ to every job definition). Head-job variables belong to the head container, not t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from computeenvs.forge.plan import CLI_PATH, DEFAULT_LOG_GROUP, is_forge, uses_efs, uses_fsx
+from computeenvs import options
+from computeenvs.options import AwsBatchConfig
+from computeenvs.options.types import DEFAULT_LOG_GROUP, ENV_NAME_PATTERN
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME = re.compile(rf"^{ENV_NAME_PATTERN}$")
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -31,45 +34,29 @@ def groovy_string(value: object) -> str:
     return f"'{text}'"
 
 
-def _cli_path(config: dict) -> str | None:
-    forge = config.get("forge") or {}
-    if config.get("fusion2Enabled") or forge.get("fargateHeadEnabled"):
-        return None
-    return config.get("cliPath") or (CLI_PATH if is_forge(config) else None)
-
-
-def _volumes(config: dict) -> list[str]:
-    forge = config.get("forge") or {}
-    volumes = list(config.get("volumes") or [])
-    if uses_efs(config) and forge.get("efsMount"):
-        volumes.append(forge["efsMount"])
-    if uses_fsx(config) and forge.get("fsxMount"):
-        volumes.append(forge["fsxMount"])
-    return list(dict.fromkeys(volumes))
-
-
-def _env_block(config: dict) -> list[str]:
-    variables = [var for var in config.get("environment") or [] if var.get("compute")]
+def _env_block(config: AwsBatchConfig) -> list[str]:
+    variables = config.compute_env_vars
     if not variables:
         return []
     for var in variables:
-        if not ENV_NAME.match(var.get("name") or ""):
-            raise ValueError(f"Environment variable name {var.get('name')!r} is not a valid identifier.")
-    return ["env {", *(f"    {var['name']} = {groovy_string(var.get('value') or '')}" for var in variables), "}"]
+        if not ENV_NAME.match(var.name or ""):
+            raise ValueError(f"Environment variable name {var.name!r} is not a valid identifier.")
+    return ["env {", *(f"    {var.name} = {groovy_string(var.value or '')}" for var in variables), "}"]
 
 
-def nextflow_config(*, config: dict, compute_queue: str | None = None) -> str:
-    """The CE's Nextflow config text. The queue is ``config["computeQueue"]`` (Manual, or Forge once
+def nextflow_config(*, config: AwsBatchConfig | Mapping, compute_queue: str | None = None) -> str:
+    """The CE's Nextflow config text. The queue is ``config.computeQueue`` (Manual, or Forge once
     forged) or else `compute_queue` (e.g. the planned ``<prefix>-<ceId>-work``)."""
-    queue = config.get("computeQueue") or compute_queue
+    config = options.typed(config)
+    queue = config.compute_queue or compute_queue
     if not queue:
         raise ValueError("The compute queue is unknown: pass compute_queue for a compute environment not yet forged.")
     lines = ["process.executor = 'awsbatch'", f"process.queue = {groovy_string(queue)}"]
-    if config.get("region"):
-        lines.append(f"aws.region = {groovy_string(config['region'])}")
-    if cli_path := _cli_path(config):
+    if config.region:
+        lines.append(f"aws.region = {groovy_string(config.region)}")
+    if cli_path := config.task_cli_path:
         lines.append(f"aws.batch.cliPath = {groovy_string(cli_path)}")
-    work_dir = (config.get("workDir") or "").rstrip("/")
+    work_dir = config.work_dir.rstrip("/")
     if work_dir:
         lines.append(f"workDir = {groovy_string(work_dir)}")
     if work_dir.startswith("s3://"):
@@ -79,25 +66,26 @@ def nextflow_config(*, config: dict, compute_queue: str | None = None) -> str:
             f"    path = {groovy_string(work_dir + '/cloudcache/.cache')}",
             "}",
         ]
-    if config.get("waveEnabled"):
+    if config.wave_enabled:
         lines.append("wave.enabled = true")
-    if config.get("fusion2Enabled"):
+    if config.fusion2_enabled:
         lines.append("fusion.enabled = true")
-    if config.get("nvnmeStorageEnabled"):
+    if config.nvnme_storage_enabled:
         lines.append("process.scratch = false")
-    if config.get("fusionSnapshots"):
+    if config.fusion_snapshots:
         lines.append("fusion.snapshots = true")
-    if config.get("computeJobRole"):
-        lines.append(f"aws.batch.jobRole = {groovy_string(config['computeJobRole'])}")
-    if config.get("executionRole"):
-        lines.append(f"aws.batch.executionRole = {groovy_string(config['executionRole'])}")
-    log_group = config.get("logGroup")
-    if log_group and log_group != DEFAULT_LOG_GROUP:
-        lines.append(f"aws.batch.logsGroup = {groovy_string(log_group)}")
-    if volumes := _volumes(config):
+    if config.compute_job_role:
+        lines.append(f"aws.batch.jobRole = {groovy_string(config.compute_job_role)}")
+    if config.execution_role:
+        lines.append(f"aws.batch.executionRole = {groovy_string(config.execution_role)}")
+    if config.log_group_name != DEFAULT_LOG_GROUP:
+        lines.append(f"aws.batch.logsGroup = {groovy_string(config.log_group_name)}")
+    if volumes := config.volumes_for_tasks:
         lines.append(f"aws.batch.volumes = [{', '.join(groovy_string(v) for v in volumes)}]")
+    if config.dragen_queue:
+        lines += ["process {", f"    withLabel: dragen {{ queue = {groovy_string(config.dragen_queue)} }}", "}"]
     lines += _env_block(config)
     text = "\n".join(lines) + "\n"
-    if global_config := (config.get("nextflowConfig") or "").strip("\n"):
+    if global_config := (config.nextflow_config or "").strip("\n"):
         text += "\n// Global Nextflow config of the compute environment\n" + global_config + "\n"
     return text

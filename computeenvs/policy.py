@@ -1,6 +1,7 @@
 """Least-privilege IAM policy for the credentials of a compute environment.
 
-`forge_policy` and `manual_policy` are pure functions of the normalized config document. They
+`forge_policy` and `manual_policy` are pure functions of the typed config (`options.AwsBatchConfig`,
+or a normalized document, which they parse; every derived fact is a property of it). They
 guarantee an IAM policy document (Version 2012-10-17) whose statements have stable Sids, appear
 in a fixed order, and exist only when the CE's options need them (FSx only with FSx, EFS only
 with EFS, S3 only for the work dir and allowed buckets, AMI lookup only without a custom AMI,
@@ -17,20 +18,11 @@ the profile), and launch-template creation may tag the template it creates.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
-from computeenvs.forge.plan import (
-    DEFAULT_LOG_GROUP,
-    creates_efs,
-    creates_fsx,
-    is_forge,
-    partition_for,
-    resolves_ami_from_ssm,
-    s3_locations,
-    split_s3,
-    uses_efs,
-    uses_execution_role,
-    uses_fsx,
-)
+from computeenvs import options
+from computeenvs.forge.names import partition_for
+from computeenvs.options import AwsBatchConfig
 
 VERSION = "2012-10-17"
 
@@ -47,6 +39,7 @@ SECTIONS = {
     "PassRolesToBatch": "Pass the forged and configured IAM roles to AWS Batch and EC2 (and ECS tasks for the "
     "execution role), nowhere else.",
     "CloudWatchLogsAccess": "Read the head and task job logs in the compute environment's log group.",
+    "LogGroupManagement": "Create, tag and delete the CloudWatch log group named in the configuration.",
     "S3BucketAccess": "Locate and list the work-directory bucket and the allowed buckets.",
     "S3ObjectAccess": "Read, write and delete objects under the work directory and the allowed bucket paths.",
     "IAMRoleAndProfileManagement": "Create, tag, inspect and delete the IAM roles and instance profile Forge "
@@ -64,9 +57,15 @@ SECTIONS = {
 }
 
 
+def split_s3(uri: str) -> tuple[str, str]:
+    """``s3://bucket/some/path/`` -> (``bucket``, ``some/path``)."""
+    bucket, _, path = uri.removeprefix("s3://").partition("/")
+    return bucket, path.strip("/")
+
+
 class _Arns:
-    def __init__(self, config: dict, account_id: str | None, region: str | None):
-        self.region = region or config.get("region") or "*"
+    def __init__(self, config: AwsBatchConfig, account_id: str | None, region: str | None):
+        self.region = region or config.region or "*"
         self.account = account_id or "*"
         self.partition = partition_for(None if self.region == "*" else self.region)
 
@@ -137,8 +136,8 @@ def _pass_role(roles: list[str], *, ecs_tasks: bool) -> dict:
     )
 
 
-def _logs(arns: _Arns, config: dict) -> dict:
-    group = config.get("logGroup") or DEFAULT_LOG_GROUP
+def _logs(arns: _Arns, config: AwsBatchConfig) -> dict:
+    group = config.log_group_name
     return _statement(
         "CloudWatchLogsAccess",
         [
@@ -180,13 +179,14 @@ def _secrets(arns: _Arns) -> list[dict]:
     ]
 
 
-def _configured_roles(config: dict) -> list[str]:
-    return [config[key] for key in ("headJobRole", "computeJobRole", "executionRole") if config.get(key)]
+def _configured_roles(config: AwsBatchConfig) -> list[str]:
+    return [role for role in (config.head_job_role, config.compute_job_role, config.execution_role) if role]
 
 
-def forge_policy(*, config: dict, prefix: str, account_id: str | None, region: str | None) -> dict:
+def forge_policy(*, config: AwsBatchConfig | Mapping, prefix: str, account_id: str | None, region: str | None) -> dict:
     """The policy the credentials of a Batch Forge CE need for exactly its options."""
-    if not is_forge(config):
+    config = options.typed(config)
+    if not config.is_forge:
         raise ValueError("A Manual-mode compute environment needs manual_policy(), not forge_policy().")
     arns = _Arns(config, account_id, region)
     statements = [
@@ -221,9 +221,20 @@ def forge_policy(*, config: dict, prefix: str, account_id: str | None, region: s
             arns.arn("ec2", "launch-template/*"),
             {"StringEquals": {"ec2:CreateAction": "CreateLaunchTemplate"}},
         ),
-        _pass_role([arns.iam(f"role/{prefix}-*"), *_configured_roles(config)], ecs_tasks=uses_execution_role(config)),
+        _pass_role([arns.iam(f"role/{prefix}-*"), *_configured_roles(config)], ecs_tasks=config.uses_execution_role),
         _logs(arns, config),
-        *_s3(arns, s3_locations(config)),
+        *(
+            [
+                _statement(
+                    "LogGroupManagement",
+                    ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:TagResource"],
+                    [arns.arn("logs", f"log-group:{config.log_group_name}")],
+                )
+            ]
+            if config.creates_log_group
+            else []
+        ),
+        *_s3(arns, list(config.s3_locations)),
         _statement(
             "IAMRoleAndProfileManagement",
             [
@@ -249,7 +260,7 @@ def forge_policy(*, config: dict, prefix: str, account_id: str | None, region: s
             [arns.iam(f"role/{prefix}-*"), arns.iam(f"instance-profile/{prefix}-*")],
         ),
     ]
-    if resolves_ami_from_ssm(config):
+    if config.resolves_ami_from_ssm:
         statements.append(
             _statement(
                 "FetchOptimizedAMIMetadata",
@@ -273,9 +284,9 @@ def forge_policy(*, config: dict, prefix: str, account_id: str | None, region: s
             "*",
         )
     )
-    if uses_fsx(config):
+    if config.uses_fsx:
         statements.append(_statement("FSxDescribe", ["fsx:DescribeFileSystems"], "*"))
-    if creates_fsx(config):
+    if config.creates_fsx:
         statements.append(
             _statement(
                 "FSxManagement",
@@ -283,13 +294,13 @@ def forge_policy(*, config: dict, prefix: str, account_id: str | None, region: s
                 [arns.arn("fsx", "file-system/*")],
             )
         )
-    if uses_efs(config):
+    if config.uses_efs:
         statements.append(
             _statement(
                 "EFSDescribe", ["elasticfilesystem:DescribeFileSystems", "elasticfilesystem:DescribeMountTargets"], "*"
             )
         )
-    if creates_efs(config):
+    if config.creates_efs:
         statements.append(
             _statement(
                 "EFSManagement",
@@ -305,29 +316,33 @@ def forge_policy(*, config: dict, prefix: str, account_id: str | None, region: s
                 [arns.arn("elasticfilesystem", "file-system/*")],
             )
         )
-    if uses_execution_role(config):
+    if config.uses_execution_role:
         statements.extend(_secrets(arns))
     return _document(statements)
 
 
-def manual_policy(*, config: dict, account_id: str | None, region: str | None) -> dict:
+def manual_policy(*, config: AwsBatchConfig | Mapping, account_id: str | None, region: str | None) -> dict:
     """The policy for a Manual-mode CE: run jobs on the named queues, read logs and the work dir; create nothing."""
+    config = options.typed(config)
     arns = _Arns(config, account_id, region)
-    queues = [arns.queue(q) for q in dict.fromkeys([config.get("headQueue"), config.get("computeQueue")]) if q]
+    queues = [arns.queue(q) for q in dict.fromkeys([config.head_queue, config.compute_queue]) if q]
     roles = _configured_roles(config)
     statements = [_batch_describe(), _batch_jobs(arns, queues)]
     if roles:
-        statements.append(_pass_role(roles, ecs_tasks=bool(config.get("executionRole"))))
+        statements.append(_pass_role(roles, ecs_tasks=bool(config.execution_role)))
     statements.append(_logs(arns, config))
-    statements.extend(_s3(arns, s3_locations(config)))
-    if config.get("executionRole"):
+    statements.extend(_s3(arns, list(config.s3_locations)))
+    if config.execution_role:
         statements.extend(_secrets(arns))
     return _document(statements)
 
 
-def policy_for(*, config: dict, prefix: str, account_id: str | None = None, region: str | None = None) -> dict:
+def policy_for(
+    *, config: AwsBatchConfig | Mapping, prefix: str, account_id: str | None = None, region: str | None = None
+) -> dict:
     """`forge_policy` or `manual_policy`, by the config's mode."""
-    if is_forge(config):
+    config = options.typed(config)
+    if config.is_forge:
         return forge_policy(config=config, prefix=prefix, account_id=account_id, region=region)
     return manual_policy(config=config, account_id=account_id, region=region)
 

@@ -216,12 +216,38 @@ def create_compute_env(
     return ce
 
 
-def request_forge(ce: ComputeEnv) -> None:
-    """Hook for Batch Forge. TODO(next issue): enqueue ``forge_compute_env`` (ids only) on commit.
+def _enqueue(actor, *args, key: str) -> None:
+    """The one place this app hands forge and dispose to the workers: durable work (`seqera.work`),
+    recorded in the caller's transaction and sent after it commits, ids only. At most one worker
+    runs a key at a time; forge and dispose of a CE share one key."""
+    with transaction.atomic():
+        work.submit(actor, *args, key=key)
 
-    Until the forge exists, a Forge CE stays CREATING with `FORGE_PENDING_MESSAGE`; nothing is
-    enqueued, so nothing pretends to have created AWS resources.
-    """
+
+def work_key(ce_id: str) -> str:
+    return f"compute-env:{ce_id}"
+
+
+def request_forge(ce: ComputeEnv) -> None:
+    """Enqueues the forge of a CREATING Forge CE (ids only, after commit)."""
+    from computeenvs.actors import forge_compute_env as actor
+
+    _enqueue(actor, ce.pk, ce.workspace_id, key=work_key(ce.pk))
+
+
+@transaction.atomic
+def retry_forge(*, ce: ComputeEnv) -> ComputeEnv:
+    """Resumes the forge of an ERRORED Forge CE: what exists is adopted, the rest is created."""
+    if not ce.is_forge:
+        raise ValidationError("Only a Batch Forge compute environment can be forged again.")
+    if ce.status not in (ComputeEnv.Status.ERRORED, ComputeEnv.Status.INVALID):
+        raise ValidationError(
+            f"This compute environment is {ce.status}: only an ERRORED or INVALID one can be retried."
+        )
+    ce.status, ce.message = ComputeEnv.Status.CREATING, "Forge resumed: Batch Forge continues where it stopped."
+    ce.save(update_fields=["status", "message", "last_updated"])
+    request_forge(ce)
+    return ce
 
 
 @transaction.atomic
@@ -264,15 +290,50 @@ def update_compute_env(
     return ce
 
 
-@transaction.atomic
-def delete_compute_env(*, ce: ComputeEnv) -> None:
-    """Deletes the CE row.
+FORCE_DELETE_STATUSES = (ComputeEnv.Status.ERRORED, ComputeEnv.Status.INVALID, ComputeEnv.Status.DELETING)
 
-    TODO(next issue): a Forge CE with ledger entries and ``disposeOnDeletion`` must go to
-    DELETING and let the dispose actor remove its AWS resources (walking the ledger backwards)
-    before the row goes; until then the forged resources (if any) are kept in AWS.
+
+def disposes_on_deletion(ce: ComputeEnv) -> bool:
+    return ce.is_forge and bool((ce.config.get("forge") or {}).get("disposeOnDeletion", True))
+
+
+def resources_to_dispose(ce: ComputeEnv) -> list[ForgedResource]:
+    return list(ce.forged_resources.exclude(state=ForgedResource.State.DELETED))
+
+
+@transaction.atomic
+def delete_compute_env(*, ce: ComputeEnv, force: bool = False) -> bool:
+    """Deletes `ce`: at once (True) or, for a Forge CE with forged resources and Dispose
+    resources on, by moving it to DELETING and letting the dispose actor remove its AWS
+    resources and then the row (False).
+
+    `force` (R36, only from ERRORED, INVALID or DELETING) drops the record at once and keeps
+    whatever AWS resources remain. With Dispose resources off, AWS keeps the resources.
     """
-    ce.delete()
+    ce = ComputeEnv.objects.select_for_update().get(pk=ce.pk)
+    if force:
+        if ce.status not in FORCE_DELETE_STATUSES:
+            raise ValidationError(
+                f"Force delete is only for ERRORED, INVALID or DELETING compute environments; this one is {ce.status}."
+            )
+        ce.delete()
+        return True
+    if not disposes_on_deletion(ce) or not resources_to_dispose(ce):
+        ce.delete()
+        return True
+    request_dispose(ce)
+    return False
+
+
+def request_dispose(ce: ComputeEnv) -> None:
+    """Moves `ce` to DELETING and enqueues the dispose actor (ids only, after commit)."""
+    from computeenvs.actors import dispose_compute_env as actor
+
+    ce.status = ComputeEnv.Status.DELETING
+    ce.message = "Dispose pending: Batch Forge removes the AWS resources it made, newest first."
+    ce.primary = False
+    ce.save(update_fields=["status", "message", "primary", "last_updated"])
+    _enqueue(actor, ce.pk, ce.workspace_id, key=work_key(ce.pk))
 
 
 @transaction.atomic
@@ -288,6 +349,228 @@ def make_primary(*, ce: ComputeEnv) -> ComputeEnv:
         raise ValidationError("This compute environment was deleted meanwhile.")
     ce.primary, ce.last_updated = True, now
     return ce
+
+
+# --------------------------------------------------------------------------- forge and dispose (actors)
+def _ce_for_work(ce_id: str, workspace_id: int, status: str) -> ComputeEnv | None:
+    return (
+        ComputeEnv.objects.in_workspace(workspace_id)
+        .select_related("credentials")
+        .filter(pk=ce_id, status=status)
+        .first()
+    )
+
+
+def _set_progress(ce: ComputeEnv, status: str, message: str) -> None:
+    """Updates the message of `ce` while it is still in `status`; ForgeAborted when it is not."""
+    from computeenvs.forge.context import ForgeAborted
+
+    updated = ComputeEnv.objects.filter(pk=ce.pk, status=status).update(
+        message=message[:4096], last_updated=timezone.now()
+    )
+    if not updated:
+        raise ForgeAborted(ce.pk)
+
+
+def _finish(ce: ComputeEnv, status_from: str, **fields) -> bool:
+    fields.setdefault("last_updated", timezone.now())
+    if "message" in fields:
+        fields["message"] = fields["message"][:4096]
+    return bool(ComputeEnv.objects.filter(pk=ce.pk, status=status_from).update(**fields))
+
+
+def _context(ce: ComputeEnv, on_step, status: str, describe):
+    from computeenvs.forge.context import Context
+
+    config = options.parse(ce.config)
+
+    def step(name: str) -> None:
+        if on_step is not None:
+            on_step()
+        _set_progress(ce, status, describe(name))
+
+    return Context(
+        credentials=ce.credentials,
+        region=ce.region,
+        ce_id=ce.pk,
+        workspace_id=ce.workspace_id,
+        config=config,
+        on_step=step,
+    )
+
+
+def check_queue_quota(ctx, plan_resources) -> str | None:
+    """R27: why forging would exceed the account's job-queue quota in the region (None: it fits)."""
+    from computeenvs.forge import batch
+    from computeenvs.forge.names import Kind
+
+    ours = {r.name for r in plan_resources if r.kind == Kind.BATCH_QUEUE}
+    existing = [q for q in batch.job_queues(ctx) if q["jobQueueName"] not in ours]
+    quota = int(getattr(settings, "FORGE_JOB_QUEUE_QUOTA", batch.JOB_QUEUE_QUOTA))
+    missing = len(ours)
+    if len(existing) + missing > quota:
+        return (
+            f"AWS Batch allows {quota} job queues per account in {ctx.region}; {len(existing)} exist and this compute "
+            f"environment needs {missing} more. Delete unused job queues or ask AWS for a higher quota, then "
+            "retry."
+        )
+    return None
+
+
+def forge_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> ComputeEnv | None:
+    """Forges a CREATING Forge CE: checks the queue quota (R27), then ensures every planned
+    resource in order (see `forge.apply`). Ends AVAILABLE with its queues (and forged roles)
+    written into the config, or ERRORED with AWS's reason. Safe to run twice: a CE that is not
+    CREATING is left alone; a run after a crash adopts what exists."""
+    from computeenvs.forge import apply as forge_apply
+    from computeenvs.forge.context import ForgeAborted, ForgeError
+
+    ce = _ce_for_work(ce_id, workspace_id, ComputeEnv.Status.CREATING)
+    if ce is None or not ce.is_forge:
+        return None
+    resources = plan.build_plan(
+        ce_id=ce.pk,
+        config=ce.config,
+        labels=label_tags(ce),
+        prefix=settings.FORGE_PREFIX,
+        workspace_id=ce.workspace_id,
+    )
+    titles = {r.step: f"{r.kind} {r.name}" for r in resources}
+    order = {r.step: i for i, r in enumerate(resources, start=1)}
+    ctx = _context(
+        ce,
+        on_step,
+        ComputeEnv.Status.CREATING,
+        lambda step: f"Forging {order[step]} of {len(resources)}: {titles[step]}",
+    )
+    try:
+        if problem := check_queue_quota(ctx, resources):
+            raise ForgeError(problem)
+        arns = forge_apply.apply(ctx, resources, ce=ce)
+    except ForgeAborted:
+        return None
+    except (ForgeError, *aws.AwsError) as exc:
+        _finish(
+            ce,
+            ComputeEnv.Status.CREATING,
+            status=ComputeEnv.Status.ERRORED,
+            message=f"Forge failed: {aws.error_message(exc)}",
+        )
+        return None
+    config = dict(ce.config)
+    queues = plan.queue_names(settings.FORGE_PREFIX, ce.pk)
+    config["headQueue"], config["computeQueue"] = queues["headQueue"], queues["computeQueue"]
+    if "dragen_queue" in arns:
+        config["dragenQueue"] = queues["dragenQueue"]
+    for resource in resources:
+        written = resource.settings.get("writtenToConfig")
+        if written and resource.step in arns:
+            config[written] = arns[resource.step]
+    _finish(
+        ce,
+        ComputeEnv.Status.CREATING,
+        status=ComputeEnv.Status.AVAILABLE,
+        config=config,
+        message=f"Batch Forge created {len(arns)} AWS resources; the job queues are enabled and valid.",
+    )
+    ce.refresh_from_db()
+    return ce
+
+
+def forge_gave_up(*, ce_id: str, workspace_id: int, reason: str) -> None:
+    """The durable-work mechanism stopped retrying the forge: the CE becomes ERRORED (Retry resumes)."""
+    ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id, status=ComputeEnv.Status.CREATING).update(
+        status=ComputeEnv.Status.ERRORED, message=f"Forge gave up: {reason}"[:4096], last_updated=timezone.now()
+    )
+
+
+def dispose_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> bool:
+    """Disposes a DELETING CE's forged resources newest first (see `forge.dispose`), then deletes
+    the row (and a workspace or organization waiting for it). On an AWS error the CE becomes
+    ERRORED with the reason; Delete runs the dispose again, force delete drops the record.
+    Safe to run twice: a CE that is not DELETING is left alone, "not found" counts as done."""
+    from computeenvs.forge import dispose as forge_dispose
+    from computeenvs.forge import ledger
+    from computeenvs.forge.context import ForgeAborted, ForgeError
+
+    ce = _ce_for_work(ce_id, workspace_id, ComputeEnv.Status.DELETING)
+    if ce is None:
+        return False
+    rows = ledger.to_dispose(ce) if disposes_on_deletion(ce) else []
+    ctx = _context(ce, on_step, ComputeEnv.Status.DELETING, lambda what: f"Disposing: {what}")
+    try:
+        forge_dispose.dispose(ctx, rows)
+    except ForgeAborted:
+        return False
+    except (ForgeError, *aws.AwsError) as exc:
+        _finish(
+            ce,
+            ComputeEnv.Status.DELETING,
+            status=ComputeEnv.Status.ERRORED,
+            message=f"Dispose failed: {aws.error_message(exc)} Delete again to retry, or force delete to drop the "
+            "record and keep what is left in AWS.",
+        )
+        return False
+    with transaction.atomic():
+        ComputeEnv.objects.filter(pk=ce.pk, status=ComputeEnv.Status.DELETING).delete()
+        _finish_workspace_deletion(workspace_id)
+    return True
+
+
+def dispose_gave_up(*, ce_id: str, workspace_id: int, reason: str) -> None:
+    """The durable-work mechanism stopped retrying the dispose: the CE becomes ERRORED."""
+    ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id, status=ComputeEnv.Status.DELETING).update(
+        status=ComputeEnv.Status.ERRORED, message=f"Dispose gave up: {reason}"[:4096], last_updated=timezone.now()
+    )
+
+
+def dispose_workspace_compute_envs(*, workspace: Workspace, organization=None) -> bool:
+    """Before a workspace (or its organization) is deleted: moves every Forge CE that has AWS
+    resources to dispose to DELETING and records the pending deletion. True when something must
+    be disposed first (the last dispose then deletes the workspace, or the organization)."""
+    from computeenvs.models import PendingWorkspaceDeletion
+
+    with transaction.atomic():
+        pending = False
+        for ce in ComputeEnv.objects.select_for_update().filter(workspace=workspace, mode=ComputeEnv.Mode.FORGE):
+            if not disposes_on_deletion(ce) or not resources_to_dispose(ce):
+                continue
+            pending = True
+            if ce.status != ComputeEnv.Status.DELETING:
+                request_dispose(ce)
+            else:
+                from computeenvs.actors import dispose_compute_env as actor
+
+                _enqueue(actor, ce.pk, ce.workspace_id, key=work_key(ce.pk))
+        if pending:
+            PendingWorkspaceDeletion.objects.update_or_create(
+                workspace=workspace, defaults={"delete_organization": organization is not None}
+            )
+        return pending
+
+
+def _finish_workspace_deletion(workspace_id: int) -> None:
+    from computeenvs.models import PendingWorkspaceDeletion
+
+    pending = PendingWorkspaceDeletion.objects.filter(workspace_id=workspace_id).select_related("workspace").first()
+    if (
+        pending is None
+        or ComputeEnv.objects.filter(workspace_id=workspace_id, status=ComputeEnv.Status.DELETING).exists()
+    ):
+        return
+    workspace = pending.workspace
+    org = workspace.org
+    if not pending.delete_organization:
+        workspace.delete()
+        return
+    others = PendingWorkspaceDeletion.objects.filter(workspace__org=org).exclude(pk=pending.pk)
+    if any(
+        ComputeEnv.objects.filter(workspace_id=o.workspace_id, status=ComputeEnv.Status.DELETING).exists()
+        for o in others
+    ):
+        workspace.delete()  # the organization goes with the last of its workspaces to finish
+        return
+    org.delete()
 
 
 # --------------------------------------------------------------------------- validation (AWS)
@@ -323,6 +606,26 @@ def _queue_problem(label: str, name: str, queues: dict[str, dict], region: str) 
     return None
 
 
+SPOT_TYPES = ("SPOT", "FARGATE_SPOT")
+
+
+def _head_queue_spot_problem(batch, name: str, queue: dict) -> str | None:
+    """R28: the head queue must be backed by On-Demand capacity (a reclaimed head job kills the run)."""
+    envs = [entry["computeEnvironment"] for entry in queue.get("computeEnvironmentOrder", [])]
+    if not envs:
+        return f"Head queue {name} has no compute environment."
+    described = batch.describe_compute_environments(computeEnvironments=envs).get("computeEnvironments", [])
+    spot = [
+        e["computeEnvironmentName"] for e in described if (e.get("computeResources") or {}).get("type") in SPOT_TYPES
+    ]
+    if spot:
+        return (
+            f"Head queue {name} is backed by Spot capacity ({', '.join(spot)}): AWS can reclaim the head job and end "
+            "the run. Use a queue backed by an On-Demand compute environment for the head job."
+        )
+    return None
+
+
 def _bucket_region(s3, bucket: str) -> str:
     response = s3.head_bucket(Bucket=bucket)
     region = response.get("BucketRegion") or response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(
@@ -341,12 +644,16 @@ def check_compute_env(ce: ComputeEnv) -> list[str]:
     head, compute = config.get("headQueue", ""), config.get("computeQueue", "")
     names = [n for n in dict.fromkeys([head, compute]) if n]
     batch = aws.client(ce.credentials, "batch", region, session=session)
-    queues = {q["jobQueueName"]: q for q in batch.describe_job_queues(jobQueues=names).get("jobQueues", [])}
+    queues: dict[str, dict] = {}
+    for queue in batch.describe_job_queues(jobQueues=names).get("jobQueues", []):
+        queues[queue["jobQueueName"]] = queues[queue["jobQueueArn"]] = queue  # a queue may be given by ARN
     for label, name in (("Head", head), ("Compute", compute)):
         if not name:
             problems.append(f"{label} queue is not set.")
         elif problem := _queue_problem(label, name, queues, region):
             problems.append(problem)
+    if head in queues and not ce.is_forge and (problem := _head_queue_spot_problem(batch, head, queues[head])):
+        problems.append(problem)
     work_dir = config.get("workDir", "")
     if work_dir.startswith("s3://"):
         bucket = work_dir[5:].split("/", 1)[0]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:pk>/delete/", views.ComputeEnvDeleteView.as_view(), name="delete"),
     path("<str:pk>/primary/", views.MakePrimaryView.as_view(), name="primary"),
     path("<str:pk>/validate/", views.ValidateView.as_view(), name="validate"),
+    path("<str:pk>/retry/", views.RetryForgeView.as_view(), name="retry"),
     path("<str:pk>/export/", views.ExportView.as_view(), name="export"),
     path("<str:pk>/policy/", views.PolicyView.as_view(), name="policy"),
 ]

@@ -181,7 +181,8 @@ class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailVie
             nextflow_config=services.nextflow_config_for(ce),
             list_url=ce_url(self, "list"),
             urls={
-                name: ce_url(self, name, ce) for name in ("edit", "delete", "primary", "validate", "export", "policy")
+                name: ce_url(self, name, ce)
+                for name in ("edit", "delete", "primary", "validate", "export", "policy", "retry")
             },
             duplicate_url=f"{ce_url(self, 'create')}?from={ce.pk}",
         )
@@ -291,15 +292,24 @@ class ComputeEnvEditView(ComputeEnvObjectMixin, FormView):
 
 
 class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
+    """Confirm, then delete: at once, or (Forge with Dispose resources on) DELETING while the
+    dispose actor removes the AWS resources; ``force`` (R36) drops the record and keeps AWS."""
+
     permission_action = "compute_environment:delete"
     template_name = "computeenvs/confirm_delete.html"
     success_message = "Compute environment {object} deleted."
+    deferred = False
 
     def perform_delete(self, obj):
-        services.delete_compute_env(ce=obj)
+        force = bool(self.request.POST.get("force"))
+        self.deferred = not services.delete_compute_env(ce=obj, force=force)
+        if self.deferred:
+            self.success_message = (
+                "Compute environment {object} is being deleted: Batch Forge removes its AWS resources, newest first."
+            )
 
     def get_success_url(self) -> str:
-        return ce_url(self, "list")
+        return self.detail_url() if self.deferred else ce_url(self, "list")
 
     def get_cancel_url(self) -> str:
         return self.detail_url()
@@ -307,8 +317,12 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ce = self.object
-        dispose = ce.is_forge and (ce.config.get("forge") or {}).get("disposeOnDeletion", True)
-        context.update(dispose=dispose, plan=plan_rows(services.plan_for(ce)) if dispose else [])
+        ledger = services.resources_to_dispose(ce) if ce.is_forge else []
+        context.update(
+            dispose=services.disposes_on_deletion(ce),
+            ledger=ledger,
+            can_force=ce.status in services.FORCE_DELETE_STATUSES,
+        )
         return context
 
 
@@ -329,6 +343,14 @@ class ComputeEnvActionView(ComputeEnvObjectMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(self.detail_url())
+
+
+class RetryForgeView(ComputeEnvActionView):
+    """Resumes the forge of an ERRORED (or INVALID) Forge CE; what exists is adopted."""
+
+    def act(self, ce):
+        services.retry_forge(ce=ce)
+        return f"Batch Forge resumes {ce.name}: what exists is adopted, the rest is created."
 
 
 class MakePrimaryView(ComputeEnvActionView):

@@ -322,6 +322,13 @@ AWS_MAX_ATTEMPTS = env.int("AWS_MAX_ATTEMPTS", default=5)
 # profile, environment): off unless the installation means to lend that identity to its tenants.
 ALLOW_INSTANCE_CREDENTIALS = env.bool("ALLOW_INSTANCE_CREDENTIALS", default=False)
 FORGE_PREFIX = env.str("FORGE_PREFIX", default="TowerForge")
+# Batch Forge timing: longest poll interval, longest wait for one resource, the IAM propagation
+# window (only IAM-flavoured errors are retried within it) and the pause between those retries.
+FORGE_POLL_SECONDS = env.float("FORGE_POLL_SECONDS", default=5.0)
+FORGE_WAIT_SECONDS = env.float("FORGE_WAIT_SECONDS", default=1800.0)
+FORGE_IAM_WINDOW_SECONDS = env.float("FORGE_IAM_WINDOW_SECONDS", default=120.0)
+FORGE_IAM_RETRY_SECONDS = env.float("FORGE_IAM_RETRY_SECONDS", default=5.0)
+FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batch job queues per account and region
 
 LOGGING = {
     "version": 1,

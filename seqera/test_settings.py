@@ -12,6 +12,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("AWS_MAX_ATTEMPTS", "1")
 os.environ.setdefault("DRAMATIQ_NAMESPACE", "seqera-test")
+os.environ.setdefault("FORGE_POLL_SECONDS", "0.01")  # the strict AWS layer counts polls, not seconds
+os.environ.setdefault("FORGE_IAM_RETRY_SECONDS", "0.05")
+os.environ.setdefault("FORGE_WAIT_SECONDS", "60")  # a wait that hangs in a test fails within a minute
 
 from seqera.settings import *  # noqa: E402,F403
 

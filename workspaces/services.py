@@ -374,8 +374,20 @@ def update_organization(*, org: Organization, **fields) -> Organization:
     return org
 
 
-def delete_organization(*, org: Organization) -> None:
+def delete_organization(*, org: Organization) -> bool:
+    """Deletes the organization now (True), or, when workspaces must first dispose AWS resources,
+    once they have (False; see `signals.workspace_deleting`)."""
+    from workspaces.signals import workspace_deleting
+
+    deferred = [
+        ws
+        for ws in org.workspaces.all()
+        if any(r for _, r in workspace_deleting.send(sender=Workspace, workspace=ws, organization=org))
+    ]
+    if deferred:
+        return False
     org.delete()
+    return True
 
 
 def _ensure_other_owner(org: Organization, leaving: OrgMembership) -> None:
@@ -525,8 +537,15 @@ def update_workspace(*, workspace: Workspace, **fields) -> Workspace:
     return workspace
 
 
-def delete_workspace(*, workspace: Workspace) -> None:
+def delete_workspace(*, workspace: Workspace) -> bool:
+    """Deletes the workspace now (True), or, when it must first dispose AWS resources, once it has
+    (False; see `signals.workspace_deleting`)."""
+    from workspaces.signals import workspace_deleting
+
+    if any(r for _, r in workspace_deleting.send(sender=Workspace, workspace=workspace, organization=None)):
+        return False
     workspace.delete()
+    return True
 
 
 def _lock_workspace_owners(workspace: Workspace) -> list[int]:

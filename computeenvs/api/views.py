@@ -163,13 +163,25 @@ class ComputeEnvViewSet(WorkspaceViewSet):
 
     @extend_schema(
         operation_id="DeleteComputeEnv",
-        summary="Delete compute environment",
+        summary="Delete compute environment (a Forge CE with Dispose resources on shows DELETING until its "
+        "AWS resources are gone)",
         tags=["compute-envs"],
-        parameters=[WORKSPACE_ID],
-        responses=NO_CONTENT,
+        parameters=[
+            WORKSPACE_ID,
+            OpenApiParameter(
+                "force",
+                OpenApiTypes.BOOL,
+                description="Drop the record at once, keeping what is left in AWS (only ERRORED, INVALID or DELETING).",
+            ),
+        ],
+        responses={**NO_CONTENT, 400: ERROR},
     )
     def destroy(self, request, pk=None):
-        services.delete_compute_env(ce=self.get_object())
+        force = request.query_params.get("force", "").lower() in ("true", "1")
+        try:
+            services.delete_compute_env(ce=self.get_object(), force=force)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"force": exc.messages}) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

@@ -104,6 +104,7 @@ __all__ = [
     "parse",
     "queue_region",
     "split_s3_uri",
+    "typed",
     "validate",
     "warnings",
 ]
@@ -206,7 +207,19 @@ def parse(document: Mapping) -> AwsBatchConfig:
             top[attr] = tuple(value) if isinstance(value, list) else value
     if isinstance(forge_doc, Mapping):
         top["forge"] = ForgeConfig(**forge)
-    return AwsBatchConfig(**top)
+    given = frozenset(
+        spec.path
+        for spec in FIELDS
+        if isinstance(source := (forge_doc if spec.forge_only else document), Mapping)
+        and source.get(spec.key) is not None
+    )
+    return AwsBatchConfig(**top, given=given)
+
+
+def typed(config: AwsBatchConfig | Mapping) -> AwsBatchConfig:
+    """The typed config of a normalized document (or the typed config itself): the one input of
+    the forge plan, the IAM policy and the Nextflow config."""
+    return config if isinstance(config, AwsBatchConfig) else parse(config)
 
 
 def check(config: AwsBatchConfig) -> list[Violation]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 NON_FIELD = "__all__"
 FORGE_CLI_PATH = "/home/ec2-user/miniconda/bin/aws"
@@ -72,6 +72,17 @@ PROVISIONING_MODEL_LABELS = {"SPOT": "Spot", "EC2": "On-Demand"}
 SPOT_ALLOC_STRATEGIES = ("SPOT_CAPACITY_OPTIMIZED", "SPOT_PRICE_CAPACITY_OPTIMIZED")
 ALLOC_STRATEGIES = ("BEST_FIT", "BEST_FIT_PROGRESSIVE", *SPOT_ALLOC_STRATEGIES)
 DEFAULT_ALLOC_STRATEGY = {"SPOT": "SPOT_PRICE_CAPACITY_OPTIMIZED", "EC2": "BEST_FIT_PROGRESSIVE"}
+# Facts Forge derives from the options (declared once; plan, policy and Nextflow config read them
+# through the properties of `AwsBatchConfig`).
+DEFAULT_INSTANCE_TYPES = ("optimal",)
+NVME_INSTANCE_TYPES = ("c6id", "m6id", "r6id")
+GRAVITON_INSTANCE_TYPES = ("m6g", "r6g", "c6g")
+GRAVITON_NVME_INSTANCE_TYPES = ("c7gd", "m7gd", "r7gd")
+NVME_MOUNT_PATH = "/scratch/fusion"  # where the launch template mounts fast instance storage
+FUSION_EBS_THROUGHPUT_MBPS = 325  # gp3 boot disk throughput with Fusion v2 on EBS
+DEFAULT_BID_PERCENTAGE = 100  # "empty means 100"; 0 stays 0
+HEAD_ENV_CONCURRENT_HEAD_JOBS = 8  # the head CE is sized for this many head jobs at once, not Max CPUs
+ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,255}"
 NON_NVME_INSTANCE_FAMILIES = ("optimal", "c4", "m4", "r4")  # R3
 
 
@@ -158,7 +169,7 @@ def is_instance_type_or_family(value: str) -> bool:
 _QUEUE_NAME = r"[A-Za-z0-9_-]{1,128}"
 _QUEUE_ARN = re.compile(rf"arn:aws:batch:(?P<region>[a-z0-9-]+):\d{{12}}:job-queue/{_QUEUE_NAME}")
 is_queue = _matcher(rf"{_QUEUE_NAME}|{_QUEUE_ARN.pattern}")
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,255}")
+ENV_NAME = re.compile(ENV_NAME_PATTERN)
 ECS_CONFIG_LINE = re.compile(r"[A-Z][A-Z0-9_]*=.*")
 
 
@@ -227,6 +238,24 @@ class ForgeConfig:
     def is_spot(self) -> bool:
         return self.type == "SPOT"
 
+    @property
+    def creates_efs(self) -> bool:
+        return self.efs_create
+
+    @property
+    def creates_fsx(self) -> bool:
+        """A new FSx file system: a size is given and no existing file system's DNS name."""
+        return bool(self.fsx_size) and not self.fsx_name
+
+    @property
+    def bid(self) -> int:
+        """Spot bid percentage; empty means 100 and 0 stays 0."""
+        return DEFAULT_BID_PERCENTAGE if self.bid_percentage is None else self.bid_percentage
+
+    @property
+    def uses_default_network(self) -> bool:
+        return not (self.vpc_id or self.subnets or self.security_groups)
+
 
 @dataclass(frozen=True)
 class AwsBatchConfig:
@@ -255,6 +284,24 @@ class AwsBatchConfig:
     volumes: tuple[str, ...] = ()
     dragen_queue: str | None = None
     dragen_instance_type: str | None = None
+    # camelCase paths present in the document (`parse` fills it): an absent coupled option takes
+    # its coupled default through `resolved()`, as `validate` would have filled it.
+    given: frozenset = field(default=frozenset(), compare=False, repr=False)
+
+    def resolved(self, path: str) -> Any:
+        """The value of option `path` (``"forge.ebsBootSize"``) with its default or coupled default
+        from `options.FIELDS` when the document did not give it: each default is declared once."""
+        from .fields import _FORGE_PSEUDO, FIELD_BY_PATH
+
+        if path == _FORGE_PSEUDO:
+            return self.is_forge
+        spec = FIELD_BY_PATH[path]
+        holder = self.forge if spec.forge_only else self
+        if holder is None:
+            return None
+        if path in self.given or spec.coupled is None:
+            return getattr(holder, spec.attr)
+        return spec.coupled(self.resolved)
 
     @property
     def is_forge(self) -> bool:
@@ -272,3 +319,125 @@ class AwsBatchConfig:
     @property
     def work_dir_is_s3(self) -> bool:
         return self.work_dir.startswith("s3://")
+
+    # -- derived facts (plan, IAM policy and Nextflow config read these, never the raw document)
+    @property
+    def s3_locations(self) -> tuple[str, ...]:
+        """Allowed buckets then the S3 work dir (appended last, as the server does), without duplicates."""
+        allowed = self.forge.allow_buckets if self.forge else ()
+        uris = [uri.rstrip("/") for uri in allowed if uri and uri.startswith("s3://")]
+        work_dir = self.work_dir.rstrip("/")
+        if work_dir.startswith("s3://"):
+            uris.append(work_dir)
+        return tuple(dict.fromkeys(uris))
+
+    @property
+    def uses_efs(self) -> bool:
+        return bool(self.forge and self.forge.efs_enabled)
+
+    @property
+    def creates_efs(self) -> bool:
+        return bool(self.forge and self.forge.creates_efs)
+
+    @property
+    def uses_fsx(self) -> bool:
+        return bool(self.forge and self.forge.fsx_enabled)
+
+    @property
+    def creates_fsx(self) -> bool:
+        return bool(self.forge and self.forge.creates_fsx)
+
+    @property
+    def creates_execution_role(self) -> bool:
+        return self.is_forge and not self.execution_role
+
+    @property
+    def uses_execution_role(self) -> bool:
+        return bool(self.execution_role) or self.creates_execution_role
+
+    @property
+    def creates_head_job_role(self) -> bool:
+        """A Fargate head job has no instance role to fall back on, so Forge makes a job role when none is given."""
+        return bool(self.forge and self.forge.fargate_head_enabled) and not self.head_job_role
+
+    @property
+    def creates_log_group(self) -> bool:
+        """Forge creates the log group when one other than AWS Batch's default is named."""
+        return self.is_forge and self.log_group_name != DEFAULT_LOG_GROUP
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or DEFAULT_LOG_GROUP
+
+    @property
+    def resolves_ami_from_ssm(self) -> bool:
+        return bool(self.forge) and not self.forge.image_id
+
+    @property
+    def ami_variant(self) -> str:
+        """Which ECS-optimized AMI the work CE uses: arm64 (Graviton), gpu, or x86_64."""
+        if self.forge and self.forge.arm64_enabled:
+            return "arm64"
+        return "gpu" if self.forge and self.forge.gpu_enabled else "x86_64"
+
+    @property
+    def work_instance_types(self) -> tuple[str, ...]:
+        """The instance types given, or the families the options imply (NVMe, Graviton)."""
+        if self.forge and self.forge.instance_types:
+            return self.forge.instance_types
+        arm64 = bool(self.forge and self.forge.arm64_enabled)
+        if arm64:
+            return GRAVITON_NVME_INSTANCE_TYPES if self.nvnme_storage_enabled else GRAVITON_INSTANCE_TYPES
+        return NVME_INSTANCE_TYPES if self.nvnme_storage_enabled else DEFAULT_INSTANCE_TYPES
+
+    @property
+    def alloc_strategy(self) -> str:
+        return self.resolved("forge.allocStrategy")
+
+    @property
+    def fusion_on_ebs(self) -> bool:
+        return self.fusion2_enabled and not self.nvnme_storage_enabled
+
+    @property
+    def boot_disk_gb(self) -> int:
+        return self.resolved("forge.ebsBootSize")
+
+    @property
+    def boot_disk_throughput(self) -> int | None:
+        return FUSION_EBS_THROUGHPUT_MBPS if self.fusion_on_ebs else None
+
+    @property
+    def ebs_autoscale_block_gb(self) -> int | None:
+        """Block size of EBS auto scale when it is on (never with Fusion v2), else None."""
+        if not self.forge or not self.resolved("forge.ebsAutoScale") or self.fusion2_enabled:
+            return None
+        return self.resolved("forge.ebsBlockSize")
+
+    @property
+    def instance_cli_path(self) -> str | None:
+        """The AWS CLI the launch template installs (Forge without Fusion v2)."""
+        return self.resolved("cliPath") if self.is_forge and not self.fusion2_enabled else None
+
+    @property
+    def task_cli_path(self) -> str | None:
+        """`aws.batch.cliPath` for the tasks: not with Fusion v2 or a Fargate head."""
+        if self.fusion2_enabled or (self.forge and self.forge.fargate_head_enabled):
+            return None
+        return self.cli_path or self.resolved("cliPath")
+
+    @property
+    def head_env_max_cpus(self) -> int:
+        return self.head_job_cpus * HEAD_ENV_CONCURRENT_HEAD_JOBS
+
+    @property
+    def volumes_for_tasks(self) -> tuple[str, ...]:
+        volumes = list(self.volumes)
+        if self.uses_efs and self.resolved("forge.efsMount"):
+            volumes.append(self.resolved("forge.efsMount"))
+        if self.uses_fsx and self.resolved("forge.fsxMount"):
+            volumes.append(self.resolved("forge.fsxMount"))
+        return tuple(dict.fromkeys(volumes))
+
+    @property
+    def compute_env_vars(self) -> tuple[EnvVar, ...]:
+        return tuple(var for var in self.environment if var.compute)

@@ -151,6 +151,17 @@ class TestListUpdateDelete:
         assert api.delete(f"{BASE}/{one.pk}?{ws(tenancy)}").status_code == 204
         assert api.get(f"{BASE}/{one.pk}?{ws(tenancy)}").status_code == 404
 
+    def test_delete_answers_at_once_and_the_ce_shows_deleting_until_disposed(self, api, tenancy, broker, sent):
+        ce = make_ce(tenancy, name="forged")
+        ForgedResource.objects.create(
+            workspace=tenancy.workspace, compute_env=ce, order=1, kind="IamRole", name=f"TowerForge-{ce.pk}-ServiceRole"
+        )
+        assert api.delete(f"{BASE}/{ce.pk}?{ws(tenancy)}&force=true").status_code == 400  # R36: not from CREATING
+        assert api.delete(f"{BASE}/{ce.pk}?{ws(tenancy)}").status_code == 204
+        assert api.get(f"{BASE}/{ce.pk}?{ws(tenancy)}").json()["computeEnv"]["status"] == "DELETING"
+        assert api.delete(f"{BASE}/{ce.pk}?{ws(tenancy)}&force=true").status_code == 204
+        assert api.get(f"{BASE}/{ce.pk}?{ws(tenancy)}").status_code == 404
+
     def test_validate_name(self, api, tenancy):
         make_ce(tenancy, name="taken")
         assert api.get(f"{BASE}/validate?{ws(tenancy)}&name=free").status_code == 204

@@ -20,7 +20,7 @@ def moto_server(settings):
 
 @pytest.mark.django_db
 def test_seed_is_idempotent_and_a_manual_ce_on_it_validates(tenancy, moto_server):
-    first = ce_sandbox.seed(tenancy.credentials, endpoint=moto_server)
+    first = ce_sandbox.seed(tenancy.credentials, endpoint=moto_server)  # under the sandbox's AWS behaviour
     again = ce_sandbox.seed(tenancy.credentials, endpoint=moto_server)
     assert first == again and len(first.subnets) == 2
     assert "sandbox-head" in ce_sandbox.seed_sandbox(tenancy.credentials, endpoint=moto_server)

@@ -89,10 +89,12 @@ class TestCreate:
         assert message.actor_name == "validate_compute_env" and message.args == (ce.pk, ce.workspace_id)
         assert tenancy.credentials.access_key not in message.encode().decode()
 
-    def test_forge_mode_enqueues_nothing_yet(self, tenancy, django_capture_on_commit_callbacks):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            make_ce(tenancy)
-        assert callbacks == []
+    def test_forge_mode_enqueues_the_forge_with_ids_only(self, tenancy, sent, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            ce = make_ce(tenancy)
+        [message] = sent()
+        assert message.actor_name == "forge_compute_env" and message.args == (ce.pk, ce.workspace_id)
+        assert tenancy.credentials.access_key not in message.encode().decode()
 
     def test_name_rules(self, tenancy):
         make_ce(tenancy, name="dup")

@@ -296,15 +296,36 @@ class TestEditDeleteActions:
         ce.refresh_from_db()
         assert ce.name == "renamed" and ce.config["forge"]["maxCpus"] == 64
 
-    def test_delete_confirmation_lists_what_dispose_removes(self, admin_client, tenancy, settings):
+    def test_delete_confirmation_lists_what_dispose_removes(self, admin_client, tenancy, settings, broker):
         settings.FORGE_PREFIX = "TowerForge"
         ce = make_ce(tenancy)
         html = admin_client.get(url(tenancy, "delete", ce)).content.decode()
-        assert "Dispose resources is on" in html and f"TowerForge-{ce.pk}-work" in html
+        assert "made nothing in AWS" in html  # no ledger yet: only the record goes
+        ForgedResource.objects.create(
+            workspace=tenancy.workspace, compute_env=ce, order=1, kind="BatchQueue", name=f"TowerForge-{ce.pk}-work"
+        )
+        html = admin_client.get(url(tenancy, "delete", ce)).content.decode()
+        assert "Dispose resources is on" in html and f"TowerForge-{ce.pk}-work" in html and "ce-force" not in html
         kept = make_ce(tenancy, name="kept", config=forge_doc(forge={"disposeOnDeletion": False}))
-        assert "AWS resources are kept" in admin_client.get(url(tenancy, "delete", kept)).content.decode()
-        assert admin_client.post(url(tenancy, "delete", ce)).status_code == 302
+        assert "are <strong>kept</strong>" in admin_client.get(url(tenancy, "delete", kept)).content.decode()
+        response = admin_client.post(url(tenancy, "delete", ce), follow=True)
+        ce.refresh_from_db()
+        assert ce.status == ComputeEnv.Status.DELETING and b"is being deleted" in response.content
+        assert response.redirect_chain[-1][0] == url(tenancy, "detail", ce)
+        assert 'id="ce-force"' in admin_client.get(url(tenancy, "delete", ce)).content.decode()
+        admin_client.post(url(tenancy, "delete", ce), {"force": "1"})
         assert not ComputeEnv.objects.filter(pk=ce.pk).exists()
+        admin_client.post(url(tenancy, "delete", kept))
+        assert not ComputeEnv.objects.filter(pk=kept.pk).exists()
+
+    def test_retry_button_on_an_errored_forge(self, admin_client, tenancy, broker):
+        ce = make_ce(tenancy)
+        assert b"Retry forge" not in admin_client.get(url(tenancy, "detail", ce)).content
+        ComputeEnv.objects.filter(pk=ce.pk).update(status="ERRORED", message="Forge failed: boom")
+        assert b"Retry forge" in admin_client.get(url(tenancy, "detail", ce)).content
+        admin_client.post(url(tenancy, "retry", ce))
+        ce.refresh_from_db()
+        assert ce.status == ComputeEnv.Status.CREATING
 
     def test_make_primary_and_validate_buttons(self, admin_client, tenancy, broker):
         ce = make_ce(tenancy, config=manual_doc())

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.core import mail
 from django.urls import reverse
 
-from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource
+from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource, PendingWorkspaceDeletion
 from tests.factories import CredentialsFactory, TeamFactory, UserFactory
 from workspaces import crypto, services
 from workspaces.models import ApiToken, Credentials, VerifiedEmail
@@ -45,6 +45,7 @@ def world(tenancy):
         kind=ForgedResource.Kind.IAM_ROLE,
         name="TowerForge-x-ServiceRole",
     )
+    PendingWorkspaceDeletion.objects.create(workspace=tenancy.other_workspace)
     team = TeamFactory(org=tenancy.org, name="genomics")
     team.members.add(tenancy.users["view"])
     token, plaintext = services.create_api_token(user=tenancy.users["admin"], name="ci")

@@ -9,24 +9,17 @@ Ctrl-C stops all of it.
 import os
 import secrets
 import signal
+import threading
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
 
 from seqera import sandbox
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _sandbox_seeds():
-    """Each app that puts something in the sandbox names it as `sandbox_seed` on its AppConfig (a
-    dotted path to `seed(credentials, *, endpoint) -> str`), so this start depends on no app."""
-    return [import_string(app.sandbox_seed) for app in apps.get_app_configs() if getattr(app, "sandbox_seed", "")]
 
 
 class Command(BaseCommand):
@@ -65,10 +58,8 @@ class Command(BaseCommand):
                 worker = sandbox.start_worker(threads=2)
             password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
             demo = sandbox.ensure_demo_data(password)
-            seeded = [seed(demo.credentials, endpoint=aws.endpoint) for seed in _sandbox_seeds()]
             self._banner(port, aws.endpoint, demo, worker is not None)
-            for what in seeded:
-                self.stdout.write(f"  {what}\n")
+            self._fill_sandbox(demo.credentials, aws.endpoint)
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             scheduler.stop()
@@ -77,6 +68,19 @@ class Command(BaseCommand):
             aws.stop()
             signal.signal(signal.SIGTERM, previous_handler)
             self.stdout.write("Stopped the web server, the worker, the scheduler and the AWS sandbox.")
+
+    def _fill_sandbox(self, credentials, endpoint) -> None:
+        """Fills the sandbox account in the background (it waits as AWS does for roles and compute
+        environments), so the web server starts at once; says what it holds when done."""
+
+        def fill():
+            try:
+                for line in sandbox.seed_app_sandboxes(credentials, endpoint):
+                    self.stdout.write(f"  {line}")
+            except Exception as exc:  # noqa: BLE001  (a start without the samples still works)
+                self.stderr.write(f"  The AWS sandbox could not be filled with samples: {exc}")
+
+        threading.Thread(target=fill, name="sandbox-seed", daemon=True).start()
 
     def _banner(self, port, endpoint, demo, in_process_worker):
         url = f"http://127.0.0.1:{port}"
