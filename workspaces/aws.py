@@ -17,6 +17,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from seqera.metrics import count_aws_calls
+
 if TYPE_CHECKING:
     from workspaces.models import Credentials
 
@@ -43,7 +45,9 @@ def _base_session(credentials: Credentials, region: str) -> boto3.Session:
 
 
 def _client(session: boto3.Session, service: str, region: str):
-    return session.client(service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL)
+    made = session.client(service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL)
+    count_aws_calls(made, service)  # seqera_aws_calls_total / seqera_aws_errors_total at /metrics
+    return made
 
 
 def assume_role(credentials: Credentials, region: str) -> dict:
