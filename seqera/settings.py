@@ -363,5 +363,7 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
         "boto3": {"level": "WARNING"},
         "werkzeug": {"level": "ERROR"},
+        # One INFO line per job run (the dispatcher every few seconds, the health tick) is noise.
+        "apscheduler": {"level": "WARNING"},
     },
 }
