@@ -1,4 +1,4 @@
-"""Dramatiq middleware of the production shape.
+"""Dramatiq middleware: metrics of the production shape, and the request context of log lines.
 
 `Prometheus`: Dramatiq's own Prometheus middleware (message counts, errors, retries, rejects,
 in-progress and durations per actor), with two changes. It forks no exposition server: that
@@ -9,7 +9,12 @@ its hooks do nothing in a process that never booted it (a web process that only 
 
 from __future__ import annotations
 
+import threading
+
+from dramatiq.middleware import Middleware
 from dramatiq.middleware.prometheus import Prometheus as _Prometheus
+
+from seqera.logging import current_message, current_request_id
 
 
 class Prometheus(_Prometheus):
@@ -45,3 +50,35 @@ class Prometheus(_Prometheus):
     def after_worker_shutdown(self, broker, worker):
         if self._booted():
             super().after_worker_shutdown(broker, worker)
+
+
+class RequestContext(Middleware):
+    """Carries the id of the web request that enqueued a message into the worker that runs it.
+
+    The id goes into the message's options (``request_id``; retries keep it), and while the actor
+    runs, every log record carries it with the actor's name and the message id
+    (`seqera.logging.RequestContextFilter`). Only ids travel, never arguments or secrets.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def before_enqueue(self, broker, message, delay):
+        request_id = current_request_id.get()
+        if request_id and "request_id" not in message.options:
+            message.options["request_id"] = request_id
+
+    def before_process_message(self, broker, message):
+        self._local.tokens = (
+            current_request_id.set(message.options.get("request_id")),
+            current_message.set((message.actor_name, message.message_id)),
+        )
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        tokens = getattr(self._local, "tokens", None)
+        if tokens is not None:
+            current_request_id.reset(tokens[0])
+            current_message.reset(tokens[1])
+            self._local.tokens = None
+
+    after_skip_message = after_process_message

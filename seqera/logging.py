@@ -36,6 +36,9 @@ class RedactSecretsFilter(logging.Filter):
 # The id of the request (or of the background message) this thread is serving; set by
 # seqera.middleware.RequestIdMiddleware, read by every log record through RequestContextFilter.
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# (actor name, message id) of the Dramatiq message this worker thread runs
+# (seqera.dramatiq_middleware.RequestContext).
+current_message: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("message", default=None)
 
 # Extra fields a log call may pass (logger.info(..., extra={...})) that the JSON line carries.
 EXTRA_FIELDS = (
@@ -53,11 +56,15 @@ EXTRA_FIELDS = (
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds `request_id` (None outside a request) to every record."""
+    """Adds `request_id` (None outside a request or a message it enqueued) to every record, and
+    `actor` and `message_id` while a Dramatiq message runs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
             record.request_id = current_request_id.get()
+        message = current_message.get()
+        if message is not None and getattr(record, "actor", None) is None:
+            record.actor, record.message_id = message
         return True
 
 

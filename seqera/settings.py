@@ -256,6 +256,8 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # The web request's id travels with the messages it enqueues into the worker's log lines.
+    "seqera.dramatiq_middleware.RequestContext",
 ]
 if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
     # Production shape: per-actor message counts, durations, retries and failures, written to the

@@ -5,10 +5,11 @@ import io
 import json
 import logging
 
+import dramatiq
 import pytest
 from django.urls import reverse
 
-from seqera.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter
+from seqera.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter, current_request_id
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -68,3 +69,30 @@ def test_invitation_tokens_in_paths_never_reach_the_log(client, json_lines):
     client.get(path)
     text = json.dumps(json_lines())
     assert "one-time-secret-token" not in text
+
+
+@dramatiq.actor(queue_name="default", max_retries=0, actor_name="ops_test_logging_actor")
+def logging_actor(object_id: str) -> None:
+    logging.getLogger("seqera.test.actor").info("working on %s", object_id)
+
+
+def test_a_request_id_travels_with_the_messages_it_enqueues(broker, worker, sent, json_lines):
+    token = current_request_id.set("web-request-0001")
+    try:
+        logging_actor.send("ce-42")
+    finally:
+        current_request_id.reset(token)
+    (message,) = sent()
+    assert message.options["request_id"] == "web-request-0001"
+    broker.join("default")
+    worker.join()
+    (line,) = [line for line in json_lines() if line["logger"] == "seqera.test.actor"]
+    assert line["request_id"] == "web-request-0001"
+    assert line["actor"] == "ops_test_logging_actor" and line["message_id"] == message.message_id
+    assert line["message"] == "working on ce-42"
+
+
+def test_a_message_sent_outside_a_request_carries_no_request_id(broker, sent):
+    logging_actor.send("ce-43")
+    (message,) = sent()
+    assert "request_id" not in message.options
