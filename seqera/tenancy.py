@@ -39,6 +39,7 @@ class WorkspaceMixin(LoginRequiredMixin):
         self.role = self.workspace.role_of(request.user)
         if self.role is None:
             raise Http404("No such workspace")
+        request.workspace = self.workspace  # for the request's log line (seqera.middleware.RequestIdMiddleware)
         if not role_allows(self.role, self.get_permission_action()):
             raise PermissionDenied("Your role in this workspace does not allow this.")
         return super().dispatch(request, *args, **kwargs)
@@ -96,6 +97,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         self.role = self.workspace.role_of(request.user)
         if self.role is None:
             raise api_exceptions.NotFound("Workspace not found")
+        request._request.workspace = self.workspace  # for the request's log line (RequestIdMiddleware)
         if not role_allows(self.role, self.get_permission_action()):
             raise api_exceptions.PermissionDenied("Your role in this workspace does not allow this operation")
 

@@ -96,3 +96,13 @@ def test_a_message_sent_outside_a_request_carries_no_request_id(broker, sent):
     logging_actor.send("ce-43")
     (message,) = sent()
     assert "request_id" not in message.options
+
+
+def test_a_workspace_request_logs_the_user_and_workspace_ids(tenancy, client, json_lines):
+    user = tenancy.users["admin"]
+    client.force_login(user)
+    workspace = tenancy.workspace
+    response = client.get(reverse("computeenvs:list", kwargs={"org": workspace.org.name, "workspace": workspace.name}))
+    assert response.status_code == 200
+    (line,) = [line for line in json_lines() if line["logger"] == "seqera.request"]
+    assert line["user_id"] == user.pk and line["workspace_id"] == workspace.pk and line["view"] == "computeenvs:list"
