@@ -43,6 +43,7 @@ DEFAULTS = {
     "SECURE_SSL_REDIRECT": "false",
     "LOG_FORMAT": "json",
     "METRICS_ALLOWED_IPS": "127.0.0.1",
+    "STOP_TIMEOUT_SECONDS": "30",
 }
 
 
@@ -103,6 +104,9 @@ def environment(base: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         for key, value in generated_keys().items():
             if not env.get(key):
                 env[key] = value
+    stop = int(env["STOP_TIMEOUT_SECONDS"])
+    env.setdefault("WEB_GRACEFUL_TIMEOUT", str(max(stop - 2, 1)))
+    env.setdefault("DRAMATIQ_SHUTDOWN_TIMEOUT_MS", str(max(stop - 5, 1) * 1000))
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     # One directory of metric files for every process of the shape: /metrics sums them.
@@ -130,10 +134,19 @@ def main() -> int:
         f"({env['WEB_CONCURRENCY']} web workers, {env['DRAMATIQ_PROCESSES']} worker processes). Ctrl-C stops all.",
         flush=True,
     )
-    honcho = str(Path(python).parent / "honcho")
+    # honcho in this process (it stops every process when one exits, or on Ctrl-C / SIGTERM), with
+    # its grace period raised from a hard-coded 5 s to STOP_TIMEOUT_SECONDS: gunicorn finishes its
+    # requests (graceful_timeout) and Dramatiq workers finish or hand back their messages
+    # (--worker-shutdown-timeout, a few seconds less) before anything is killed.
+    from honcho import command, manager
+
+    manager.KILL_WAIT = int(env["STOP_TIMEOUT_SECONDS"])
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(ROOT)
     # `-e /dev/null`: honcho would otherwise read the development .env, whose values override ours.
-    argv = [honcho, "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "-e", os.devnull, "start", *processes]
-    os.execve(honcho, argv, env)  # noqa: S606
+    command.main(["-f", str(ROOT / "Procfile"), "-d", str(ROOT), "-e", os.devnull, "start", *processes])
+    return 0
 
 
 if __name__ == "__main__":
