@@ -1,19 +1,27 @@
-# Two commands: `make run` (the whole service, locally) and `make test` (everything CI checks).
+# Two commands: `make run` (the whole service, locally) and `make test` (everything CI checks);
+# a third, `make prod`, starts what production looks like (the Procfile, with honcho).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test browser lint migrations-check deploy-check pytest venv
+.PHONY: help run prod test browser lint migrations-check deploy-check pytest venv
 
 help:
 	@echo "make run    start the service on http://127.0.0.1:$(PORT)/ with a worker and the local AWS sandbox"
 	@echo "make test   lint, migration and deploy checks, and the test suite"
+	@echo "make prod   what production looks like: gunicorn, Dramatiq workers and the scheduler (Procfile, honcho)"
 
 run: $(VENV)/.installed-runtime
 	$(BIN)/python scripts/dev_env.py
 	$(BIN)/python manage.py devstart --port $(PORT)
+
+# What production looks like: DEBUG off, PostgreSQL and Redis (DATABASE_URL, DRAMATIQ_BROKER_URL),
+# WEB_CONCURRENCY gunicorn workers, DRAMATIQ_PROCESSES worker processes, the scheduler; moto only
+# with SANDBOX_AWS=1. See scripts/prod.py and the README's "Production" section.
+prod: $(VENV)/.installed-runtime
+	$(BIN)/python scripts/prod.py
 
 test: $(VENV)/.installed-dev browser lint migrations-check deploy-check pytest
 

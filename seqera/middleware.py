@@ -1,3 +1,8 @@
+import logging
+import re
+import time
+import uuid
+
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -5,6 +10,10 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 
 from seqera.jsonio import NUL_MESSAGE
+from seqera.logging import current_request_id
+
+request_logger = logging.getLogger("seqera.request")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 SESSION_STARTED_KEY = "_session_started_at"
 SESSION_ACTIVE_KEY = "_session_active_at"
@@ -70,3 +79,52 @@ class RejectNulMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     return key.replace("\x00", "\\x00")
         return None
+
+
+class RequestIdMiddleware:
+    """Gives every request an id and logs one line when it ends.
+
+    The id is the caller's ``X-Request-ID`` when it is a short token of letters, digits and
+    dashes (a proxy's id carries through), else a new random one; it is returned in the
+    response's ``X-Request-ID`` and set on every log record of the request (`seqera.logging`).
+    The request line names the view and its route pattern, never the path itself (paths can hold
+    one-time tokens, e.g. an invitation link), with status, duration, user and workspace ids.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        supplied = request.headers.get("X-Request-ID", "")
+        request_id = supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+        request.request_id = request_id
+        reset = current_request_id.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            self._log(request, response.status_code, started)
+            return response
+        finally:
+            current_request_id.reset(reset)
+
+    @staticmethod
+    def _log(request, status: int, started: float) -> None:
+        match = getattr(request, "resolver_match", None)
+        user = getattr(request, "user", None)
+        workspace = getattr(request, "workspace", None)
+        request_logger.info(
+            "%s %s %s",
+            request.method,
+            match.view_name if match else "-",
+            status,
+            extra={
+                "method": request.method,
+                "view": match.view_name if match else None,
+                "route": match.route if match else None,
+                "status": status,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "workspace_id": getattr(workspace, "pk", None),
+            },
+        )

@@ -40,3 +40,14 @@ class WorkItem(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.state})"
+
+
+class SchedulerTick(models.Model):
+    """When a scheduler process last ticked (`seqera.tasks`): readiness reads it to tell a live
+    scheduler from a dead one. One row per scheduler name, overwritten on every tick."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -136,7 +136,7 @@ class Scheduler:
 
         from dramatiq_crontab import scheduler
 
-        from seqera import work  # noqa: F401  (registers the dispatcher's schedule)
+        from seqera import tasks, work  # noqa: F401  (register the dispatcher's schedule and the tick)
 
         self._scheduler = scheduler
         self._thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "django_dramatiq",
     "dramatiq_crontab",
+    "django_prometheus",
     "seqera",
     "workspaces",
     "computeenvs",
@@ -71,6 +72,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latency per view (django-prometheus), and one log line
+    # per request with its id (seqera.middleware.RequestIdMiddleware).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "seqera.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "seqera.middleware.RejectNulMiddleware",
@@ -87,6 +92,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # axes must be last: it turns lockouts raised by the authentication backend into responses.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "seqera.urls"
@@ -196,6 +202,8 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes and scrapers talk plain HTTP to the process itself, not through the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -263,7 +271,13 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # The web request's id travels with the messages it enqueues into the worker's log lines.
+    "seqera.dramatiq_middleware.RequestContext",
 ]
+if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
+    # Production shape: per-actor message counts, durations, retries and failures, written to the
+    # multiprocess directory that the web's /metrics reads (seqera.metrics).
+    _DRAMATIQ_MIDDLEWARE.append("seqera.dramatiq_middleware.Prometheus")
 if DRAMATIQ_BROKER_URL.startswith(("redis://", "rediss://")):
     # A worker that dies (SIGKILL, OOM, lost host) leaves its unacknowledged messages behind; Redis
     # hands them back once its heartbeat is `heartbeat_timeout` old, during "maintenance", which
@@ -330,17 +344,53 @@ FORGE_IAM_WINDOW_SECONDS = env.float("FORGE_IAM_WINDOW_SECONDS", default=120.0)
 FORGE_IAM_RETRY_SECONDS = env.float("FORGE_IAM_RETRY_SECONDS", default=5.0)
 FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batch job queues per account and region
 
+# --- Operations: health, metrics, logs ---
+# Readiness (/health/ready): each check by name; the scheduler ticks every HEALTH_TICK_SECONDS
+# and is unready once its last tick is older than HEALTH_TICK_MAX_AGE_SECONDS.
+HEALTH_CHECKS = {
+    "database": "seqera.health.check_database",
+    "broker": "seqera.health.check_broker",
+    "key_ring": "workspaces.health.check_key_ring",
+    "scheduler": "seqera.health.check_scheduler",
+}
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
+HEALTH_TICK_SECONDS = env.int("HEALTH_TICK_SECONDS", default=10)
+HEALTH_TICK_MAX_AGE_SECONDS = env.int("HEALTH_TICK_MAX_AGE_SECONDS", default=60)
+# /metrics (Prometheus) is served to these peer addresses or networks, or to a bearer of this
+# token; to nobody when both are empty.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_COLLECTORS = ["seqera.metrics.WorkCollector", "computeenvs.metrics.ComputeEnvCollector"]
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# LOG_FORMAT=json: one JSON object per line (seqera.logging.JsonFormatter); "text" otherwise.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json (got {LOG_FORMAT!r}).")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "seqera.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "seqera.logging.RedactSecretsFilter"},
+        "request_context": {"()": "seqera.logging.RequestContextFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(message)s"},  # as before: the message only
+        "json": {"()": "seqera.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_secrets", "request_context"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "botocore": {"level": "WARNING"},
         "boto3": {"level": "WARNING"},
         "werkzeug": {"level": "ERROR"},
+        # One INFO line per job run (the dispatcher every few seconds, the health tick) is noise.
+        "apscheduler": {"level": "WARNING"},
     },
 }

@@ -81,6 +81,7 @@ class WorkspaceMixin(LoginRequiredMixin):
                 request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=404
             )
             raise Http404("No such workspace")
+        request.workspace = self.workspace  # for the request's log line (seqera.middleware.RequestIdMiddleware)
         if not role_allows(self.role, self.get_permission_action()):
             audit.record_denial(
                 request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=403
@@ -157,6 +158,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         self.role = self.workspace.role_of(request.user)
         if self.role is None:
             raise api_exceptions.NotFound("Workspace not found")
+        request._request.workspace = self.workspace  # for the request's log line (RequestIdMiddleware)
         if not role_allows(self.role, self.get_permission_action()):
             raise api_exceptions.PermissionDenied("Your role in this workspace does not allow this operation")
 

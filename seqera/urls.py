@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from seqera import health, metrics
+
 urlpatterns = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("seqera.api_urls")),
     path("", include("workspaces.urls")),

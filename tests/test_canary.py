@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from seqera.logging import JsonFormatter
 from tests.factories import UserFactory
 from tests.tenancy.expect import Unmappable, fill_kwargs, is_admin
 from tests.tenancy.harness import body_text, describe
@@ -166,9 +167,11 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
     for label, text in bodies:  # (server errors are the isolation walk's business)
         found += leaks(label, text)
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    json_formatter = JsonFormatter()  # LOG_FORMAT=json: each line as the production shape writes it
     for record in caplog.records:
         found += leaks(
-            f"log record {record.name}", formatter.format(record) + repr(record.args) + repr(record.__dict__)
+            f"log record {record.name}",
+            formatter.format(record) + json_formatter.format(record) + repr(record.args) + repr(record.__dict__),
         )
     captured = capsys.readouterr()
     found += leaks("stdout", captured.out) + leaks("stderr", captured.err)

@@ -21,6 +21,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from seqera.metrics import count_aws_calls
+
 if TYPE_CHECKING:
     from workspaces.models import Credentials
 
@@ -83,6 +85,7 @@ def remove_client_hook(hook: Callable) -> None:
 
 def _client(session: boto3.Session, service: str, region: str):
     client = session.client(service, region_name=region, config=client_config(), endpoint_url=settings.AWS_ENDPOINT_URL)
+    count_aws_calls(client, service)  # seqera_aws_calls_total / seqera_aws_errors_total at /metrics
     for hook in list(_client_hooks):
         hook(client)
     return client

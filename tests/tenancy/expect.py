@@ -78,7 +78,13 @@ EXEMPT = {
     "api-orgs": "lists the caller's own organizations",
     "api-tokens-list": "the caller's own access tokens",
     "api-not-found": "any /api/ URL no route matches: a JSON 404, no data",
+    "health-live": "liveness probe: no authentication, no data",
+    "health-ready": "readiness probe: per-check ok/fail, no data, no address",
+    "metrics": "Prometheus metrics: METRICS_ALLOWED_IPS / METRICS_TOKEN only, else 403",
 }
+
+# Exempt routes that may answer 503 by design (the walk's world has no scheduler tick), with the reason.
+MAY_BE_UNAVAILABLE = {"health-ready": "readiness answers 503 while a dependency (here the scheduler) is down"}
 
 # Routes whose object belongs to a user (the "owner" principal's): anyone else gets this status.
 USER_SCOPED = {
