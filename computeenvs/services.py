@@ -33,7 +33,7 @@ from computeenvs.models import (
 )
 from seqera import work
 from seqera.db import unique_as_field_error
-from workspaces import aws
+from workspaces import audit, aws
 from workspaces.models import Credentials, Label, Workspace
 
 MAX_LABELS_PER_CE = 25
@@ -338,16 +338,27 @@ def request_dispose(ce: ComputeEnv) -> None:
 
 @transaction.atomic
 def make_primary(*, ce: ComputeEnv) -> ComputeEnv:
-    """Makes `ce` the workspace's only primary CE (one transaction; rows locked)."""
+    """Makes `ce` the workspace's only primary CE (one transaction; rows locked). Only a CE that
+    can run pipelines (AVAILABLE) may be primary: launches go to the primary one by default."""
     siblings = ComputeEnv.objects.select_for_update().filter(workspace_id=ce.workspace_id).order_by("pk")
-    list(siblings.values_list("pk", flat=True))  # lock them all, in one order (no deadlock)
-    # Decide from the rows as they are now, under the lock, never from `ce` as loaded before it:
-    # a concurrent make-primary may have committed in between.
-    now = timezone.now()
-    siblings.filter(primary=True).exclude(pk=ce.pk).update(primary=False, last_updated=now)
-    if not ComputeEnv.objects.filter(pk=ce.pk).update(primary=True, last_updated=now):
+    # Lock them all, in one order (no deadlock), and decide from the rows as they are now, never
+    # from `ce` as loaded before the lock: a concurrent change may have committed in between.
+    rows = {row.pk: row for row in siblings}
+    current = rows.get(ce.pk)
+    if current is None:
         raise ValidationError("This compute environment was deleted meanwhile.")
-    ce.primary, ce.last_updated = True, now
+    if current.status != ComputeEnv.Status.AVAILABLE:
+        raise ValidationError(
+            {"primary": f"{current.name} is {current.status}: only an AVAILABLE compute environment can be primary."}
+        )
+    for other in rows.values():  # saved one by one (at most one is primary) so the audit trail sees them
+        if other.primary and other.pk != current.pk:
+            other.primary = False
+            other.save(update_fields=["primary", "last_updated"])
+    if not current.primary:
+        current.primary = True
+        current.save(update_fields=["primary", "last_updated"])
+    ce.primary, ce.last_updated = True, current.last_updated
     return ce
 
 
@@ -373,10 +384,24 @@ def _set_progress(ce: ComputeEnv, status: str, message: str) -> None:
 
 
 def _finish(ce: ComputeEnv, status_from: str, **fields) -> bool:
+    """Moves `ce` out of `status_from` only if it is still there (compare and set: a concurrent
+    delete or retry wins), and records the change in the audit trail (a bulk update sends no signal)."""
     fields.setdefault("last_updated", timezone.now())
     if "message" in fields:
         fields["message"] = fields["message"][:4096]
-    return bool(ComputeEnv.objects.filter(pk=ce.pk, status=status_from).update(**fields))
+    if not ComputeEnv.objects.filter(pk=ce.pk, status=status_from).update(**fields):
+        return False
+    changed = {key: value for key, value in fields.items() if key != "last_updated"}
+    audit.record(
+        audit.AuditAction.UPDATE,
+        instance=ce,
+        before={"status": status_from},
+        after={
+            key: value if isinstance(value, (str, int, bool)) or value is None else str(value)
+            for key, value in changed.items()
+        },
+    )
+    return True
 
 
 def _context(ce: ComputeEnv, on_step, status: str, describe):
@@ -479,9 +504,9 @@ def forge_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> Compute
 
 def forge_gave_up(*, ce_id: str, workspace_id: int, reason: str) -> None:
     """The durable-work mechanism stopped retrying the forge: the CE becomes ERRORED (Retry resumes)."""
-    ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id, status=ComputeEnv.Status.CREATING).update(
-        status=ComputeEnv.Status.ERRORED, message=f"Forge gave up: {reason}"[:4096], last_updated=timezone.now()
-    )
+    ce = ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id).first()
+    if ce is not None:
+        _finish(ce, ComputeEnv.Status.CREATING, status=ComputeEnv.Status.ERRORED, message=f"Forge gave up: {reason}")
 
 
 def dispose_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> bool:
@@ -519,9 +544,9 @@ def dispose_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> bool:
 
 def dispose_gave_up(*, ce_id: str, workspace_id: int, reason: str) -> None:
     """The durable-work mechanism stopped retrying the dispose: the CE becomes ERRORED."""
-    ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id, status=ComputeEnv.Status.DELETING).update(
-        status=ComputeEnv.Status.ERRORED, message=f"Dispose gave up: {reason}"[:4096], last_updated=timezone.now()
-    )
+    ce = ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id).first()
+    if ce is not None:
+        _finish(ce, ComputeEnv.Status.DELETING, status=ComputeEnv.Status.ERRORED, message=f"Dispose gave up: {reason}")
 
 
 def dispose_workspace_compute_envs(*, workspace: Workspace, organization=None) -> bool:

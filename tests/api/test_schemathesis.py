@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from computeenvs.models import ComputeEnv
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
 from tests.computeenvs.test_services import make_ce, manual_doc
@@ -76,6 +77,7 @@ def world(tenancy, broker):
         secret_key=CANARY_SECRET,
     )
     ce = make_ce(tenancy, credentials=canary, config=manual_doc())
+    ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE)  # so it may become primary
     auth_token, owner_token = services.create_api_token(user=owner, name="schemathesis")
     spare_token, _ = services.create_api_token(user=owner, name="spare")
     _, outsider_token = services.create_api_token(user=tenancy.outsider, name="outsider")

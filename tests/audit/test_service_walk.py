@@ -264,6 +264,10 @@ WRITES = {
         lambda t: services.validate_credentials(credentials=_unvalidated(t.credentials)),
         [rec("update", "workspaces.credentials", "workspace")],
     ),
+    "credentials_validation_gave_up": (
+        lambda t: services.credentials_validation_gave_up(credentials=t.credentials, reason="no answer"),
+        [rec("update", "workspaces.credentials", "workspace", status="INVALID")],
+    ),
     # labels
     "create_label": (
         lambda t: services.create_label(workspace=t.workspace, name="newlabel"),
@@ -307,8 +311,30 @@ WRITES = {
         [rec("delete", "computeenvs.computeenv", "workspace")],
     ),
     "make_primary": (
-        lambda t: ce_services.make_primary(ce=_ce(t)),
+        lambda t: ce_services.make_primary(ce=_available(_ce(t))),
         [rec("update", "computeenvs.computeenv", "workspace")],
+    ),
+    "validation_gave_up": (
+        lambda t: ce_services.validation_gave_up(_ce(t), reason="no answer"),
+        [rec("update", "computeenvs.computeenv", "workspace", status="ERRORED")],
+    ),
+    "forge_gave_up": (
+        lambda t: ce_services.forge_gave_up(ce_id=_forge_ce(t).pk, workspace_id=t.workspace.pk, reason="no answer"),
+        [rec("update", "computeenvs.computeenv", "workspace", status="ERRORED")],
+    ),
+    "dispose_gave_up": (
+        lambda t: ce_services.dispose_gave_up(
+            ce_id=_in_status(_forge_ce(t), ComputeEnv.Status.DELETING).pk, workspace_id=t.workspace.pk, reason="x"
+        ),
+        [rec("update", "computeenvs.computeenv", "workspace", status="ERRORED")],
+    ),
+    "retry_forge": (
+        lambda t: ce_services.retry_forge(ce=_in_status(_forge_ce(t), ComputeEnv.Status.ERRORED)),
+        [rec("update", "computeenvs.computeenv", "workspace", status="CREATING")],
+    ),
+    "request_dispose": (
+        lambda t: ce_services.request_dispose(_in_status(_forge_ce(t), ComputeEnv.Status.AVAILABLE)),
+        [rec("update", "computeenvs.computeenv", "workspace", status="DELETING")],
     ),
     "validate_compute_env": (
         lambda t: ce_services.validate_compute_env(_available(_ce(t))),
@@ -353,6 +379,14 @@ NOT_WRITES = {
         "nextflow_config_for": "pure",
         "export_config": "pure",
         "export_compute_env": "reads",
+        "work_key": "pure",
+        "disposes_on_deletion": "reads",
+        "resources_to_dispose": "reads",
+        "check_queue_quota": "reads AWS",
+        "forge_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
+        "dispose_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
+        "dispose_workspace_compute_envs": "moves CEs with forged resources to DELETING through `request_dispose` "
+        "(recorded above); the workspace delete itself is recorded",
     },
 }
 
@@ -370,6 +404,21 @@ def _unvalidated(credentials: Credentials) -> Credentials:
     Credentials.objects.filter(pk=credentials.pk).update(status="", message="")
     credentials.refresh_from_db()
     return credentials
+
+
+def _forge_ce(t) -> ComputeEnv:
+    from tests.computeenvs.test_services import forge_doc
+
+    return ce_services.create_compute_env(
+        workspace=t.workspace, created_by=t.users["admin"], name="audit-forge", credentials=t.credentials,
+        config=forge_doc(),
+    )  # fmt: skip
+
+
+def _in_status(ce: ComputeEnv, status: str) -> ComputeEnv:
+    ComputeEnv.objects.filter(pk=ce.pk).update(status=status)
+    ce.refresh_from_db()
+    return ce
 
 
 def _available(ce: ComputeEnv) -> ComputeEnv:

@@ -325,6 +325,8 @@ def test_every_tenant_model_is_audited_or_exempt_with_a_reason():
     exempt = {
         "computeenvs.ForgedResource": "the forge's ledger of AWS resources; the CE's status changes are recorded",
         "computeenvs.ComputeEnvLabel": "labels fixed on a CE at creation (bulk insert); part of the CE",
+        "computeenvs.PendingWorkspaceDeletion": "bookkeeping while Forge CEs are disposed; the workspace or "
+        "organization delete and every CE's status change are recorded",
     }
     tenant = [
         m

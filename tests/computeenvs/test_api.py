@@ -145,6 +145,12 @@ class TestListUpdateDelete:
 
     def test_primary_is_unique_and_delete(self, api, tenancy):
         one, two = make_ce(tenancy, name="one"), make_ce(tenancy, name="two")
+        refused = api.post(f"{BASE}/{one.pk}/primary?{ws(tenancy)}")
+        assert (
+            refused.status_code == 400
+            and "only an AVAILABLE compute environment can be primary" in refused.json()["message"]
+        )
+        ComputeEnv.objects.filter(pk__in=[one.pk, two.pk]).update(status=ComputeEnv.Status.AVAILABLE)
         assert api.post(f"{BASE}/{one.pk}/primary?{ws(tenancy)}").status_code == 204
         assert api.post(f"{BASE}/{two.pk}/primary?{ws(tenancy)}").status_code == 204
         assert list(ComputeEnv.objects.filter(primary=True).values_list("name", flat=True)) == ["two"]

@@ -11,9 +11,11 @@ from seqera.sandbox import start_aws_sandbox
 
 
 @pytest.fixture
-def moto_server(settings):
+def moto_server(settings, monkeypatch):
+    # The sandbox points the process at itself (environment and settings): both are put back after.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "")
+    settings.AWS_ENDPOINT_URL = None  # opens the override the sandbox then writes into
     server = start_aws_sandbox(0)
-    settings.AWS_ENDPOINT_URL = server.endpoint
     yield server.endpoint
     server.stop()
 

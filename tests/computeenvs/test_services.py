@@ -159,8 +159,14 @@ class TestUpdateDeletePrimary:
         with pytest.raises(ValidationError):
             services.update_compute_env(ce=ce, credentials=tenancy.other_credentials)
 
-    def test_make_primary_keeps_one(self, tenancy):
+    def test_make_primary_keeps_one_and_refuses_a_ce_that_cannot_run(self, tenancy):
         first, second = make_ce(tenancy, name="one"), make_ce(tenancy, name="two")
+        for status in (ComputeEnv.Status.CREATING, ComputeEnv.Status.INVALID, ComputeEnv.Status.ERRORED):
+            ComputeEnv.objects.filter(pk=first.pk).update(status=status)
+            with pytest.raises(ValidationError, match=f"one is {status}: only an AVAILABLE"):
+                services.make_primary(ce=first)
+        assert not ComputeEnv.objects.filter(primary=True).exists()
+        ComputeEnv.objects.filter(pk__in=[first.pk, second.pk]).update(status=ComputeEnv.Status.AVAILABLE)
         services.make_primary(ce=first)
         services.make_primary(ce=second)
         services.make_primary(ce=second)

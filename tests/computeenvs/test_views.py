@@ -329,6 +329,9 @@ class TestEditDeleteActions:
 
     def test_make_primary_and_validate_buttons(self, admin_client, tenancy, broker):
         ce = make_ce(tenancy, config=manual_doc())
+        refused = admin_client.post(url(tenancy, "primary", ce), follow=True).content.decode()
+        assert "is CREATING: only an AVAILABLE compute environment can be primary" in refused
+        ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE)
         admin_client.post(url(tenancy, "primary", ce))
         ce.refresh_from_db()
         assert ce.primary
