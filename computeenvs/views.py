@@ -308,6 +308,9 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
                 "Compute environment {object} is being deleted: Batch Forge removes its AWS resources, newest first."
             )
 
+    def must_confirm_by_name(self) -> bool:
+        return self.object.is_forge  # its AWS resources go with it (or stay, unmanaged): type the name
+
     def get_success_url(self) -> str:
         return self.detail_url() if self.deferred else ce_url(self, "list")
 
@@ -317,6 +320,11 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ce = self.object
+        if ce.primary:
+            context["consequences"] = (
+                "This is the workspace's primary compute environment: pipelines launch on it by default. "
+                "After the delete the workspace has no primary until you make another one primary."
+            )
         ledger = services.resources_to_dispose(ce) if ce.is_forge else []
         context.update(
             dispose=services.disposes_on_deletion(ce),

@@ -308,14 +308,17 @@ class TestEditDeleteActions:
         assert "Dispose resources is on" in html and f"TowerForge-{ce.pk}-work" in html and "ce-force" not in html
         kept = make_ce(tenancy, name="kept", config=forge_doc(forge={"disposeOnDeletion": False}))
         assert "are <strong>kept</strong>" in admin_client.get(url(tenancy, "delete", kept)).content.decode()
-        response = admin_client.post(url(tenancy, "delete", ce), follow=True)
+        assert 'name="confirm_name"' in html  # a Forge CE: type its name
+        untyped = admin_client.post(url(tenancy, "delete", ce), follow=True).content.decode()
+        assert f"Type {ce.name} to confirm the delete; nothing was deleted." in untyped
+        response = admin_client.post(url(tenancy, "delete", ce), {"confirm_name": ce.name}, follow=True)
         ce.refresh_from_db()
         assert ce.status == ComputeEnv.Status.DELETING and b"is being deleted" in response.content
         assert response.redirect_chain[-1][0] == url(tenancy, "detail", ce)
         assert 'id="ce-force"' in admin_client.get(url(tenancy, "delete", ce)).content.decode()
-        admin_client.post(url(tenancy, "delete", ce), {"force": "1"})
+        admin_client.post(url(tenancy, "delete", ce), {"force": "1", "confirm_name": ce.name})
         assert not ComputeEnv.objects.filter(pk=ce.pk).exists()
-        admin_client.post(url(tenancy, "delete", kept))
+        admin_client.post(url(tenancy, "delete", kept), {"confirm_name": "kept"})
         assert not ComputeEnv.objects.filter(pk=kept.pk).exists()
 
     def test_retry_button_on_an_errored_forge(self, admin_client, tenancy, broker):
@@ -447,3 +450,14 @@ def test_duplicate_keeps_options_turned_off(admin_client, tenancy):
     for path in ("forge.ebsAutoScale", "forge.disposeOnDeletion"):
         box = re.search(rf'<input type="checkbox" name="{re.escape(path)}"[^>]*>', html).group(0)
         assert "checked" not in box, path
+
+
+@pytest.mark.django_db
+def test_deleting_the_primary_ce_says_so_and_a_manual_ce_needs_no_typed_name(admin_client, tenancy):
+    ce = make_ce(tenancy, name="main", config=manual_doc())
+    ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE, primary=True)
+    html = admin_client.get(url(tenancy, "delete", ce)).content.decode()
+    assert "This is the workspace&#x27;s primary compute environment" in html
+    assert 'name="confirm_name"' not in html
+    assert admin_client.post(url(tenancy, "delete", ce)).status_code == 302
+    assert not ComputeEnv.objects.filter(pk=ce.pk).exists()
