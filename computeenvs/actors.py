@@ -71,6 +71,24 @@ def forge_compute_env(ce_id: str, workspace_id: int) -> None:
     services.forge_compute_env(ce_id=ce_id, workspace_id=workspace_id, on_step=_heartbeat)
 
 
+def _queues_state_gave_up(ce_id: str, workspace_id: int, state: str, *, reason: str) -> None:
+    services.queues_state_gave_up(ce_id=ce_id, workspace_id=workspace_id, state=state, reason=reason)
+
+
+@work.durable_actor(
+    queue_name="default",
+    max_retries=3,
+    min_backoff=5_000,
+    max_backoff=60_000,
+    time_limit=10 * 60_000,
+    deadline=timedelta(hours=1),
+    give_up=_queues_state_gave_up,
+)
+def set_queues_state(ce_id: str, workspace_id: int, state: str) -> None:
+    """Disables or enables a Forge CE's job queues in AWS (R37). Safe to run twice."""
+    services.set_queues_state(ce_id=ce_id, workspace_id=workspace_id, state=state)
+
+
 @work.durable_actor(
     queue_name="default",
     max_retries=3,

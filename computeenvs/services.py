@@ -362,6 +362,86 @@ def make_primary(*, ce: ComputeEnv) -> ComputeEnv:
     return ce
 
 
+# --------------------------------------------------------------------------- disable / enable (R37)
+DISABLED_MESSAGE = "Disabled: no pipeline can be launched on it. Enable it to use it again."
+
+
+@transaction.atomic
+def disable_compute_env(*, ce: ComputeEnv) -> ComputeEnv:
+    """An AVAILABLE CE becomes DISABLED and stops being primary; a Forge CE's job queues are
+    disabled in AWS too (durable work, under the CE's work key). Manual queues are the team's own
+    and are left as they are."""
+    current = ComputeEnv.objects.select_for_update().get(pk=ce.pk)
+    if current.status != ComputeEnv.Status.AVAILABLE:
+        raise ValidationError(
+            {"status": f"{current.name} is {current.status}: only an AVAILABLE compute environment can be disabled."}
+        )
+    current.status, current.primary, current.message = ComputeEnv.Status.DISABLED, False, DISABLED_MESSAGE
+    current.save(update_fields=["status", "primary", "message", "last_updated"])
+    if current.is_forge:
+        from computeenvs.actors import set_queues_state as actor
+
+        _enqueue(actor, current.pk, current.workspace_id, "DISABLED", key=work_key(current.pk))
+    return current
+
+
+@transaction.atomic
+def enable_compute_env(*, ce: ComputeEnv) -> ComputeEnv:
+    """A DISABLED CE is checked again before it takes pipelines: a Forge CE's queues are enabled in
+    AWS, then it is AVAILABLE; a Manual CE's queues and work directory are validated (AVAILABLE or
+    INVALID with the reason)."""
+    current = ComputeEnv.objects.select_for_update().get(pk=ce.pk)
+    if current.status != ComputeEnv.Status.DISABLED:
+        raise ValidationError({"status": f"{current.name} is {current.status}: only a DISABLED one can be enabled."})
+    current.status = ComputeEnv.Status.CREATING
+    current.message = "Enabling: its job queues are being enabled." if current.is_forge else VALIDATING_MESSAGE
+    current.save(update_fields=["status", "message", "last_updated"])
+    if current.is_forge:
+        from computeenvs.actors import set_queues_state as actor
+
+        _enqueue(actor, current.pk, current.workspace_id, "ENABLED", key=work_key(current.pk))
+    else:
+        request_validation(current)
+    return current
+
+
+def set_queues_state(*, ce_id: str, workspace_id: int, state: str) -> None:
+    """Applies a disable or enable of a Forge CE to its job queues in AWS. Enabling ends AVAILABLE
+    (or ERRORED with AWS's reason); a CE changed meanwhile (deleted, enabled again) is left alone."""
+    from computeenvs.forge import batch
+    from computeenvs.forge.context import ForgeError
+
+    expected = ComputeEnv.Status.DISABLED if state == "DISABLED" else ComputeEnv.Status.CREATING
+    ce = _ce_for_work(ce_id, workspace_id, expected)
+    if ce is None:
+        return
+    ctx = _context(ce, None, expected, lambda what: f"{'Disabling' if state == 'DISABLED' else 'Enabling'}: {what}")
+    queues = [ce.config.get(key) for key in ("headQueue", "computeQueue", "dragenQueue") if ce.config.get(key)]
+    try:
+        for name in dict.fromkeys(queues):
+            batch.set_queue_state(ctx, name, state)
+    except (ForgeError, *aws.AwsError) as exc:
+        if state == "ENABLED":
+            _finish(ce, expected, status=ComputeEnv.Status.ERRORED, message=f"Enable failed: {aws.error_message(exc)}")
+            return
+        raise
+    if state == "ENABLED":
+        _finish(ce, expected, status=ComputeEnv.Status.AVAILABLE, message="Enabled: its job queues take jobs again.")
+
+
+def queues_state_gave_up(*, ce_id: str, workspace_id: int, state: str, reason: str) -> None:
+    """AWS never applied the disable or enable: the CE says so (ERRORED: Delete or Enable again)."""
+    ce = ComputeEnv.objects.in_workspace(workspace_id).filter(pk=ce_id).first()
+    expected = ComputeEnv.Status.DISABLED if state == "DISABLED" else ComputeEnv.Status.CREATING
+    if ce is not None:
+        _finish(
+            ce,
+            expected,
+            status=ComputeEnv.Status.ERRORED,
+            message=f"Could not {state.lower()[:-1]} its job queues: {reason}",
+        )
+
+
 # --------------------------------------------------------------------------- forge and dispose (actors)
 def _ce_for_work(ce_id: str, workspace_id: int, status: str) -> ComputeEnv | None:
     return (

@@ -182,7 +182,7 @@ class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailVie
             list_url=ce_url(self, "list"),
             urls={
                 name: ce_url(self, name, ce)
-                for name in ("edit", "delete", "primary", "validate", "export", "policy", "retry")
+                for name in ("edit", "delete", "primary", "disable", "enable", "validate", "export", "policy", "retry")
             },
             duplicate_url=f"{ce_url(self, 'create')}?from={ce.pk}",
         )
@@ -365,6 +365,20 @@ class MakePrimaryView(ComputeEnvActionView):
     def act(self, ce):
         services.make_primary(ce=ce)
         return f"{ce.name} is now the primary compute environment of this workspace."
+
+
+class DisableView(ComputeEnvActionView):
+    def act(self, ce):
+        services.disable_compute_env(ce=ce)
+        return f"{ce.name} is disabled: no pipeline can be launched on it until you enable it again."
+
+
+class EnableView(ComputeEnvActionView):
+    message_tags = PENDING_NOTICE
+
+    def act(self, ce):
+        services.enable_compute_env(ce=ce)
+        return f"{ce.name} is being enabled: it takes pipelines again once it shows AVAILABLE."
 
 
 class ValidateView(ComputeEnvActionView):

@@ -20,6 +20,16 @@ urlpatterns = [
         name="api-compute-env-primary",
     ),
     path(
+        "compute-envs/<str:pk>/disable",
+        ComputeEnvViewSet.as_view({"post": "disable"}),
+        name="api-compute-env-disable",
+    ),
+    path(
+        "compute-envs/<str:pk>/enable",
+        ComputeEnvViewSet.as_view({"post": "enable"}),
+        name="api-compute-env-enable",
+    ),
+    path(
         "compute-envs/<str:pk>/validate",
         ComputeEnvViewSet.as_view({"post": "validate"}),
         name="api-compute-env-validate",

@@ -54,6 +54,8 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         "create": "compute_environment:write",
         "update": "compute_environment:write",
         "primary": "compute_environment:write",
+        "disable": "compute_environment:write",
+        "enable": "compute_environment:write",
         "validate": "compute_environment:write",
         "destroy": "compute_environment:delete",
     }
@@ -194,6 +196,30 @@ class ComputeEnvViewSet(WorkspaceViewSet):
     )
     def primary(self, request, pk=None):
         services.make_primary(ce=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="DisableComputeEnv",
+        summary="Disable a compute environment: no launches, not primary, Forge queues disabled in AWS",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        request=None,
+        responses=NO_CONTENT,
+    )
+    def disable(self, request, pk=None):
+        services.disable_compute_env(ce=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="EnableComputeEnv",
+        summary="Enable a disabled compute environment (asynchronous: its queues are enabled or checked again)",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID],
+        request=None,
+        responses=NO_CONTENT,
+    )
+    def enable(self, request, pk=None):
+        services.enable_compute_env(ce=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

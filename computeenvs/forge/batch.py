@@ -183,3 +183,25 @@ def dispose_env(ctx: Context, name: str, arn: str) -> None:
         lambda: batch.update_compute_environment(computeEnvironment=name, state="DISABLED"),
         lambda: batch.delete_compute_environment(computeEnvironment=name),
     )
+
+
+# -- disable / enable (R37): the CE's job queues stop or start taking jobs
+def set_queue_state(ctx: Context, name: str, state: str) -> None:
+    """Sets a forged job queue ENABLED or DISABLED and waits until AWS has applied it; a queue that
+    is gone counts as done (there is nothing left to take jobs)."""
+    found = describe_queue(ctx, name)
+    if found is None:
+        return
+    if found.get("status") in BUSY:
+        found = _wait_for(ctx, "job queue", name, describe_queue, lambda f: f is None or f.get("status") not in BUSY)
+        if found is None:
+            return
+    if found.get("state") != state:
+        ctx.client("batch").update_job_queue(jobQueue=name, state=state)
+    _wait_for(
+        ctx,
+        "job queue",
+        name,
+        describe_queue,
+        lambda f: f is None or (f.get("state") == state and f.get("status") not in BUSY),
+    )

@@ -336,6 +336,23 @@ WRITES = {
         lambda t: ce_services.request_dispose(_in_status(_forge_ce(t), ComputeEnv.Status.AVAILABLE)),
         [rec("update", "computeenvs.computeenv", "workspace", status="DELETING")],
     ),
+    "disable_compute_env": (
+        lambda t: ce_services.disable_compute_env(ce=_available(_ce(t))),
+        [rec("update", "computeenvs.computeenv", "workspace", status="DISABLED")],
+    ),
+    "enable_compute_env": (
+        lambda t: ce_services.enable_compute_env(ce=_in_status(_ce(t), ComputeEnv.Status.DISABLED)),
+        [rec("update", "computeenvs.computeenv", "workspace", status="CREATING")],
+    ),
+    "queues_state_gave_up": (
+        lambda t: ce_services.queues_state_gave_up(
+            ce_id=_in_status(_forge_ce(t), ComputeEnv.Status.DISABLED).pk,
+            workspace_id=t.workspace.pk,
+            state="DISABLED",
+            reason="x",
+        ),  # fmt: skip
+        [rec("update", "computeenvs.computeenv", "workspace", status="ERRORED")],
+    ),
     "validate_compute_env": (
         lambda t: ce_services.validate_compute_env(_available(_ce(t))),
         [rec("update", "computeenvs.computeenv", "workspace")],
@@ -380,6 +397,8 @@ NOT_WRITES = {
         "export_config": "pure",
         "export_compute_env": "reads",
         "work_key": "pure",
+        "set_queues_state": "changes queues in AWS; the CE's transition is written by `_finish`, which records it "
+        "(AWS needed: tests/faults)",
         "disposes_on_deletion": "reads",
         "resources_to_dispose": "reads",
         "check_queue_quota": "reads AWS",

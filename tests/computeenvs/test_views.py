@@ -101,8 +101,9 @@ class TestListAndDetail:
         assert "process.executor = &#x27;awsbatch&#x27;" in html
         assert "team=genomics" in html
         assert 'hx-trigger="load delay:' in html  # CREATING: the badge polls
-        for action in ("Make primary", "Validate", "Duplicate", "Export JSON", "Edit", "Delete"):
+        for action in ("Validate", "Duplicate", "Export JSON", "Edit", "Delete"):
             assert action in html
+        assert "Make primary" not in html and 'id="ce-disable"' not in html  # CREATING: cannot run yet
 
     def test_view_role_sees_no_write_buttons(self, client, tenancy):
         ce = make_ce(tenancy)
@@ -461,3 +462,21 @@ def test_deleting_the_primary_ce_says_so_and_a_manual_ce_needs_no_typed_name(adm
     assert 'name="confirm_name"' not in html
     assert admin_client.post(url(tenancy, "delete", ce)).status_code == 302
     assert not ComputeEnv.objects.filter(pk=ce.pk).exists()
+
+
+@pytest.mark.django_db
+def test_disable_and_enable_buttons_and_api(admin_client, tenancy, broker, sent):
+    ce = make_ce(tenancy, name="manual-one", config=manual_doc())
+    ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE, primary=True)
+    html = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+    assert 'id="ce-disable"' in html and 'id="ce-enable"' not in html
+    page = admin_client.post(url(tenancy, "disable", ce), follow=True).content.decode()
+    ce.refresh_from_db()
+    assert (ce.status, ce.primary) == (ComputeEnv.Status.DISABLED, False) and "is disabled" in page
+    assert 'id="ce-enable"' in page and "Make primary" not in page
+    assert not [m for m in sent() if m.actor_name == "set_queues_state"]  # a Manual CE's queues are the team's
+    admin_client.post(url(tenancy, "enable", ce))
+    ce.refresh_from_db()
+    assert ce.status == ComputeEnv.Status.CREATING  # validated again before it takes pipelines
+    api = admin_client.post(f"/api/compute-envs/{ce.pk}/disable?workspaceId={tenancy.workspace.pk}")
+    assert api.status_code == 400 and "only an AVAILABLE compute environment can be disabled" in api.json()["message"]

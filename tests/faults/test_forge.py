@@ -195,3 +195,37 @@ def test_orphan_scan_finds_what_a_force_delete_left_and_disposes_it(tenancy, str
     call_command("forge_orphans", credentials=tenancy.credentials.pk, region="us-east-1", dispose=True)
     assert orphans.scan(tenancy.credentials, "us-east-1") == []
     assert dispose(kept) and inventory() == before
+
+
+def _queue_states(ce) -> dict[str, str]:
+    from tests.faults.strict import REGION, _client
+
+    names = [ce.config["headQueue"], ce.config["computeQueue"]]
+    return {
+        q["jobQueueName"]: q["state"]
+        for q in _client("batch", REGION).describe_job_queues(jobQueues=names)["jobQueues"]
+    }
+
+
+@pytest.mark.django_db
+def test_disable_and_enable_a_forged_ce_act_on_its_queues_in_aws(tenancy, strict):
+    ce = forge(make_ce(tenancy, config=SIMPLE_DOC))
+    services.make_primary(ce=ce)
+    services.disable_compute_env(ce=ce)
+    ce.refresh_from_db()
+    assert (ce.status, ce.primary) == (ComputeEnv.Status.DISABLED, False)  # R37: unusable, not primary
+    with pytest.raises(ValidationError, match="only an AVAILABLE compute environment can be primary"):
+        services.make_primary(ce=ce)
+    services.set_queues_state(ce_id=ce.pk, workspace_id=ce.workspace_id, state="DISABLED")  # the durable work
+    assert set(_queue_states(ce).values()) == {"DISABLED"}
+    with pytest.raises(ValidationError, match="only an AVAILABLE compute environment can be disabled"):
+        services.disable_compute_env(ce=ce)
+
+    services.enable_compute_env(ce=ce)
+    ce.refresh_from_db()
+    assert ce.status == ComputeEnv.Status.CREATING and "Enabling" in ce.message
+    services.set_queues_state(ce_id=ce.pk, workspace_id=ce.workspace_id, state="ENABLED")
+    ce.refresh_from_db()
+    assert ce.status == ComputeEnv.Status.AVAILABLE, ce.message
+    assert set(_queue_states(ce).values()) == {"ENABLED"}
+    assert dispose(ce)
