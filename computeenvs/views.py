@@ -36,6 +36,7 @@ from workspaces.views import PENDING_NOTICE, ObjectDeleteView, awaiting, next_po
 
 LAYOUT = "layouts/workspace.html"
 LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
+ACTION_URLS = ("edit", "delete", "primary", "disable", "enable", "validate", "export", "policy", "retry")
 
 
 def ce_url(view, name: str, ce: ComputeEnv | None = None) -> str:
@@ -161,6 +162,8 @@ class ComputeEnvLiveMixin:
             "status_url": status_url,
             "poll_delay": poll_delay,
             "ledger": list(ce.forged_resources.all()),
+            "urls": {name: ce_url(self, name, ce) for name in ACTION_URLS},
+            "duplicate_url": f"{ce_url(self, 'create')}?from={ce.pk}",
         }
 
 
@@ -180,11 +183,6 @@ class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailVie
             labels=list(ce.labels.all()),
             nextflow_config=services.nextflow_config_for(ce),
             list_url=ce_url(self, "list"),
-            urls={
-                name: ce_url(self, name, ce)
-                for name in ("edit", "delete", "primary", "disable", "enable", "validate", "export", "policy", "retry")
-            },
-            duplicate_url=f"{ce_url(self, 'create')}?from={ce.pk}",
         )
         return context
 

@@ -480,3 +480,13 @@ def test_disable_and_enable_buttons_and_api(admin_client, tenancy, broker, sent)
     assert ce.status == ComputeEnv.Status.CREATING  # validated again before it takes pipelines
     api = admin_client.post(f"/api/compute-envs/{ce.pk}/disable?workspaceId={tenancy.workspace.pk}")
     assert api.status_code == 400 and "only an AVAILABLE compute environment can be disabled" in api.json()["message"]
+
+
+@pytest.mark.django_db
+def test_status_partial_sends_the_buttons_that_match_the_new_status(admin_client, tenancy):
+    ce = make_ce(tenancy, config=manual_doc())
+    assert 'id="ce-disable"' not in admin_client.get(url(tenancy, "detail", ce)).content.decode()
+    ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE)
+    partial = admin_client.get(url(tenancy, "status", ce)).content.decode()
+    assert '<div id="ce-actions" class="d-flex gap-2 flex-wrap" hx-swap-oob="true">' in partial
+    assert 'id="ce-disable"' in partial and "Make primary" in partial
