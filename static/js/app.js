@@ -68,6 +68,7 @@
     if (settled) document.querySelectorAll("[data-pending-notice]").forEach(function (notice) { notice.remove(); });
   }
   document.addEventListener("htmx:afterSettle", clearSettledNotices);
+  document.addEventListener("DOMContentLoaded", clearSettledNotices);  // the work may be done before the page is
 
   // <input data-filter-list="id">: shows only the choices of that list whose text holds what is typed.
   document.addEventListener("input", function (event) {
