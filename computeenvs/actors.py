@@ -13,6 +13,15 @@ from seqera import work
 # A full forge waits for IAM propagation (up to 2 min) and several Batch/EFS/FSx resources to
 # become usable (FSx takes ~10 min on AWS): the time limit covers the slowest honest case.
 FORGE_TIME_LIMIT_MS = 60 * 60 * 1000
+# Work that changes AWS resources (forge, dispose, queue state): few retries with backoff, and a CE
+# still not done an hour after the request is given up (ERRORED with the reason).
+AWS_WORK = {
+    "queue_name": "default",
+    "max_retries": 3,
+    "min_backoff": 5_000,
+    "max_backoff": 60_000,
+    "deadline": timedelta(hours=1),
+}
 
 
 def _scoped(ce_id: str, workspace_id: int):
@@ -57,15 +66,7 @@ def _heartbeat() -> None:
 
 # Forge and dispose of one CE share a work key (`services.work_key`): never two at once, and a
 # CE stuck in CREATING or DELETING is re-sent by the dispatcher until the deadline, then ERRORED.
-@work.durable_actor(
-    queue_name="default",
-    max_retries=3,
-    min_backoff=5_000,
-    max_backoff=60_000,
-    time_limit=FORGE_TIME_LIMIT_MS,
-    deadline=timedelta(hours=1),
-    give_up=_forge_gave_up,
-)
+@work.durable_actor(**AWS_WORK, time_limit=FORGE_TIME_LIMIT_MS, give_up=_forge_gave_up)
 def forge_compute_env(ce_id: str, workspace_id: int) -> None:
     """Forges a CREATING Forge CE. Safe to run twice: every step adopts what a previous run made."""
     services.forge_compute_env(ce_id=ce_id, workspace_id=workspace_id, on_step=_heartbeat)
@@ -75,29 +76,13 @@ def _queues_state_gave_up(ce_id: str, workspace_id: int, state: str, *, reason: 
     services.queues_state_gave_up(ce_id=ce_id, workspace_id=workspace_id, state=state, reason=reason)
 
 
-@work.durable_actor(
-    queue_name="default",
-    max_retries=3,
-    min_backoff=5_000,
-    max_backoff=60_000,
-    time_limit=10 * 60_000,
-    deadline=timedelta(hours=1),
-    give_up=_queues_state_gave_up,
-)
+@work.durable_actor(**AWS_WORK, time_limit=10 * 60_000, give_up=_queues_state_gave_up)
 def set_queues_state(ce_id: str, workspace_id: int, state: str) -> None:
     """Disables or enables a Forge CE's job queues in AWS (R37). Safe to run twice."""
     services.set_queues_state(ce_id=ce_id, workspace_id=workspace_id, state=state)
 
 
-@work.durable_actor(
-    queue_name="default",
-    max_retries=3,
-    min_backoff=5_000,
-    max_backoff=60_000,
-    time_limit=FORGE_TIME_LIMIT_MS,
-    deadline=timedelta(hours=1),
-    give_up=_dispose_gave_up,
-)
+@work.durable_actor(**AWS_WORK, time_limit=FORGE_TIME_LIMIT_MS, give_up=_dispose_gave_up)
 def dispose_compute_env(ce_id: str, workspace_id: int) -> None:
     """Disposes a DELETING CE's forged resources, then deletes it. Safe to run twice ("not found" is done)."""
     services.dispose_compute_env(ce_id=ce_id, workspace_id=workspace_id, on_step=_heartbeat)
