@@ -132,3 +132,15 @@ def sign_in(live_server):
         page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
 
     return sign_in_as
+
+
+@pytest.fixture
+def lab(db):
+    """Maria, admin of workspace acme/lab, which holds the credentials lab-aws."""
+    from tests.factories import CredentialsFactory, ParticipantFactory
+
+    participant = ParticipantFactory(
+        role="admin", user__username="maria", workspace__name="lab", workspace__org__name="acme"
+    )
+    credentials = CredentialsFactory(workspace=participant.workspace, name="lab-aws")
+    return participant.workspace, credentials

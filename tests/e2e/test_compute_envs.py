@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from computeenvs.models import ComputeEnv
 from tests.computeenvs.test_actors import batch_queue, bucket
-from tests.factories import CredentialsFactory, ParticipantFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,15 +18,6 @@ INSTANCE_TYPES = [
     for family in ("c5", "m5", "r5")
     for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
 ]
-
-
-@pytest.fixture
-def lab(db):
-    participant = ParticipantFactory(
-        role="admin", user__username="maria", workspace__name="lab", workspace__org__name="acme"
-    )
-    credentials = CredentialsFactory(workspace=participant.workspace, name="lab-aws")
-    return participant.workspace, credentials
 
 
 def new_ce_form(page, live_server, *, mode: str, name: str, credentials, region: str, work_dir: str) -> None:
