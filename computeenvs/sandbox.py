@@ -413,11 +413,7 @@ def seed(credentials, *, endpoint: str) -> Seeded:
         return aws.client(credentials, service, REGION, session=session)
 
     s3, ec2, iam, batch = client("s3"), client("ec2"), client("iam"), client("batch")
-    try:
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    except ClientError as exc:
-        if not _exists(exc):
-            raise
+    _create_or_get(lambda: s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}))
 
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [NAME]}])["Vpcs"]
     vpc = (
@@ -443,24 +439,16 @@ def seed(credentials, *, endpoint: str) -> Seeded:
             "GroupId"
         ]
     )
-    try:
-        ec2.create_key_pair(KeyName=f"{NAME}-key")
-    except ClientError as exc:
-        if not _exists(exc):
-            raise
+    _create_or_get(lambda: ec2.create_key_pair(KeyName=f"{NAME}-key"))
 
-    try:
-        role = iam.create_role(RoleName=f"{NAME}-batch-service", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
-    except ClientError as exc:
-        if not _exists(exc):
-            raise
-        role = iam.get_role(RoleName=f"{NAME}-batch-service")["Role"]
-    try:
-        profile = iam.create_instance_profile(InstanceProfileName=f"{NAME}-instance")["InstanceProfile"]
-    except ClientError as exc:
-        if not _exists(exc):
-            raise
-        profile = iam.get_instance_profile(InstanceProfileName=f"{NAME}-instance")["InstanceProfile"]
+    role = _create_or_get(
+        lambda: iam.create_role(RoleName=f"{NAME}-batch-service", AssumeRolePolicyDocument=json.dumps(TRUST)),
+        lambda: iam.get_role(RoleName=f"{NAME}-batch-service"),
+    )["Role"]
+    profile = _create_or_get(
+        lambda: iam.create_instance_profile(InstanceProfileName=f"{NAME}-instance"),
+        lambda: iam.get_instance_profile(InstanceProfileName=f"{NAME}-instance"),
+    )["InstanceProfile"]
     environments = batch.describe_compute_environments(computeEnvironments=[f"{NAME}-manual"])["computeEnvironments"]
     if environments:
         ce_arn = environments[0]["computeEnvironmentArn"]
@@ -492,6 +480,16 @@ def seed(credentials, *, endpoint: str) -> Seeded:
         )
     )
     return Seeded(REGION, BUCKET, vpc, tuple(subnets), group, HEAD_QUEUE, COMPUTE_QUEUE)
+
+
+def _create_or_get(create, get=None):
+    """Creates a sample resource, or (already there from an earlier start) reads it with `get`."""
+    try:
+        return create()
+    except ClientError as exc:
+        if not _exists(exc):
+            raise
+        return get() if get is not None else None
 
 
 def _retry_iam(create, seconds: float = 60):
