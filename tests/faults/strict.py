@@ -52,10 +52,12 @@ def _all(client, method: str, key: str, **kwargs) -> list:
     return getattr(client, method)(**kwargs)[key]
 
 
-def inventory(region: str = REGION) -> set[tuple[str, str]]:
-    """Everything of the kinds Forge makes in the (moto) account, as (kind, name) pairs."""
-    iam, batch, ec2 = _client("iam", region), _client("batch", region), _client("ec2", region)
-    efs, fsx, logs = _client("efs", region), _client("fsx", region), _client("logs", region)
+def inventory(region: str = REGION, *, client=_client) -> set[tuple[str, str]]:
+    """Everything of the kinds Forge makes in the (moto) account, as (kind, name) pairs.
+
+    `client(service, region)` builds the clients (default: in-process moto; e.g. a moto server's)."""
+    iam, batch, ec2 = client("iam", region), client("batch", region), client("ec2", region)
+    efs, fsx, logs = client("efs", region), client("fsx", region), client("logs", region)
     items = {("role", r["RoleName"]) for r in _all(iam, "list_roles", "Roles")}
     for role in list(items):
         for policy in _all(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role[1]):

@@ -10,27 +10,18 @@ with short lease/dispatch timings; `FAULT_PRODUCTION_TIMINGS=1` runs them with t
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from computeenvs.models import ComputeEnv
 from seqera.models import WorkItem
 from tests.computeenvs.test_services import manual_doc
 from tests.factories import ParticipantFactory
+from tests.work.stack import HangingServer, Stack, wait_for
 from workspaces import services
 from workspaces.models import Credentials
 
@@ -40,212 +31,8 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the processes share the PostgreSQL test database"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 FINAL_CREDENTIALS = {Credentials.Status.AVAILABLE, Credentials.Status.INVALID}
 FINAL_CE = {ComputeEnv.Status.AVAILABLE, ComputeEnv.Status.INVALID, ComputeEnv.Status.ERRORED}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
-
-
-class Process:
-    """A subprocess in its own process group (so a kill reaches its children), logging to a file."""
-
-    def __init__(self, name: str, args: list[str], env: dict, logs: Path):
-        self.name, self.log = name, logs / f"{name}-{time.monotonic_ns()}.log"
-        self._out = self.log.open("w")
-        self.popen = subprocess.Popen(  # noqa: S603
-            args, cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def send(self, sig) -> None:
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, sig)
-
-    def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> None:
-        self.send(sig)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.send(signal.SIGKILL)
-            self.popen.wait(timeout=5)
-        self._out.close()
-
-    def tail(self) -> str:
-        return self.log.read_text()[-3000:] if self.log.exists() else ""
-
-
-class HangingServer:
-    """Accepts TCP connections and never answers (an AWS endpoint that hangs)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.endpoint = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self):
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
-
-
-class Stack:
-    def __init__(self, tmp_path: Path):
-        from moto.server import ThreadedMotoServer
-
-        self.logs = tmp_path
-        self.processes: list[Process] = []
-        self.redis_port = free_port()
-        self.redis: Process | None = None
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        host, port = self.moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{port}"
-        self.web_port = free_port()
-        db = connection.settings_dict
-        self.database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        self.token = ""
-        self.workspace = None
-
-    # ----------------------------------------------------------------- processes
-    def env(self, role: str, **overrides) -> dict:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "DJANGO_SETTINGS_MODULE": "seqera.test_settings",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "CREDENTIALS_KEYS": settings.CREDENTIALS_KEYS,
-            "DATABASE_URL": f"{self.database_url}?application_name=fault-{role}",
-            "CONN_MAX_AGE": "60",
-            "DRAMATIQ_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "DRAMATIQ_NAMESPACE": "fault",
-            "AWS_ENDPOINT_URL": self.aws_endpoint,
-            "AWS_MAX_ATTEMPTS": "1",
-            # Short timings keep CI fast; FAULT_PRODUCTION_TIMINGS=1 measures with the defaults.
-            **(
-                {}
-                if os.environ.get("FAULT_PRODUCTION_TIMINGS")
-                else {"WORK_LEASE_SECONDS": "4", "WORK_DISPATCH_SECONDS": "1", "WORK_RESEND_AFTER_SECONDS": "5"}
-            ),
-            "LOG_LEVEL": "INFO",
-        }
-        env.update(overrides)
-        return env
-
-    def start(self, name: str, args: list[str], **env) -> Process:
-        process = Process(name, args, self.env(name, **env), self.logs)
-        self.processes.append(process)
-        return process
-
-    def start_redis(self) -> Process:
-        self.redis = self.start(
-            "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        )
-        wait_for(self._redis_answers, 10, "redis")
-        return self.redis
-
-    def stop_redis(self) -> None:
-        self.redis.stop(signal.SIGKILL)  # as a crash: no persistence, queued messages are gone
-        wait_for(lambda: not self._redis_answers(), 10, "redis to stop")
-
-    def _redis_answers(self) -> bool:
-        with socket.socket() as probe:
-            probe.settimeout(0.5)
-            return probe.connect_ex(("127.0.0.1", self.redis_port)) == 0
-
-    def start_web(self) -> Process:
-        web = self.start(
-            "web",
-            [sys.executable, "-m", "gunicorn", "seqera.wsgi", "--bind", f"127.0.0.1:{self.web_port}"]
-            + ["--workers", "1", "--threads", "4", "--timeout", "60"],
-        )
-        wait_for(lambda: self._web_answers(web), 30, "gunicorn")
-        return web
-
-    def _web_answers(self, web: Process) -> bool:
-        if web.popen.poll() is not None:
-            raise AssertionError(f"gunicorn exited:\n{web.tail()}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/api/", timeout=2)  # noqa: S310
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            return False
-        return True
-
-    def start_worker(self, **env) -> Process:
-        return self.start(
-            "worker",
-            [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2", "--skip-checks"],
-            **env,
-        )
-
-    def start_scheduler(self) -> Process:
-        return self.start("scheduler", [sys.executable, "manage.py", "crontab", "--no-heartbeat"])
-
-    def close(self) -> None:
-        for process in reversed(self.processes):
-            process.stop()
-        self.moto.stop()
-
-    # ----------------------------------------------------------------- the API, as a client
-    def api(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, dict]:
-        sep = "&" if "?" in path else "?"
-        url = f"http://127.0.0.1:{self.web_port}/api/{path}{sep}workspaceId={self.workspace.pk}"
-        request = urllib.request.Request(  # noqa: S310
-            url,
-            method=method,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                raw, status, headers = response.read(), response.status, dict(response.headers)
-        except urllib.error.HTTPError as error:
-            raw, status, headers = error.read(), error.code, dict(error.headers)
-        return status, (json.loads(raw) if raw and raw.startswith(b"{") else {"raw": raw.decode()[:500]}), headers
-
-    def create_credentials(self, name: str) -> str:
-        status, body, _ = self.api(
-            "POST",
-            "credentials",
-            {
-                "credentials": {
-                    "name": name,
-                    "provider": "aws",
-                    "keys": {"accessKey": "AKIAIOSFODNN7EXAMPLE", "secretKey": SECRET},
-                }
-            },
-        )
-        assert status == 200, body
-        return body["credentialsId"]
 
 
 @pytest.fixture
