@@ -9,6 +9,14 @@
 
 Checks live with the app that owns what they check (the key ring's in `workspaces.health`), so
 this base module imports no app.
+
+Probes by address: load balancers and orchestrators probe a process by its IP (``Host:
+10.0.3.7:8000``), which is not in ``ALLOWED_HOSTS`` and must not be added there. `ProbeMiddleware`,
+first in ``MIDDLEWARE``, answers exactly the probe paths (``/health/live``, ``/health/ready``) and
+``/metrics`` (Prometheus scrapes targets by address too; it keeps its own IP/token check) before
+anything reads the Host header, so their answers never depend on it. They build no URL, set no
+cookie and redirect nowhere, so the Host header cannot steer them. Every other path, including
+``/health/`` alone or ``/health/live/``, goes through the full stack and its Host validation.
 """
 
 from __future__ import annotations
@@ -93,3 +101,21 @@ def ready(request):
     checks = run_checks()
     healthy = all(status == "ok" for status in checks.values())
     return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+
+
+class ProbeMiddleware:
+    """Serves the probe paths whatever the Host header says (see the module docstring)."""
+
+    def __init__(self, get_response):
+        from seqera import metrics
+
+        self.get_response = get_response
+        self.probes = {"/health/live": live, "/health/ready": ready, "/metrics": metrics.metrics}
+
+    def __call__(self, request):
+        view = self.probes.get(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        response = view(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health probes and /metrics answer whatever the Host header (load balancers probe by address);
+    # every other path keeps ALLOWED_HOSTS (seqera.health.ProbeMiddleware).
+    "seqera.health.ProbeMiddleware",
     # First and last: request counts and latency per view (django-prometheus), and one log line
     # per request with its id (seqera.middleware.RequestIdMiddleware).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

@@ -84,3 +84,45 @@ def test_the_scheduler_job_is_registered_to_run_at_once():
 
     job = scheduler.get_job("seqera.tasks.record_tick")
     assert job is not None and job.func is record_tick
+
+
+# --------------------------------------------------------------------------- probes by address
+PROBE_HOST = "10.0.3.7:8000"  # a load balancer probes the process by its address
+
+
+def test_probe_paths_are_the_routed_health_and_metrics_paths():
+    from django.urls import reverse
+
+    from seqera.health import ProbeMiddleware
+
+    paths = set(ProbeMiddleware(lambda request: None).probes)
+    assert paths == {reverse("health-live"), reverse("health-ready"), reverse("metrics")}
+
+
+def test_health_probes_answer_a_host_outside_allowed_hosts(client, settings):
+    settings.ALLOWED_HOSTS = ["seqera.example.org"]
+    tick()
+    live = client.get("/health/live", HTTP_HOST=PROBE_HOST)
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    assert live["X-Content-Type-Options"] == "nosniff"
+    ready = client.get("/health/ready", HTTP_HOST=PROBE_HOST)
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    tick_age = settings.HEALTH_TICK_MAX_AGE_SECONDS
+    settings.HEALTH_TICK_MAX_AGE_SECONDS = -1  # readiness still judges, whatever the Host
+    assert client.get("/health/ready", HTTP_HOST=PROBE_HOST).status_code == 503
+    settings.HEALTH_TICK_MAX_AGE_SECONDS = tick_age
+    assert client.post("/health/live", HTTP_HOST=PROBE_HOST).status_code == 405
+
+
+def test_metrics_by_address_keeps_its_own_access_check(client, settings):
+    settings.ALLOWED_HOSTS = ["seqera.example.org"]
+    settings.METRICS_ALLOWED_IPS, settings.METRICS_TOKEN = [], "scrape-token"
+    assert client.get("/metrics", HTTP_HOST=PROBE_HOST).status_code == 403
+    assert client.get("/metrics", HTTP_HOST=PROBE_HOST, HTTP_AUTHORIZATION="Bearer scrape-token").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/api/service-info", "/health/", "/health/live/", "/admin/"])
+def test_every_other_path_still_refuses_a_host_outside_allowed_hosts(client, settings, path):
+    settings.ALLOWED_HOSTS = ["seqera.example.org"]
+    assert client.get(path, HTTP_HOST=PROBE_HOST).status_code == 400
+    assert client.get(path, HTTP_HOST="seqera.example.org").status_code != 400
