@@ -1,4 +1,5 @@
-"""Dramatiq middleware: metrics of the production shape, and the request context of log lines.
+"""Dramatiq middleware: metrics of the production shape, the request context of log lines, and a
+graceful stop under a process manager.
 
 `Prometheus`: Dramatiq's own Prometheus middleware (message counts, errors, retries, rejects,
 in-progress and durations per actor), with two changes. It forks no exposition server: that
@@ -9,7 +10,9 @@ its hooks do nothing in a process that never booted it (a web process that only 
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 
 from dramatiq.middleware import Middleware
 from dramatiq.middleware.prometheus import Prometheus as _Prometheus
@@ -82,3 +85,36 @@ class RequestContext(Middleware):
             self._local.tokens = None
 
     after_skip_message = after_process_message
+
+
+class GracefulStop(Middleware):
+    """One stop request gets one graceful stop, however many copies of SIGTERM it arrives as.
+
+    Dramatiq's worker process treats a second SIGTERM as "kill now" (it exits without waiting for
+    its actors). Process managers signal the whole process group (honcho, which `make prod` runs;
+    systemd's default KillMode), so each worker process receives SIGTERM twice at once: from the
+    manager and relayed by Dramatiq's main process. It would then drop its in-flight messages
+    instead of finishing them within ``--worker-shutdown-timeout``. In each worker process this
+    wraps Dramatiq's handler so that copies arriving within ``duplicate_window`` seconds of the
+    first are ignored; a deliberate second SIGTERM after that still kills at once.
+    """
+
+    def __init__(self, duplicate_window: float = 2.0) -> None:
+        self.duplicate_window = duplicate_window
+
+    def after_process_boot(self, broker):
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers belong to the main thread (in-process workers have none)
+        handler = signal.getsignal(signal.SIGTERM)
+        if not callable(handler):
+            return
+        first: list[float] = []
+
+        def once(signum, frame):
+            now = time.monotonic()
+            if first and now - first[0] < self.duplicate_window:
+                return
+            first[:] = [now]
+            handler(signum, frame)
+
+        signal.signal(signal.SIGTERM, once)

@@ -276,6 +276,8 @@ _DRAMATIQ_MIDDLEWARE = [
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     # The web request's id travels with the messages it enqueues into the worker's log lines.
     "seqera.dramatiq_middleware.RequestContext",
+    # A SIGTERM sent to the whole process group (honcho, systemd) stops a worker gracefully once.
+    "seqera.dramatiq_middleware.GracefulStop",
 ]
 if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
     # Production shape: per-actor message counts, durations, retries and failures, written to the

@@ -10,6 +10,8 @@ settings, installs `computeenvs.sandbox.AwsBehaviour` with the strict options of
   ``operation`` and ``key`` (the durable-work key of the message being run, e.g.
   ``compute-env:<id>``). Lines are appended with O_APPEND and are short, so the lines of several
   processes interleave whole; the test reads who did what, when.
+* ``FAULT_STRICT_SECONDS``: how long Batch resources stay CREATING/DELETING at least (default 0:
+  a few polls), so a forge lasts long enough to restart processes during it.
 * ``FAULT_HOLD=<phase>:<service>:<Operation>:<n>``: the n-th such call of this process blocks
   (after its log line) until the file ``FAULT_HOLD_RELEASE`` exists, or forever when that is
   unset (the test SIGKILLs the worker); ``FAULT_HOLD_MARKER`` is written when it blocks, so the
@@ -76,4 +78,5 @@ class StrictAwsProcess(Middleware):
         from tests.faults.strict import strict_layer
 
         if settings.AWS_ENDPOINT_URL:
-            strict_layer(endpoint=settings.AWS_ENDPOINT_URL, fault=Recorder())
+            seconds = float(os.environ.get("FAULT_STRICT_SECONDS", "0"))
+            strict_layer(endpoint=settings.AWS_ENDPOINT_URL, fault=Recorder(), seconds=seconds)

@@ -46,6 +46,18 @@ def wait_for(predicate, seconds: float, what: str):
     raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
+def children(pid: int) -> set[int]:
+    """The live direct children of `pid` (from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    found.add(int(entry.name))
+    return found
+
+
 class Process:
     """A subprocess in its own process group (so a kill reaches its children), logging to a file."""
 
@@ -61,14 +73,19 @@ class Process:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, sig)
 
-    def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> None:
+    def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> bool:
+        """Sends `sig` to the group; SIGKILL past `timeout`. True when it ended within `timeout`."""
         self.send(sig)
         try:
             self.popen.wait(timeout=timeout)
+            ended = True
         except subprocess.TimeoutExpired:
             self.send(signal.SIGKILL)
             self.popen.wait(timeout=5)
-        self._out.close()
+            ended = False
+        if not self._out.closed:
+            self._out.close()
+        return ended
 
     def tail(self) -> str:
         return self.log.read_text()[-3000:] if self.log.exists() else ""
@@ -169,12 +186,14 @@ class Stack:
             probe.settimeout(0.5)
             return probe.connect_ex(("127.0.0.1", self.redis_port)) == 0
 
-    def start_web(self) -> Process:
-        web = self.start(
-            "web",
-            [sys.executable, "-m", "gunicorn", "seqera.wsgi", "--bind", f"127.0.0.1:{self.web_port}"]
-            + ["--workers", "1", "--threads", "4", "--timeout", "60"],
-        )
+    def start_web(self, *, workers: int | None = None, **env) -> Process:
+        """gunicorn: with `workers`, configured as the Procfile's web (seqera.gunicorn_conf)."""
+        if workers is None:
+            args = ["--bind", f"127.0.0.1:{self.web_port}", "--workers", "1", "--threads", "4", "--timeout", "60"]
+        else:
+            args = ["--config", "python:seqera.gunicorn_conf"]
+            env = {"PORT": str(self.web_port), "WEB_CONCURRENCY": str(workers), **env}
+        web = self.start("web", [sys.executable, "-m", "gunicorn", "seqera.wsgi", *args], **env)
         wait_for(lambda: self._web_answers(web), 30, "gunicorn")
         return web
 
@@ -189,13 +208,13 @@ class Stack:
             return False
         return True
 
-    def start_worker(self, *, processes: int = 1, threads: int = 2, name: str = "worker", **env) -> Process:
-        return self.start(
-            name,
-            [sys.executable, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads)]
-            + ["--skip-checks"],
-            **env,
-        )
+    def start_worker(
+        self, *, processes: int = 1, threads: int = 2, name: str = "worker", shutdown_ms: int | None = None, **env
+    ) -> Process:
+        args = [sys.executable, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads)]
+        if shutdown_ms is not None:
+            args += ["--worker-shutdown-timeout", str(shutdown_ms)]
+        return self.start(name, [*args, "--skip-checks"], **env)
 
     def start_scheduler(self) -> Process:
         return self.start("scheduler", [sys.executable, "manage.py", "crontab", "--no-heartbeat"])
