@@ -118,6 +118,7 @@ def environment(base: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     if env.get("SANDBOX_AWS", "") in ("1", "true", "yes"):
         env.setdefault("SANDBOX_AWS_PORT", str(free_port()))
         env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env['SANDBOX_AWS_PORT']}"
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # Forge attaches AWS-managed policies to its roles
         processes.append("aws")
     return env, processes
 

@@ -1,11 +1,17 @@
 """The production shape as `make prod` starts it (scripts/prod.py -> honcho -> Procfile): gunicorn
 with 2 workers, `rundramatiq` with 2 processes, the scheduler and moto in server mode, against the
 PostgreSQL test database and a Redis of its own on a free port, with the production settings
-(DEBUG off, JSON logs). The test waits for readiness, makes a few requests, reads /metrics with
-and without the token, then stops honcho with SIGTERM and finds none of its processes left.
+(DEBUG off, JSON logs). The test waits for readiness, reads /metrics with and without the token,
+then runs the API journey (credentials, a Batch Forge CE forged to AVAILABLE, deleted and
+disposed) and the browser journey (sign in, create a Forge CE with the form, follow it to
+AVAILABLE, delete it by typing its name; axe-core checks every page), scrapes /metrics before and
+after and sees the journeys' counters move (requests per view, Dramatiq messages per actor, CEs
+by status, AWS calls by service), then stops honcho with SIGTERM and finds none of its processes
+left.
 
-Slow (tens of seconds: migrate, collectstatic, five processes). Prints the start time of the
-shape and the latency of a readiness request.
+Slow (about a minute: migrate, collectstatic, five processes, two forges). Prints the start time
+of the shape, the latency of a readiness request and the journeys' times. Without Chromium
+(outside CI) the browser journey is left out and said so; with CI set it is required.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,8 +30,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
+
+from computeenvs.models import ComputeEnv
+from tests.e2e.conftest import CHROMIUM, PASSWORD, browser, new_page, require_chromium  # noqa: F401 (fixtures)
+from tests.factories import ParticipantFactory
+from workspaces import services
+from workspaces.models import Credentials
 
 pytestmark = [
     pytest.mark.slow,
@@ -92,6 +106,144 @@ def metric(body: str, name: str, **labels) -> float | None:
     return total
 
 
+def counts(body: str, name: str, label: str) -> dict[str, float]:
+    """The samples `name` of a scrape summed by one label (e.g. requests by view)."""
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            if sample.name == name and label in sample.labels:
+                found[sample.labels[label]] = found.get(sample.labels[label], 0) + sample.value
+    return found
+
+
+def moved(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {key: value - before.get(key, 0) for key, value in after.items() if value > before.get(key, 0)}
+
+
+def scrape(base: str) -> str:
+    status, raw = get(f"{base}/metrics", {"Authorization": f"Bearer {TOKEN}"})
+    assert status == 200
+    return raw.decode()
+
+
+def wait_for(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+
+
+def call(base: str, token: str, workspace_id: int, method: str, path: str, body: dict | None = None):
+    sep = "&" if "?" in path else "?"
+    request = urllib.request.Request(  # noqa: S310
+        f"{base}/api/{path}{sep}workspaceId={workspace_id}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    return status, (json.loads(raw) if raw.startswith(b"{") else {})
+
+
+def status_of(ce_id: str) -> str | None:
+    return ComputeEnv.objects.filter(pk=ce_id).values_list("status", flat=True).first()
+
+
+def settled(ce_id: str) -> str | None:
+    status = status_of(ce_id)
+    return status if status in (ComputeEnv.Status.AVAILABLE, ComputeEnv.Status.ERRORED) else None
+
+
+FORGE_DOC = {"region": "us-east-1", "workDir": "s3://shape-work/scratch", "forge": {"type": "SPOT", "maxCpus": 16}}
+
+
+def api_journey(base: str, token: str, workspace) -> tuple[str, str]:
+    """Credentials, a Forge CE forged to AVAILABLE, deleted and disposed, all through the API.
+    Returns the credentials id and a scrape taken while the CE was AVAILABLE."""
+    keys = {"accessKey": "AKIAIOSFODNN7EXAMPLE", "secretKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSHAPEKEY"}
+    status, body = call(
+        base,
+        token,
+        workspace.pk,
+        "POST",
+        "credentials",
+        {"credentials": {"name": "shape-aws", "provider": "aws", "keys": keys}},
+    )
+    assert status == 200, body
+    credentials_id = body["credentialsId"]
+    wait_for(
+        lambda: Credentials.objects.filter(pk=credentials_id, status=Credentials.Status.AVAILABLE).exists(),
+        60,
+        "the credentials to be validated by a worker",
+    )
+    status, body = call(
+        base,
+        token,
+        workspace.pk,
+        "POST",
+        "compute-envs",
+        {
+            "computeEnv": {
+                "name": "shape-api",
+                "platform": "aws-batch",
+                "credentialsId": credentials_id,
+                "config": FORGE_DOC,
+            }
+        },
+    )
+    assert status == 200, body
+    ce_id = body["computeEnvId"]
+    wait_for(lambda: settled(ce_id), 90, "the API's forge")
+    assert status_of(ce_id) == ComputeEnv.Status.AVAILABLE, ComputeEnv.objects.get(pk=ce_id).message
+    status, body = call(base, token, workspace.pk, "GET", f"compute-envs/{ce_id}")
+    assert status == 200 and body["computeEnv"]["status"] == "AVAILABLE", body
+    during = scrape(base)
+    assert call(base, token, workspace.pk, "GET", "compute-envs")[0] == 200
+    assert call(base, token, workspace.pk, "DELETE", f"compute-envs/{ce_id}")[0] == 204
+    wait_for(lambda: status_of(ce_id) is None, 90, "the API's dispose")
+    assert call(base, token, workspace.pk, "GET", f"compute-envs/{ce_id}")[0] == 404
+    return credentials_id, during
+
+
+def browser_journey(open_page, base: str, credentials) -> None:
+    """Sign in, create a Forge CE with the form, follow it to AVAILABLE, delete it by its name."""
+    from playwright.sync_api import expect
+
+    from tests.e2e.test_compute_envs import new_ce_form
+
+    page = open_page()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("User name").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+    new_ce_form(
+        page,
+        type("Server", (), {"url": base}),
+        mode="forge",
+        name="shape-browser",
+        credentials=credentials,
+        region="us-east-1",
+        work_dir="s3://shape-work/browser",
+    )
+    page.locator('[name="forge.maxCpus"]').fill("16")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("#ce-status")).to_have_text("AVAILABLE", timeout=90_000)
+    ce = ComputeEnv.objects.get(name="shape-browser")
+    page.get_by_role("link", name="Delete").click()
+    page.locator('[name="confirm_name"]').fill("shape-browser")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("is being deleted")).to_be_visible()
+    wait_for(lambda: status_of(ce.pk) is None, 90, "the browser's dispose")
+
+
 @pytest.fixture
 def redis_port(tmp_path):
     port = free_port()
@@ -113,7 +265,15 @@ def redis_port(tmp_path):
         redis.wait(timeout=10)
 
 
-def test_the_production_shape_starts_answers_and_stops_cleanly(redis_port, tmp_path):
+def test_the_production_shape_starts_answers_runs_the_journeys_and_stops_cleanly(redis_port, tmp_path, request):
+    participant = ParticipantFactory(
+        role="admin", user__username="maria", workspace__name="lab", workspace__org__name="acme"
+    )
+    hasher = PBKDF2PasswordHasher()  # the shape's settings, not the tests' fast hasher
+    participant.user.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
+    participant.user.save(update_fields=["password"])
+    workspace = participant.workspace
+    _, token = services.create_api_token(user=participant.user, name="shape")
     db = connection.settings_dict
     web_port, aws_port = free_port(), free_port()
     env = {
@@ -187,10 +347,58 @@ def test_the_production_shape_starts_answers_and_stops_cleanly(redis_port, tmp_p
         assert metric(scraped, "django_http_requests_total_by_view_transport_method_total", view="login") >= 1
         assert metric(scraped, "seqera_compute_envs", status="AVAILABLE") == 0
 
+        # The journeys, with /metrics scraped before and after.
+        before = scrape(base)
+        started_api = time.monotonic()
+        credentials_id, during = api_journey(base, token, workspace)
+        api_seconds = time.monotonic() - started_api
+        assert metric(during, "seqera_compute_envs", status="AVAILABLE") == 1
+        browsed = bool(CHROMIUM.exists() or os.environ.get("CI"))
+        started_browser = time.monotonic()
+        if browsed:
+            require_chromium()
+            browser_journey(request.getfixturevalue("new_page"), base, Credentials.objects.get(pk=credentials_id))
+        browser_seconds = time.monotonic() - started_browser
+        after = wait_for(
+            lambda: (
+                (body := scrape(base))
+                and counts(body, "dramatiq_messages_total", "actor_name").get("dispose_compute_env", 0)
+                >= counts(before, "dramatiq_messages_total", "actor_name").get("dispose_compute_env", 0) + 1 + browsed
+                and body
+            ),
+            30,
+            "the workers' counters of the journeys in /metrics",
+        )
+        views = moved(
+            counts(before, "django_http_requests_total_by_view_transport_method_total", "view"),
+            counts(after, "django_http_requests_total_by_view_transport_method_total", "view"),
+        )
+        assert {"api-credentials-list", "api-compute-envs", "api-compute-env"} <= set(views), views
+        actors = moved(
+            counts(before, "dramatiq_messages_total", "actor_name"),
+            counts(after, "dramatiq_messages_total", "actor_name"),
+        )
+        journeys = 1 + browsed
+        assert actors.get("validate_credentials", 0) >= 1, actors
+        assert actors.get("forge_compute_env", 0) >= journeys and actors.get("dispose_compute_env", 0) >= journeys
+        calls = moved(
+            counts(before, "seqera_aws_calls_total", "service"), counts(after, "seqera_aws_calls_total", "service")
+        )
+        assert {"sts", "iam", "ec2", "batch"} <= set(calls), calls
+        assert metric(after, "seqera_compute_envs", status="AVAILABLE") == 0  # both disposed
+        if browsed:
+            assert any(view.startswith("computeenvs:") for view in views), views
+        else:
+            print("\n  browser journey left out: no Chromium at /usr/bin/chromium (CI requires it)")  # noqa: T201
+
         # JSON logs from the web, with the request id.
         lines = [line.split("| ", 1)[1] for line in (tmp_path / "shape.log").read_text().splitlines() if "| {" in line]
         requests = [json.loads(line) for line in lines if '"seqera.request"' in line]
         assert any(entry["view"] == "login" and entry["status"] == 200 and entry["request_id"] for entry in requests)
+        print(
+            f"\n  journeys: API {api_seconds:.1f} s, browser {browser_seconds:.1f} s; AWS calls {sum(calls.values()):.0f} "
+            f"({', '.join(f'{k} {v:.0f}' for k, v in sorted(calls.items()))}); messages {sum(actors.values()):.0f}"
+        )
         print(
             f"\n  production shape: ready after {ready_after:.1f} s (migrate, collectstatic, 5 processes); readiness request {latency_ms:.0f} ms"
         )
