@@ -123,6 +123,29 @@ def environment(base: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     return env, processes
 
 
+def configure_sandbox_aws(port: int, timeout: float = 60) -> None:
+    """Once the `aws` process answers, runs AWS Batch jobs without Docker (as `make run` does):
+    moto's default runs each job in a container and fails it where no Docker daemon runs."""
+    import http.client
+    import json
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            body = json.dumps({"batch": {"use_docker": False}})
+            connection.request("POST", "/moto-api/config", body, {"Content-Type": "application/json"})
+            if connection.getresponse().status < 300:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.3)
+    print(f"The AWS sandbox on port {port} did not answer within {timeout:.0f} s; Batch jobs would need Docker.")
+
+
 def main() -> int:
     env, processes = environment(dict(os.environ))
     python = sys.executable
@@ -142,6 +165,12 @@ def main() -> int:
     from honcho import command, manager
 
     manager.KILL_WAIT = int(env["STOP_TIMEOUT_SECONDS"])
+    if "aws" in processes:
+        import threading
+
+        threading.Thread(
+            target=configure_sandbox_aws, args=(int(env["SANDBOX_AWS_PORT"]),), name="sandbox-config", daemon=True
+        ).start()
     os.environ.clear()
     os.environ.update(env)
     os.chdir(ROOT)
