@@ -18,10 +18,11 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from seqera.views.generic import ObjectMixin, PageMixin
 from workspaces import services
 from workspaces.models import Invitation
 from workspaces.permissions import OrgRole
-from workspaces.views import ObjectMixin, OrgPage, PageMixin, WorkspacePage
+from workspaces.tenancy import OrgPage, WorkspacePage
 
 SESSION_INVITATION = "invitation_token"
 SESSION_EMAIL = "email_verification_token"

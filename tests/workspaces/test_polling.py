@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from workspaces.views import next_poll
+from seqera.views.live import next_poll
 
 
 @pytest.mark.parametrize(("poll", "delay"), [("", 2), ("1", 3), ("2", 4), ("5", 15), ("9", 30), ("999", 30), ("²", 2)])

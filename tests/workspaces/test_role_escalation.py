@@ -167,7 +167,7 @@ def test_owner_rows_offer_no_changes_to_admins(client, tenancy):
 
 
 def test_the_api_answers_a_role_refusal_with_403_and_the_message(tenancy):
-    from workspaces.api.views import api_errors
+    from seqera.api import api_errors
 
     with pytest.raises(services.NotAllowed) as refused:
         services.change_participant_role(

@@ -10,11 +10,12 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django_tables2.paginators import LazyPaginator
 
+from seqera.views.generic import ObjectListView
 from workspaces.audit.filters import AuditEventFilterSet, OrgAuditEventFilterSet
 from workspaces.audit.models import AuditEvent
 from workspaces.audit.tables import AuditEventTable
 from workspaces.permissions import OrgRole
-from workspaces.views import ObjectListView, OrgPage, WorkspacePage
+from workspaces.tenancy import OrgPage, WorkspacePage
 
 EXPORT_COLUMNS = (
     "time", "action", "user", "token", "object_type", "object_id", "object", "organization", "workspace",
