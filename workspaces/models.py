@@ -264,7 +264,7 @@ class Credentials(TenantModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return self.workspace.url("credentials_detail", pk=self.pk)
+        return self.workspace.url("workspaces:credentials_detail", pk=self.pk)
 
     def _aad(self) -> bytes:
         return crypto.associated_data(workspace_id=self.workspace_id, row_id=self.id, field="secretKey")

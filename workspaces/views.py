@@ -147,7 +147,7 @@ class OrgCreateView(LoginRequiredMixin, ObjectFormView):
     success_message = "Organization {object} created. Next: create a workspace in it."
 
     def get_success_url(self):
-        return reverse("org_detail", kwargs={"org": self.object.name})
+        return reverse("workspaces:org_detail", kwargs={"org": self.object.name})
 
     def get_cancel_url(self):
         return reverse("home")
@@ -180,11 +180,11 @@ class OrgEditView(OrgPage, ObjectFormView):
         return self.org
 
     def get_success_url(self):
-        return reverse("org_detail", kwargs={"org": self.object.name})
+        return reverse("workspaces:org_detail", kwargs={"org": self.object.name})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["delete_url"] = self.org_url("org_delete")
+        context["delete_url"] = self.org_url("workspaces:org_delete")
         return context
 
 
@@ -204,7 +204,7 @@ class OrgDeleteView(OrgPage, ObjectDeleteView):
         return reverse("home")
 
     def get_cancel_url(self):
-        return self.org_url("org_edit")
+        return self.org_url("workspaces:org_edit")
 
 
 class MemberListView(OrgPage, ObjectListView):
@@ -236,7 +236,7 @@ class MemberMixin(OrgPage):
         return OrgMembership.objects.filter(org=self.org).select_related("user", "org")
 
     def get_success_url(self):
-        return self.org_url("org_members")
+        return self.org_url("workspaces:org_members")
 
 
 class MemberAddView(MemberMixin, ObjectFormView):
@@ -286,7 +286,7 @@ class TeamMixin(OrgPage):
         return Team.objects.filter(org=self.org).select_related("org")
 
     def get_success_url(self):
-        return self.org_url("team_detail", team=self.object.name)
+        return self.org_url("workspaces:team_detail", team=self.object.name)
 
 
 class TeamDetailView(TeamMixin, PageMixin, ObjectMixin, SingleTableMixin, TemplateView):
@@ -315,7 +315,7 @@ class TeamCreateView(TeamMixin, ObjectFormView):
     success_message = "Team {object} created. Add its members next."
 
     def get_cancel_url(self):
-        return self.org_url("org_teams")
+        return self.org_url("workspaces:org_teams")
 
 
 class TeamEditView(TeamMixin, ObjectFormView):
@@ -327,7 +327,7 @@ class TeamEditView(TeamMixin, ObjectFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["delete_url"] = self.org_url("team_delete", team=self.object.name)
+        context["delete_url"] = self.org_url("workspaces:team_delete", team=self.object.name)
         return context
 
 
@@ -339,10 +339,10 @@ class TeamDeleteView(TeamMixin, ObjectDeleteView):
         services.delete_team(team=obj, actor=self.request.user)
 
     def get_success_url(self):
-        return self.org_url("org_teams")
+        return self.org_url("workspaces:org_teams")
 
     def get_cancel_url(self):
-        return self.org_url("team_detail", team=self.object.name)
+        return self.org_url("workspaces:team_detail", team=self.object.name)
 
 
 class TeamMemberAddView(TeamMixin, ObjectFormView):
@@ -363,7 +363,7 @@ class TeamMemberAddView(TeamMixin, ObjectFormView):
         return f"{self.object.username} added to team {self.team.name}."
 
     def get_success_url(self):
-        return self.org_url("team_detail", team=self.team.name)
+        return self.org_url("workspaces:team_detail", team=self.team.name)
 
     get_cancel_url = get_success_url
 
@@ -379,7 +379,7 @@ class TeamMemberRemoveView(TeamMixin, ObjectDeleteView):
         services.remove_team_member(team=self.team, user=obj, actor=self.request.user)
 
     def get_success_url(self):
-        return self.org_url("team_detail", team=self.team.name)
+        return self.org_url("workspaces:team_detail", team=self.team.name)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -397,17 +397,17 @@ class WorkspaceCreateView(OrgPage, ObjectFormView):
     success_message = "Workspace {object.name} created. Next: add AWS credentials, then a compute environment."
 
     def get_success_url(self):
-        return reverse("workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
+        return reverse("workspaces:workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
 
     def get_cancel_url(self):
-        return self.org_url("org_detail")
+        return self.org_url("workspaces:org_detail")
 
 
 def compute_envs_url(org: str, workspace: str) -> str:
     try:
         return reverse("computeenvs:list", kwargs={"org": org, "workspace": workspace})
     except NoReverseMatch:
-        return reverse("workspace_detail", kwargs={"org": org, "workspace": workspace}) + "compute-envs/"
+        return reverse("workspaces:workspace_detail", kwargs={"org": org, "workspace": workspace}) + "compute-envs/"
 
 
 class WorkspaceDetailView(WorkspacePage, PageMixin, TemplateView):
@@ -432,19 +432,19 @@ class WorkspaceDetailView(WorkspacePage, PageMixin, TemplateView):
             {
                 "title": "Credentials",
                 "count": credentials.count(),
-                "url": self.ws_url("credentials_list"),
+                "url": self.ws_url("workspaces:credentials_list"),
                 "text": "AWS keys and roles the service uses to reach your account.",
             },
             {
                 "title": "Labels",
                 "count": Label.objects.in_workspace(ws).count(),
-                "url": self.ws_url("label_list"),
+                "url": self.ws_url("workspaces:label_list"),
                 "text": "Labels and resource labels (AWS tags).",
             },
             {
                 "title": "Participants",
                 "count": ws.participants.count(),
-                "url": self.ws_url("participant_list"),
+                "url": self.ws_url("workspaces:participant_list"),
                 "text": "Who can do what in this workspace.",
             },
         ]
@@ -463,12 +463,12 @@ class WorkspaceEditView(WorkspacePage, ObjectFormView):
         return self.workspace
 
     def get_success_url(self):
-        return reverse("workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
+        return reverse("workspaces:workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.role == "owner":
-            context["delete_url"] = self.ws_url("workspace_delete")
+            context["delete_url"] = self.ws_url("workspaces:workspace_delete")
         return context
 
 
@@ -489,10 +489,10 @@ class WorkspaceDeleteView(WorkspacePage, ObjectDeleteView):
         services.delete_workspace(workspace=obj)
 
     def get_success_url(self):
-        return reverse("org_detail", kwargs={"org": self.org.name})
+        return reverse("workspaces:org_detail", kwargs={"org": self.org.name})
 
     def get_cancel_url(self):
-        return self.ws_url("workspace_edit")
+        return self.ws_url("workspaces:workspace_edit")
 
 
 # --------------------------------------------------------------------------- participants
@@ -532,7 +532,7 @@ class ParticipantMixin(WorkspacePage):
         return super().get_queryset().select_related("user", "team", "workspace__org")
 
     def get_success_url(self):
-        return self.ws_url("participant_list")
+        return self.ws_url("workspaces:participant_list")
 
 
 class ParticipantAddView(ParticipantMixin, ObjectFormView):
@@ -573,7 +573,7 @@ class CredentialsPage(WorkspacePage):
     permission_action = "credentials:read"
 
     def get_success_url(self):
-        return self.ws_url("credentials_detail", pk=self.object.pk)
+        return self.ws_url("workspaces:credentials_detail", pk=self.object.pk)
 
 
 class CredentialsListView(CredentialsPage, ObjectListView):
@@ -603,7 +603,7 @@ class CredentialsLiveMixin(LiveStatusMixin):
         return not obj.status
 
     def live_status_url(self) -> str:
-        return self.ws_url("credentials_status", pk=self.object.pk)
+        return self.ws_url("workspaces:credentials_status", pk=self.object.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -644,7 +644,7 @@ class CredentialsCreateView(CredentialsPage, ObjectFormView):
     success_message_tags = PENDING_NOTICE
 
     def get_cancel_url(self):
-        return self.ws_url("credentials_list")
+        return self.ws_url("workspaces:credentials_list")
 
 
 class CredentialsEditView(CredentialsPage, ObjectFormView):
@@ -699,10 +699,10 @@ class CredentialsDeleteView(CredentialsPage, ObjectDeleteView):
         return [f"In use by {names}: give them other credentials or delete them first."]
 
     def get_success_url(self):
-        return self.ws_url("credentials_list")
+        return self.ws_url("workspaces:credentials_list")
 
     def get_cancel_url(self):
-        return self.ws_url("credentials_detail", pk=self.object.pk)
+        return self.ws_url("workspaces:credentials_detail", pk=self.object.pk)
 
 
 # --------------------------------------------------------------------------- labels
@@ -712,7 +712,7 @@ class LabelPage(WorkspacePage):
     permission_action = "label:read"
 
     def get_success_url(self):
-        return self.ws_url("label_list")
+        return self.ws_url("workspaces:label_list")
 
 
 class LabelListView(LabelPage, ObjectListView):

@@ -47,10 +47,10 @@ class NewAccountForm(UserCreationForm):
 def invitation_target_url(invitation: Invitation) -> str:
     if invitation.workspace_id:
         ws = invitation.workspace
-        return reverse("workspace_detail", kwargs={"org": ws.org.name, "workspace": ws.name})
+        return reverse("workspaces:workspace_detail", kwargs={"org": ws.org.name, "workspace": ws.name})
     if invitation.team_id:
-        return reverse("team_detail", kwargs={"org": invitation.org.name, "team": invitation.team.name})
-    return reverse("org_detail", kwargs={"org": invitation.org.name})
+        return reverse("workspaces:team_detail", kwargs={"org": invitation.org.name, "team": invitation.team.name})
+    return reverse("workspaces:org_detail", kwargs={"org": invitation.org.name})
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -206,7 +206,7 @@ class OrgInvitationMixin(OrgPage, InvitationActionMixin):
         return Invitation.objects.filter(org=self.org).select_related("org", "workspace", "team")
 
     def get_success_url(self):
-        return self.org_url("org_members")
+        return self.org_url("workspaces:org_members")
 
 
 class OrgInvitationRevokeView(RevokeMixin, OrgInvitationMixin):
@@ -224,7 +224,7 @@ class WorkspaceInvitationMixin(WorkspacePage, InvitationActionMixin):
         return Invitation.objects.filter(workspace=self.workspace).select_related("org", "workspace__org")
 
     def get_success_url(self):
-        return self.ws_url("participant_list")
+        return self.ws_url("workspaces:participant_list")
 
 
 class WorkspaceInvitationRevokeView(RevokeMixin, WorkspaceInvitationMixin):

@@ -24,7 +24,7 @@ def test_credentials_block_polls_with_backoff_until_validated(client, tenancy):
     creds.status = ""
     creds.save()
     client.force_login(tenancy.users["view"])
-    status_url = reverse("credentials_status", kwargs={"org": "acme", "workspace": "lab", "pk": creds.pk})
+    status_url = reverse("workspaces:credentials_status", kwargs={"org": "acme", "workspace": "lab", "pk": creds.pk})
     html = client.get(status_url, {"poll": "4"}).content.decode()
     assert 'hx-trigger="load delay:10s"' in html and "poll=5" in html and "X-Background-Poll" in html
     creds.status = "AVAILABLE"

@@ -32,7 +32,7 @@ class WorkspaceTrail:
         return AuditEvent.objects.filter(workspace_id=self.workspace.pk)
 
     def export_url(self) -> str:
-        return self.ws_url("workspace_audit_export")
+        return self.ws_url("workspaces:workspace_audit_export")
 
 
 class OrgTrail:
@@ -43,7 +43,7 @@ class OrgTrail:
         return AuditEvent.objects.filter(org_id=self.org.pk)
 
     def export_url(self) -> str:
-        return self.org_url("org_audit_export")
+        return self.org_url("workspaces:org_audit_export")
 
 
 @method_decorator(never_cache, name="dispatch")
