@@ -1,5 +1,6 @@
 import hashlib
 from datetime import timedelta
+from enum import nonmember
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -9,6 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
 from workspaces import crypto
 from workspaces.permissions import OrgRole, WorkspaceRole, higher_role, roles_allowing
@@ -223,9 +225,10 @@ class Participant(models.Model):
 class Credentials(TenantModel):
     """AWS credentials of a workspace. The secret access key is write-only and encrypted at rest."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         AVAILABLE = "AVAILABLE"
         INVALID = "INVALID"
+        colours = nonmember({"AVAILABLE": "success", "INVALID": "danger"})
 
     id = models.CharField(primary_key=True, max_length=22, default=new_public_id, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="credentials")

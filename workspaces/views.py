@@ -10,14 +10,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 from django_tables2 import SingleTableMixin
 
-from computeenvs.models import ComputeEnv
 from seqera.views.generic import (
     PENDING_NOTICE,
     ObjectDeleteView,
@@ -30,6 +29,7 @@ from seqera.views.live import LiveStatusMixin, stamp
 from workspaces import filters, forms, services, tables
 from workspaces.models import ApiToken, Credentials, Invitation, Label, OrgMembership, Participant, Team, Workspace
 from workspaces.permissions import OrgRole, role_allows
+from workspaces.sections import sections
 from workspaces.tenancy import OrgPage, WorkspacePage
 
 
@@ -403,13 +403,6 @@ class WorkspaceCreateView(OrgPage, ObjectFormView):
         return self.org_url("workspaces:org_detail")
 
 
-def compute_envs_url(org: str, workspace: str) -> str:
-    try:
-        return reverse("computeenvs:list", kwargs={"org": org, "workspace": workspace})
-    except NoReverseMatch:
-        return reverse("workspaces:workspace_detail", kwargs={"org": org, "workspace": workspace}) + "compute-envs/"
-
-
 class WorkspaceDetailView(WorkspacePage, PageMixin, TemplateView):
     template_name = "workspaces/workspace_detail.html"
     permission_action = "workspace:read"
@@ -423,30 +416,8 @@ class WorkspaceDetailView(WorkspacePage, PageMixin, TemplateView):
         ws = self.workspace
         credentials = Credentials.objects.in_workspace(ws)
         context["cards"] = [
-            {
-                "title": "Compute environments",
-                "count": ComputeEnv.objects.in_workspace(ws).count(),
-                "url": compute_envs_url(self.org.name, ws.name),
-                "text": "AWS Batch environments that run your pipelines.",
-            },
-            {
-                "title": "Credentials",
-                "count": credentials.count(),
-                "url": self.ws_url("workspaces:credentials_list"),
-                "text": "AWS keys and roles the service uses to reach your account.",
-            },
-            {
-                "title": "Labels",
-                "count": Label.objects.in_workspace(ws).count(),
-                "url": self.ws_url("workspaces:label_list"),
-                "text": "Labels and resource labels (AWS tags).",
-            },
-            {
-                "title": "Participants",
-                "count": ws.participants.count(),
-                "url": self.ws_url("workspaces:participant_list"),
-                "text": "Who can do what in this workspace.",
-            },
+            {"title": section.title, "count": section.count(ws), "url": section.url(ws), "text": section.text}
+            for section in sections()
         ]
         context["needs_credentials"] = not credentials.exists()
         return context

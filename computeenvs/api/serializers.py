@@ -8,7 +8,7 @@ report the same messages under the same ``config.<path>`` keys."""
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from computeenvs import services
+from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from seqera.api import MAX_ID
 from workspaces.api.serializers import LabelDbDtoSerializer
@@ -19,7 +19,7 @@ STATUSES = [*ComputeEnv.Status.values, "DELETED"]
 class ComputeEnvInSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     description = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
-    platform = serializers.CharField(required=False, default=services.PLATFORM)
+    platform = serializers.CharField(required=False, default=selectors.PLATFORM)
     credentialsId = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     config = serializers.JSONField(required=False, default=None, help_text="AwsBatchConfig document (camelCase).")
 
@@ -61,7 +61,7 @@ def compute_env_dto(ce: ComputeEnv, *, with_labels: bool) -> dict:
         "name": ce.name,
         "description": ce.description,
         "platform": ce.platform,
-        "config": services.api_config(ce),
+        "config": selectors.api_config(ce),
         "credentialsId": ce.credentials_id,
         "status": ce.status,
         "message": ce.message,

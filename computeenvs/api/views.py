@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from computeenvs import services
+from computeenvs import selectors, services
 from computeenvs.api import serializers as s
 from computeenvs.models import ComputeEnv
 from seqera.api import ERRORS as RESPONSES
@@ -110,9 +110,9 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         request_data = s.CreateComputeEnvRequestSerializer(data=_body(request))
         request_data.is_valid(raise_exception=True)
         body, label_ids = request_data.validated_data["computeEnv"], request_data.validated_data["labelIds"]
-        if body["platform"] != services.PLATFORM:
+        if body["platform"] != selectors.PLATFORM:
             raise exceptions.ValidationError(
-                {"platform": f"Only {services.PLATFORM} is supported (got {body['platform']})."}
+                {"platform": f"Only {selectors.PLATFORM} is supported (got {body['platform']})."}
             )
         ce = services.create_compute_env(
             workspace=self.workspace,

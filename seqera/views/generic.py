@@ -122,7 +122,8 @@ class ObjectFormView(PageMixin, ObjectMixin, FormView):
             with transaction.atomic():
                 self.object = form.save()
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            # A form may route some errors itself (e.g. into a formset); it ends in add_service_errors.
+            getattr(form, "add_service_errors", lambda exc: add_service_errors(form, exc))(exc)
             return self.form_invalid(form)
         messages.success(self.request, self.get_success_message(), extra_tags=self.success_message_tags)
         return HttpResponseRedirect(self.get_success_url())

@@ -5,7 +5,7 @@ import copy
 import pytest
 from django.core.exceptions import ValidationError
 
-from computeenvs import services
+from computeenvs import selectors, services
 from computeenvs.models import ComputeEnv
 from tests.factories import CredentialsFactory, LabelFactory
 
@@ -191,7 +191,7 @@ class TestExportImport:
             ),
             label_ids=[tenancy.label.pk],
         )
-        document = services.export_compute_env(source)
+        document = selectors.export_compute_env(source)
         assert "forgedResources" not in document["computeEnv"]["config"]
         assert "headQueue" not in document["computeEnv"]["config"]
         copy_ = services.import_compute_env(
@@ -207,7 +207,7 @@ class TestExportImport:
         assert list(copy_.labels.all()) == [tenancy.label]
 
     def test_import_into_another_workspace_needs_its_labels_and_credentials(self, tenancy):
-        document = services.export_compute_env(make_ce(tenancy, label_ids=[tenancy.label.pk]))
+        document = selectors.export_compute_env(make_ce(tenancy, label_ids=[tenancy.label.pk]))
         with pytest.raises(ValidationError) as exc_info:
             services.import_compute_env(
                 workspace=tenancy.other_workspace,

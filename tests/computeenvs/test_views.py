@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from computeenvs import services
+from computeenvs import selectors
 from computeenvs.forms import form_data_from_document
 from computeenvs.models import ComputeEnv, ForgedResource
 from tests.computeenvs.test_services import forge_doc, make_ce, manual_doc
@@ -375,14 +375,14 @@ class TestExportImportPolicy:
         response = admin_client.get(url(tenancy, "export", ce))
         assert response["Content-Disposition"] == 'attachment; filename="orig.json"'
         document = json.loads(response.content)
-        assert document["computeEnv"]["config"] == services.export_config(ce.config, forge=True)
+        assert document["computeEnv"]["config"] == selectors.export_config(ce.config, forge=True)
         upload = SimpleUploadedFile("orig.json", response.content, content_type="application/json")
         response = admin_client.post(
             url(tenancy, "import"), {"file": upload, "name": "imported", "credentials": tenancy.credentials.pk}
         )
         imported = ComputeEnv.objects.get(name="imported")
         assert response.status_code == 302
-        assert services.export_config(imported.config, forge=True) == services.export_config(ce.config, forge=True)
+        assert selectors.export_config(imported.config, forge=True) == selectors.export_config(ce.config, forge=True)
 
     def test_import_shows_config_errors(self, admin_client, tenancy):
         document = {"computeEnv": {"name": "bad", "platform": "aws-batch", "config": forge_doc(forge={"maxCpus": 0})}}
