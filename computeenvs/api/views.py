@@ -90,13 +90,10 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         if params.get("search"):
             queryset = queryset.filter(name__icontains=params["search"])
         items, total = page(queryset, params)
-        entries = [
-            s.list_entry(
-                ce, workspace_name=self.workspace.name, visibility=self.workspace.visibility, with_labels=with_labels
-            )
-            for ce in items
-        ]
-        return Response({"computeEnvs": entries, "totalSize": total})
+        context = {"workspace": self.workspace, "with_labels": with_labels}
+        return Response(
+            s.ListComputeEnvsResponseSerializer({"computeEnvs": items, "totalSize": total}, context=context).data
+        )
 
     @extend_schema(
         operation_id="CreateComputeEnv",
@@ -135,7 +132,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
     def retrieve(self, request, pk=None):
         with_labels = "labels" in _attributes(request)
         ce = self.get_object()
-        return Response({"computeEnv": s.compute_env_dto(ce, with_labels=with_labels)})
+        return Response(s.DescribeComputeEnvResponseSerializer(ce, context={"with_labels": with_labels}).data)
 
     @extend_schema(
         operation_id="UpdateComputeEnv",
