@@ -26,7 +26,7 @@ from seqera.views.generic import (
     PageMixin,
 )
 from seqera.views.live import LiveStatusMixin, stamp
-from workspaces import filters, forms, services, tables
+from workspaces import filters, forms, selectors, services, tables
 from workspaces.models import ApiToken, Credentials, Invitation, Label, OrgMembership, Participant, Team, Workspace
 from workspaces.permissions import OrgRole, role_allows
 from workspaces.sections import sections
@@ -592,7 +592,7 @@ class CredentialsDetailView(CredentialsLiveMixin, CredentialsPage, PageMixin, De
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["used_by"] = services.credentials_users(self.object)
+        context["used_by"] = selectors.credentials_users(self.object)
         return context
 
 
@@ -663,7 +663,7 @@ class CredentialsDeleteView(CredentialsPage, ObjectDeleteView):
         services.delete_credentials(credentials=obj)
 
     def blockers(self):
-        users = services.credentials_users(self.object)
+        users = selectors.credentials_users(self.object)
         if not users:
             return []
         names = ", ".join(sorted(f"{user._meta.verbose_name} {user}" for user in users))

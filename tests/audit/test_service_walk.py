@@ -269,6 +269,19 @@ WRITES = {
         [rec("update", "workspaces.credentials", "workspace", status="INVALID")],
     ),
     # labels
+    "ensure_label": (
+        lambda t: services.ensure_label(workspace=t.workspace, name="ensured", value="lab1", resource=True),
+        [rec("create", "workspaces.label", "workspace", name="ensured")],
+    ),
+    "change_credentials": (
+        lambda t: services.change_credentials(
+            credentials=t.credentials, name="changed-creds", access_key="AKIAIOSFODNN7EXAMPL3", secret_key="y" * 40
+        ),
+        [
+            rec("update", "workspaces.credentials", "workspace", name="changed-creds"),
+            rec("update", "workspaces.credentials", "workspace", secret_encrypted="<hidden>"),
+        ],
+    ),
     "create_label": (
         lambda t: services.create_label(workspace=t.workspace, name="newlabel"),
         [rec("create", "workspaces.label", "workspace", name="newlabel")],
@@ -363,7 +376,6 @@ WRITES = {
 NOT_WRITES = {
     services: {
         "credentials_name_taken": "reads",
-        "credentials_users": "reads",
         "request_credentials_validation": "enqueues the actor (ids only); its result is recorded",
         "grantable_workspace_roles": "reads the actor's role",
         "grantable_org_roles": "reads the actor's role",
