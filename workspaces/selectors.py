@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import OuterRef, ProtectedError, Q, RestrictedError, Subquery
 from django.db.models.deletion import Collector
 
@@ -47,3 +49,15 @@ def workspace_roles(user, *, owned_org_ids: set[int] | None = None) -> list[tupl
         )
         for workspace in Workspace.objects.restrict(user, "workspace:read").select_related("org")
     ]
+
+
+def trust_policy(creds: Credentials) -> str:
+    """The IAM trust policy the role of `creds` needs: the keys' account may assume it with the external id."""
+    principal = f"arn:aws:iam::{creds.account_id or '<ACCOUNT-ID-OF-THE-ACCESS-KEYS>'}:root"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": principal},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": creds.external_id}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=2)

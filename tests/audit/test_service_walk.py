@@ -395,12 +395,10 @@ NOT_WRITES = {
         "validate_config": "pure",
         "request_forge": "enqueues the forge (ids only); what it changes is recorded",
         "request_validation": "enqueues the actor (ids only); its result is recorded",
-        "check_compute_env": "reads AWS",
         "preview_compute_env": "validates without saving",
         "work_key": "pure",
         "set_queues_state": "changes queues in AWS; the CE's transition is written by `_finish`, which records it "
         "(AWS needed: tests/faults)",
-        "check_queue_quota": "reads AWS",
         "forge_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
         "dispose_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
         "dispose_workspace_compute_envs": "moves CEs with forged resources to DELETING through `request_dispose` "

@@ -213,7 +213,7 @@ def test_other_server_errors_under_api_are_json_and_pages_get_a_plain_page(faili
     assert response.status_code == 500 and response.json() == {
         "message": "Something went wrong on our side; it has been logged."
     }
-    with mock.patch("workspaces.views.services.request_credentials_validation", side_effect=OperationalError("gone")):
+    with mock.patch("workspaces.services.request_credentials_validation", side_effect=OperationalError("gone")):
         page = failing_client.post(
             reverse("workspaces:credentials_validate", kwargs={**WS, "pk": tenancy.credentials.pk})
         )
