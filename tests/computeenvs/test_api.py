@@ -210,7 +210,9 @@ class TestPermissions:
         assert ComputeEnv.objects.get().name == "ce-1"
 
     def test_anonymous_is_401(self, tenancy):
-        assert APIClient().get(f"{BASE}?{ws(tenancy)}").status_code in (401, 403)
+        response = APIClient().get(f"{BASE}?{ws(tenancy)}")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.django_db
