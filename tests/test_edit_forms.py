@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from computeenvs import services as ce_services
-from tests.computeenvs.test_services import forge_doc
+from tests.helpers.documents import forge_doc
 
 VOLATILE = {"updated", "modified", "last_modified", "updated_at"}
 

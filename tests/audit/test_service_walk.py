@@ -423,7 +423,7 @@ def _unvalidated(credentials: Credentials) -> Credentials:
 
 
 def _forge_ce(t) -> ComputeEnv:
-    from tests.computeenvs.test_services import forge_doc
+    from tests.helpers.documents import forge_doc
 
     return ce_services.create_compute_env(
         workspace=t.workspace, created_by=t.users["admin"], name="audit-forge", credentials=t.credentials,

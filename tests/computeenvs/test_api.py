@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from computeenvs.models import ComputeEnv, ForgedResource
-from tests.computeenvs.test_services import forge_doc, make_ce, manual_doc
+from tests.helpers.documents import forge_doc, make_ce, manual_doc
 
 BASE = "/api/compute-envs"
 

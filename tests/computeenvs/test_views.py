@@ -6,20 +6,12 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from computeenvs import selectors
 from computeenvs.forms import form_data_from_document
 from computeenvs.models import ComputeEnv, ForgedResource
-from tests.computeenvs.test_services import forge_doc, make_ce, manual_doc
-
-
-def url(tenancy, name, ce=None, workspace=None):
-    workspace = workspace or tenancy.workspace
-    kwargs = {"org": workspace.org.name, "workspace": workspace.name}
-    if ce is not None:
-        kwargs["pk"] = ce.pk
-    return reverse(f"computeenvs:{name}", kwargs=kwargs)
+from tests.helpers.documents import forge_doc, make_ce, manual_doc
+from tests.helpers.urls import ce_url as url
 
 
 def post_data(tenancy, document, *, name="from-form", **extra):

@@ -19,14 +19,14 @@ from computeenvs import actors as ce_actors
 from computeenvs.models import ComputeEnv
 from seqera import work
 from seqera.models import WorkItem
-from tests.computeenvs.test_services import manual_doc
+from tests.helpers.documents import manual_doc
+from tests.helpers.urls import WS
 from tests.helpers.work import deliver, work_messages
 from workspaces import actors as ws_actors
 from workspaces.models import Credentials
 
 pytestmark = pytest.mark.django_db
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-WS = {"org": "acme", "workspace": "lab"}
 
 
 @contextmanager

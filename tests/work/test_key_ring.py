@@ -11,8 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from computeenvs import services as ce_services
-from tests.computeenvs.test_services import manual_doc
-from tests.test_settings_production import GOOD_SECRET, run
+from tests.helpers.documents import manual_doc
+from tests.helpers.production import GOOD_SECRET, run
 from workspaces import crypto
 
 WSGI = "import seqera.wsgi; print('started')"

@@ -6,10 +6,9 @@ from botocore.exceptions import ClientError
 from django.db import transaction
 
 from tests.factories import CredentialsFactory
+from tests.helpers.canary import CANARY
 from workspaces import actors, services
 from workspaces.models import Credentials
-
-CANARY = "CanarySecret/DoNotLeak/0123456789abcdefgh"  # 40 characters, like an AWS secret key
 
 
 def fail_with(code: str, message: str, operation: str):

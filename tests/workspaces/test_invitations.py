@@ -16,17 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
+from tests.helpers.urls import ws_url
 from workspaces import services
 from workspaces.models import Invitation, Participant, VerifiedEmail, Workspace
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-WS = {"org": "acme", "workspace": "lab"}
 PASSWORD = "a-Long-pass-phrase-42"
-
-
-def ws_url(name, **kwargs):
-    return reverse(name, kwargs={**WS, **kwargs})
 
 
 def link_in(message) -> str:

@@ -6,16 +6,12 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ParticipantFactory, TeamFactory
+from tests.helpers.urls import ws_url
 from workspaces import services
 from workspaces.models import OrgMembership, Participant, Workspace
 from workspaces.permissions import ROLE_ORDER, ROLE_RANK
 
 pytestmark = pytest.mark.django_db
-WS = {"org": "acme", "workspace": "lab"}
-
-
-def ws_url(name, **kwargs):
-    return reverse(name, kwargs={**WS, **kwargs})
 
 
 def participant(tenancy, role):

@@ -4,19 +4,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from computeenvs.models import ComputeEnv
+from tests.helpers.canary import CANARY
+from tests.helpers.urls import ws_url
 from workspaces.models import Credentials
 
-WS = {"org": "acme", "workspace": "lab"}
-CANARY = "CANARYsecret/0123456789abcdefghijklmnopqrstuv"
 ACCESS_KEY = "AKIAQWERTYUIOPASDFGH"
-
-
-def ws_url(name, **kwargs):
-    return reverse(name, kwargs={**WS, **kwargs})
 
 
 def assert_no_secret(response):

@@ -1,16 +1,10 @@
 """Label pages: filter, create/edit/delete for admins, service errors beside fields."""
 
 import pytest
-from django.urls import reverse
 
 from tests.factories import LabelFactory
+from tests.helpers.urls import ws_url
 from workspaces.models import Label
-
-WS = {"org": "acme", "workspace": "lab"}
-
-
-def ws_url(name, **kwargs):
-    return reverse(name, kwargs={**WS, **kwargs})
 
 
 def test_list_filters_by_type_and_search(client, tenancy):

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import CredentialsFactory, LabelFactory, ParticipantFactory, TeamFactory
-
-WS = {"org": "acme", "workspace": "lab"}
+from tests.helpers.urls import WS
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import TeamFactory, WorkspaceFactory
+from tests.helpers.urls import ws_url
 from workspaces.models import Participant, Workspace
-
-WS = {"org": "acme", "workspace": "lab"}
-
-
-def ws_url(name, **kwargs):
-    return reverse(name, kwargs={**WS, **kwargs})
 
 
 def test_member_creates_workspace_and_becomes_owner(client, tenancy):
