@@ -35,6 +35,7 @@ browser:
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 migrations-check: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=seqera.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
