@@ -36,6 +36,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint --failure-threshold info Dockerfile
+	$(BIN)/mypy
 
 migrations-check: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=seqera.test_settings $(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,11 +1,14 @@
+"""The compute-environment list's filters, on the base `SearchFilterSet`."""
+
 import django_filters
-from django import forms
 
 from computeenvs.models import ComputeEnv
+from seqera.filters import SearchFilterSet
 
 
-class ComputeEnvFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search by name")
+class ComputeEnvFilter(SearchFilterSet):
+    search_fields = ("name",)
+    q = django_filters.CharFilter(method="search", label="Search by name")
     status = django_filters.ChoiceFilter(choices=ComputeEnv.Status.choices, empty_label="Any status")
     mode = django_filters.ChoiceFilter(choices=ComputeEnv.Mode.choices, empty_label="Any mode", label="Config mode")
     region = django_filters.ChoiceFilter(choices=(), empty_label="Any region")
@@ -18,6 +21,3 @@ class ComputeEnvFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         regions = self.queryset.order_by("region").values_list("region", flat=True).distinct()
         self.filters["region"].extra["choices"] = [(r, r) for r in regions]
-        for field in self.form.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)

@@ -9,6 +9,33 @@ class WorkspacesConfig(AppConfig):
         from workspaces import checks  # noqa: F401  (registers system checks)
 
         self.register_audit()
+        self.register_sections()
+
+    @staticmethod
+    def register_sections():
+        from workspaces.models import Credentials, Label, Participant
+        from workspaces.sections import WorkspaceSection, register
+
+        for order, (key, title, url_name, text, model) in enumerate(
+            (
+                ("credentials", "Credentials", "workspaces:credentials_list",
+                 "AWS keys and roles the service uses to reach your account.", Credentials),
+                ("labels", "Labels", "workspaces:label_list", "Labels and resource labels (AWS tags).", Label),
+                ("participants", "Participants", "workspaces:participant_list", "Who can do what in this workspace.",
+                 Participant),
+            ),
+            start=2,
+        ):  # fmt: skip
+            register(
+                WorkspaceSection(
+                    key=key,
+                    title=title,
+                    url_name=url_name,
+                    text=text,
+                    count=lambda ws, model=model: model.objects.in_workspace(ws).count(),
+                    order=order * 10,
+                )
+            )
 
     @staticmethod
     def register_audit():

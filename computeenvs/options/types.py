@@ -291,9 +291,9 @@ class AwsBatchConfig:
     def resolved(self, path: str) -> Any:
         """The value of option `path` (``"forge.ebsBootSize"``) with its default or coupled default
         from `options.FIELDS` when the document did not give it: each default is declared once."""
-        from .fields import _FORGE_PSEUDO, FIELD_BY_PATH
+        from .fields import FIELD_BY_PATH, FORGE_PSEUDO
 
-        if path == _FORGE_PSEUDO:
+        if path == FORGE_PSEUDO:
             return self.is_forge
         spec = FIELD_BY_PATH[path]
         holder = self.forge if spec.forge_only else self
@@ -370,8 +370,15 @@ class AwsBatchConfig:
         return self.log_group or DEFAULT_LOG_GROUP
 
     @property
+    def forge_settings(self) -> ForgeConfig:
+        """The Forge block of a Batch Forge configuration (plans are built for those only)."""
+        if self.forge is None:
+            raise ValueError("not a Batch Forge configuration")
+        return self.forge
+
+    @property
     def resolves_ami_from_ssm(self) -> bool:
-        return bool(self.forge) and not self.forge.image_id
+        return self.forge is not None and not self.forge.image_id
 
     @property
     def ami_variant(self) -> str:

@@ -19,9 +19,9 @@ from django.db import connection, transaction
 
 from computeenvs.models import ComputeEnv
 from seqera.models import WorkItem
-from tests.computeenvs.test_services import manual_doc
 from tests.factories import ParticipantFactory
 from tests.work.stack import HangingServer, Stack, wait_for
+from tests.helpers.documents import manual_doc
 from workspaces import services
 from workspaces.models import Credentials
 
