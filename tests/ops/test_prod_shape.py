@@ -216,7 +216,7 @@ def browser_journey(open_page, base: str, credentials) -> None:
     """Sign in, create a Forge CE with the form, follow it to AVAILABLE, delete it by its name."""
     from playwright.sync_api import expect
 
-    from tests.e2e.test_compute_envs import new_ce_form
+    from tests.helpers.browser import new_ce_form
 
     page = open_page()
     page.goto(f"{base}/accounts/login/")

@@ -20,8 +20,8 @@ from django.db import connection, transaction
 from computeenvs.models import ComputeEnv
 from seqera.models import WorkItem
 from tests.factories import ParticipantFactory
-from tests.work.stack import HangingServer, Stack, wait_for
 from tests.helpers.documents import manual_doc
+from tests.work.stack import HangingServer, Stack, wait_for
 from workspaces import services
 from workspaces.models import Credentials
 
