@@ -127,7 +127,7 @@ def main(argv=None) -> None:
         for endpoint in endpoints:
             if endpoint.load_only or (wanted and endpoint.name not in wanted):
                 continue
-            client = api if endpoint.api else pages
+            client = Client(HTTP_HOST=HOST) if endpoint.anonymous else api if endpoint.api else pages
             path = endpoint.small_path if args.small else endpoint.path
             for _ in range(3):
                 assert client.get(path).status_code == 200, path

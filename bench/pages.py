@@ -39,6 +39,7 @@ from bench.seed import BENCH_PASSWORD, BENCH_USER, ORG_NAME, seed  # noqa: E402
 HOST = "127.0.0.1"
 SMALL = "small"  # the extra workspace with few CEs, for the 10 vs N comparison
 FLOOR_KIND = "floor"
+FLOOR = "floor"  # every endpoint's cost is a multiple of this one's
 
 # quality.md P2 (c=4, 2 sync workers): cost per request at most this multiple of the floor's.
 GOALS = {"html-list": 15, "html-detail": 8, "api-list": 10, "api-detail": 5}
@@ -56,10 +57,9 @@ class Endpoint:
     small_path: str  # same route in the small workspace
     load_only: bool = False  # a load-table row only (the in-process table already compares sizes)
     pair: str = ""  # the endpoint this one repeats at 10 CEs
+    anonymous: bool = False  # sent without credentials (the floor)
 
-    @property
-    def floor_name(self) -> str:
-        return "floor (token)" if self.api else "floor (session)"
+    floor_name = FLOOR
 
 
 @dataclass
@@ -376,10 +376,11 @@ def in_process(endpoints: list[Endpoint], user_id: int, bearer: str, repeat: int
     pages.force_login(get_user_model().objects.get(pk=user_id))
     api = Client(HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {bearer}")
     figures = {}
+    anonymous = Client(HTTP_HOST=HOST)
     for endpoint in endpoints:
         if endpoint.load_only:
             continue
-        client = api if endpoint.api else pages
+        client = anonymous if endpoint.anonymous else api if endpoint.api else pages
         queries, times = [], []
         for path in (endpoint.small_path, endpoint.path):
             client.get(path)
@@ -428,17 +429,17 @@ def print_load(args, data, loaded, results, sizes) -> None:
         r = results[endpoint.name]
         c = r.client()
         floor = results[endpoint.floor_name]
-        cost = "" if endpoint.kind == FLOOR_KIND else f"{cost_ratio(results, endpoint):.1f}"
-        srv = "" if endpoint.kind == FLOOR_KIND else f"{ratio(r.server(0.5), floor.server(0.5)):.1f}"
+        cost = "" if endpoint.name == FLOOR else f"{cost_ratio(results, endpoint):.1f}"
+        srv = "" if endpoint.name == FLOOR else f"{ratio(r.server(0.5), floor.server(0.5)):.1f}"
         print(
             f"{endpoint.name:<28}{r.rate:>8.0f}{cost:>9}{c[50]:>8.1f}{c[90]:>8.1f}{c[99]:>8.1f}"
             f"{ratio(c[99], c[50]):>9.1f}{r.server(0.5):>9.2f}{r.server(0.99):>9.2f}{srv:>9}"
             f"{sizes[endpoint.name] / 1024:>7.1f}{r.errors:>8}{r.server_cpu:>8.0%} {r.loadgen_cpu:>8.0%}"
         )
     print(
-        "(p50/p90/p99: client-side ms; srv p50/p99: gunicorn's %(D)s, server-side ms; x floor: req/s and srv p50 "
-        "against the floor requested the same way (session cookie or Bearer token); KB: response body; CPU: share "
-        "of one core)"
+        "(p50/p90/p99: client-side ms; srv p50/p99: gunicorn's %(D)s, server-side ms; x floor: floor req/s ÷ req/s, "
+        "and srv p50 ÷ the floor's; floor: a fixed body, no credentials; floor + session: the same with the session "
+        "cookie (the session and user rows every page reads); KB: response body; CPU: share of one core)"
     )
 
 
@@ -560,8 +561,8 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
     ce_list, ce_list_small = ws_path(big, "compute-envs/"), ws_path(small, "compute-envs/")
     api_ces, api_ces_small = f"/api/compute-envs?workspaceId={big_id}", f"/api/compute-envs?workspaceId={small_id}"
     return [
-        Endpoint("floor (session)", FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH),
-        Endpoint("floor (token)", FLOOR_KIND, True, FLOOR_PATH, FLOOR_PATH),
+        Endpoint(FLOOR, FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH, anonymous=True),
+        Endpoint("floor + session", FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH),
         Endpoint("ce-list.html", "html-list", False, ce_list, ce_list_small),
         Endpoint("ce-list.html (10 CEs)", "html-list", False, ce_list_small, ce_list_small, True, "ce-list.html"),
         Endpoint(
@@ -637,6 +638,8 @@ def main(argv=None) -> None:
         results, sizes, rss = {}, {}, {}
 
         def headers_for(endpoint):
+            if endpoint.anonymous:
+                return {}
             return {"Authorization": f"Bearer {bearer}"} if endpoint.api else {"Cookie": cookie}
 
         for endpoint in loaded:  # one request each (both workers' first requests load every module)
