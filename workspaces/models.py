@@ -32,11 +32,13 @@ def accessible_workspace_ids(user, action: str):
     if not getattr(user, "is_authenticated", False):
         return Workspace.objects.none().values("id")
     roles = roles_allowing(action)
-    condition = Q(participants__user=user, participants__role__in=roles) | Q(
-        participants__team__members=user, participants__role__in=roles
+    # One semi-join per way in: ORing conditions on two multi-valued relations in one filter()
+    # joins them together, participants x org memberships rows per workspace.
+    condition = Q(id__in=Participant.objects.filter(user=user, role__in=roles).values("workspace_id")) | Q(
+        id__in=Participant.objects.filter(team__members=user, role__in=roles).values("workspace_id")
     )
     if "owner" in roles:
-        condition |= Q(org__memberships__user=user, org__memberships__role=OrgRole.OWNER)
+        condition |= Q(org__in=OrgMembership.objects.filter(user=user, role=OrgRole.OWNER).values("org_id"))
     return Workspace.objects.filter(condition).values("id")
 
 
