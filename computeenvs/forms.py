@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from computeenvs import options, pickers, services
 from computeenvs.models import ComputeEnv, new_compute_env_id
+from seqera.forms import add_service_errors
 from seqera.jsonio import JSONInputError, parse_json
 from workspaces.models import Credentials, Label
 
@@ -414,36 +415,34 @@ class ComputeEnvForm(forms.Form):
             self.add_service_errors(exc)
             return None
 
-    def save(self) -> ComputeEnv | None:
-        try:
-            return services.create_compute_env(
-                created_by=self.user,
-                name=self.cleaned_data.get("name", ""),
-                description=self.cleaned_data.get("description", ""),
-                ce_id=self.cleaned_data.get("ce_id"),
-                **self._service_args(),
-            )
-        except ValidationError as exc:
-            self.add_service_errors(exc)
-            return None
+    def save(self) -> ComputeEnv:
+        return services.create_compute_env(
+            created_by=self.user,
+            name=self.cleaned_data.get("name", ""),
+            description=self.cleaned_data.get("description", ""),
+            ce_id=self.cleaned_data.get("ce_id"),
+            **self._service_args(),
+        )
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        """``config.<path>`` errors go beside the field of that path (environment rows beside
-        their cell); anything without a field of its own goes above the form."""
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for key, errors in exc.message_dict.items():
-            path = key.removeprefix("config.") if key.startswith("config.") else ENVELOPE_FIELD.get(key, key)
-            env = re.match(r"^environment(?:\[(\d+)\])?(?:\.(\w+))?$", path)
-            if env and key.startswith("config."):
-                self._add_env_error(env, errors)
-            elif (field := self._field_of(path)) is not None:
-                for message in errors:
-                    self.add_error(field, message)
-            else:
-                for message in errors:
-                    self.add_error(None, message)
+        """``config.environment[i].<field>`` errors go beside their variable row; the rest as
+        `seqera.forms.add_service_errors` puts them, ``config.<path>`` beside the field of that path."""
+        if hasattr(exc, "error_dict"):
+            rest = {}
+            for key, errors in exc.error_dict.items():
+                env = re.match(r"^config\.environment(?:\[(\d+)\])?(?:\.(\w+))?$", key)
+                if env:
+                    self._add_env_error(env, ValidationError(errors).messages)
+                else:
+                    rest[key] = errors
+            if not rest:
+                return
+            exc = ValidationError(rest)
+        add_service_errors(self, exc, self._service_field)
+
+    def _service_field(self, key: str) -> str | None:
+        path = key.removeprefix("config.") if key.startswith("config.") else ENVELOPE_FIELD.get(key, key)
+        return self._field_of(path)
 
     def _field_of(self, path: str) -> str | None:
         """The form field showing errors of `path`; a list item's error (``forge.subnets[2]``) goes
@@ -474,13 +473,15 @@ class ComputeEnvForm(forms.Form):
 class ComputeEnvEditForm(forms.Form):
     """Name, description and credentials: the configuration itself is immutable."""
 
+    service_field_map = ENVELOPE_FIELD
+
     name = forms.CharField(max_length=100, help_text=ComputeEnvForm.base_fields["name"].help_text)
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     credentials = forms.ModelChoiceField(
         queryset=Credentials.objects.none(), help_text="AWS credentials of this workspace."
     )
 
-    def __init__(self, *args, instance: ComputeEnv, **kwargs):
+    def __init__(self, *args, instance: ComputeEnv, context: dict | None = None, **kwargs):
         stored = {"name": instance.name, "description": instance.description, "credentials": instance.credentials_id}
         kwargs["initial"] = {**stored, **(kwargs.get("initial") or {})}  # FormView always passes initial={}
         super().__init__(*args, **kwargs)
@@ -488,25 +489,20 @@ class ComputeEnvEditForm(forms.Form):
         self.fields["credentials"].queryset = Credentials.objects.filter(workspace_id=instance.workspace_id)
         _style(self)
 
-    def save(self) -> ComputeEnv | None:
-        try:
-            return services.update_compute_env(
-                ce=self.instance,
-                name=self.cleaned_data["name"],
-                description=self.cleaned_data["description"],
-                credentials=self.cleaned_data["credentials"],
-            )
-        except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                field = ENVELOPE_FIELD.get(key, key)
-                for message in errors:
-                    self.add_error(field if field in self.fields else None, message)
-            return None
+    def save(self) -> ComputeEnv:
+        return services.update_compute_env(
+            ce=self.instance,
+            name=self.cleaned_data["name"],
+            description=self.cleaned_data["description"],
+            credentials=self.cleaned_data["credentials"],
+        )
 
 
 # --------------------------------------------------------------------------- import
 class ImportForm(forms.Form):
     MAX_BYTES = 1_000_000
+    service_field_map = {"credentialsId": "credentials", "document": "file"}
+    service_name_unknown = True  # "config.forge.vpcId: …" above the form says where in the file
 
     file = forms.FileField(label="JSON file", help_text="A compute environment exported as JSON (the API shape).")
     name = forms.CharField(required=False, max_length=100, help_text="Leave empty to keep the name in the file.")
@@ -532,21 +528,11 @@ class ImportForm(forms.Form):
             where = f" (at {exc.path})" if exc.path else ""
             raise ValidationError(f"This is not a JSON file we can read: {exc}{where}") from None
 
-    def save(self) -> ComputeEnv | None:
-        try:
-            return services.import_compute_env(
-                workspace=self.workspace,
-                created_by=self.user,
-                document=self.cleaned_data["file"],
-                credentials=self.cleaned_data["credentials"],
-                name=self.cleaned_data["name"],
-            )
-        except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                field = {"credentialsId": "credentials", "document": "file"}.get(key, key)
-                for message in errors:
-                    self.add_error(
-                        field if field in self.fields else None,
-                        message if field in self.fields else f"{key}: {message}",
-                    )
-            return None
+    def save(self) -> ComputeEnv:
+        return services.import_compute_env(
+            workspace=self.workspace,
+            created_by=self.user,
+            document=self.cleaned_data["file"],
+            credentials=self.cleaned_data["credentials"],
+            name=self.cleaned_data["name"],
+        )

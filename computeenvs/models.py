@@ -1,12 +1,14 @@
 import re
 import secrets
 import string
+from enum import nonmember
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from seqera.choices import StatusChoices
 from workspaces.models import Credentials, Label, TenantModel, TenantQuerySet, Workspace
 
 CE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
@@ -27,13 +29,23 @@ class ComputeEnv(TenantModel):
     credentials change). `forge` present in the config means Batch Forge mode.
     """
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         CREATING = "CREATING"
         AVAILABLE = "AVAILABLE"
         ERRORED = "ERRORED"
         INVALID = "INVALID"
         DISABLED = "DISABLED"
         DELETING = "DELETING"
+        colours = nonmember(
+            {
+                "AVAILABLE": "success",
+                "CREATING": "primary",
+                "DELETING": "primary",
+                "ERRORED": "danger",
+                "INVALID": "danger",
+            }
+        )
+        busy = nonmember(frozenset({"CREATING", "DELETING"}))  # work in progress: live blocks poll
 
     class Mode(models.TextChoices):
         FORGE = "forge", "Batch Forge"
@@ -77,6 +89,9 @@ class ComputeEnv(TenantModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("computeenvs:detail", pk=self.pk)
+
     @property
     def is_forge(self) -> bool:
         return self.mode == self.Mode.FORGE
@@ -109,12 +124,14 @@ class ForgedResource(TenantModel):
         FSX = "FsxFileSystem"
         LOG_GROUP = "LogGroup"
 
-    class State(models.TextChoices):
+    class State(StatusChoices):
         CREATING = "CREATING"
         CREATED = "CREATED"
         DELETING = "DELETING"
         DELETED = "DELETED"
         FAILED = "FAILED"
+        colours = nonmember({"CREATED": "success", "CREATING": "primary", "DELETING": "primary", "FAILED": "danger"})
+        busy = nonmember(frozenset({"CREATING", "DELETING"}))
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     compute_env = models.ForeignKey(ComputeEnv, on_delete=models.CASCADE, related_name="forged_resources")

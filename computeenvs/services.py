@@ -21,15 +21,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from computeenvs import nfconfig, options, policy
+from computeenvs import checks, options
 from computeenvs.forge import plan
 from computeenvs.models import (
     CE_ID_PATTERN,
     CE_NAME_PATTERN,
     ComputeEnv,
     ComputeEnvLabel,
-    ForgedResource,
     new_compute_env_id,
+)
+from computeenvs.selectors import (
+    PLATFORM,
+    disposes_on_deletion,
+    export_config,
+    forge_queue_names,
+    iam_policy,
+    label_tags,
+    preview_plan,
+    resources_to_dispose,
 )
 from seqera import work
 from seqera.db import unique_as_field_error
@@ -39,9 +48,7 @@ from workspaces.models import Credentials, Label, Workspace
 MAX_LABELS_PER_CE = 25
 FORGE_PENDING_MESSAGE = "Forge pending: Batch Forge will create the AWS resources."
 VALIDATING_MESSAGE = "Validation pending: checking the job queues and the work directory."
-SERVER_MANAGED_KEYS = ("forgedResources", "volumes", "deletedResources")
 ENVELOPE_KEYS = ("name", "description", "platform", "credentialsId", "config")
-PLATFORM = "aws-batch"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -55,12 +62,6 @@ def _violations_to_errors(violations) -> dict[str, list[str]]:
     for violation in violations:
         errors.setdefault(config_key(violation.field), []).append(violation.message)
     return errors
-
-
-def forge_queue_names(ce_id: str) -> tuple[str, str]:
-    """(head, compute) queue names Forge gives this CE: the plan's names, the single source."""
-    names = plan.queue_names(settings.FORGE_PREFIX, ce_id)
-    return names["headQueue"], names["computeQueue"]
 
 
 def name_error(*, workspace: Workspace, name: str, exclude_id: str | None = None) -> str | None:
@@ -293,14 +294,6 @@ def update_compute_env(
 FORCE_DELETE_STATUSES = (ComputeEnv.Status.ERRORED, ComputeEnv.Status.INVALID, ComputeEnv.Status.DELETING)
 
 
-def disposes_on_deletion(ce: ComputeEnv) -> bool:
-    return ce.is_forge and bool((ce.config.get("forge") or {}).get("disposeOnDeletion", True))
-
-
-def resources_to_dispose(ce: ComputeEnv) -> list[ForgedResource]:
-    return list(ce.forged_resources.exclude(state=ForgedResource.State.DELETED))
-
-
 @transaction.atomic
 def delete_compute_env(*, ce: ComputeEnv, force: bool = False) -> bool:
     """Deletes `ce`: at once (True) or, for a Forge CE with forged resources and Dispose
@@ -504,24 +497,6 @@ def _context(ce: ComputeEnv, on_step, status: str, describe):
     )
 
 
-def check_queue_quota(ctx, plan_resources) -> str | None:
-    """R27: why forging would exceed the account's job-queue quota in the region (None: it fits)."""
-    from computeenvs.forge import batch
-    from computeenvs.forge.names import Kind
-
-    ours = {r.name for r in plan_resources if r.kind == Kind.BATCH_QUEUE}
-    existing = [q for q in batch.job_queues(ctx) if q["jobQueueName"] not in ours]
-    quota = int(getattr(settings, "FORGE_JOB_QUEUE_QUOTA", batch.JOB_QUEUE_QUOTA))
-    missing = len(ours)
-    if len(existing) + missing > quota:
-        return (
-            f"AWS Batch allows {quota} job queues per account in {ctx.region}; {len(existing)} exist and this compute "
-            f"environment needs {missing} more. Delete unused job queues or ask AWS for a higher quota, then "
-            "retry."
-        )
-    return None
-
-
 def forge_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> ComputeEnv | None:
     """Forges a CREATING Forge CE: checks the queue quota (R27), then ensures every planned
     resource in order (see `forge.apply`). Ends AVAILABLE with its queues (and forged roles)
@@ -549,7 +524,7 @@ def forge_compute_env(*, ce_id: str, workspace_id: int, on_step=None) -> Compute
         lambda step: f"Forging {order[step]} of {len(resources)}: {titles[step]}",
     )
     try:
-        if problem := check_queue_quota(ctx, resources):
+        if problem := checks.check_queue_quota(ctx, resources):
             raise ForgeError(problem)
         arns = forge_apply.apply(ctx, resources, ce=ce)
     except ForgeAborted:
@@ -699,87 +674,10 @@ def validation_gave_up(ce: ComputeEnv, *, reason: str) -> ComputeEnv:
     return ce
 
 
-def _queue_problem(label: str, name: str, queues: dict[str, dict], region: str) -> str | None:
-    queue = queues.get(name)
-    if queue is None:
-        return f"{label} queue {name} was not found in {region}."
-    if queue.get("state", "ENABLED") != "ENABLED":
-        return f"{label} queue {name} is {queue.get('state')}; enable it."
-    if queue.get("status", "VALID") != "VALID":
-        reason = queue.get("statusReason") or ""
-        return f"{label} queue {name} is {queue.get('status')}{': ' + reason if reason else ''}."
-    return None
-
-
-SPOT_TYPES = ("SPOT", "FARGATE_SPOT")
-
-
-def _head_queue_spot_problem(batch, name: str, queue: dict) -> str | None:
-    """R28: the head queue must be backed by On-Demand capacity (a reclaimed head job kills the run)."""
-    envs = [entry["computeEnvironment"] for entry in queue.get("computeEnvironmentOrder", [])]
-    if not envs:
-        return f"Head queue {name} has no compute environment."
-    described = batch.describe_compute_environments(computeEnvironments=envs).get("computeEnvironments", [])
-    spot = [
-        e["computeEnvironmentName"] for e in described if (e.get("computeResources") or {}).get("type") in SPOT_TYPES
-    ]
-    if spot:
-        return (
-            f"Head queue {name} is backed by Spot capacity ({', '.join(spot)}): AWS can reclaim the head job and end "
-            "the run. Use a queue backed by an On-Demand compute environment for the head job."
-        )
-    return None
-
-
-def _bucket_region(s3, bucket: str) -> str:
-    response = s3.head_bucket(Bucket=bucket)
-    region = response.get("BucketRegion") or response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(
-        "x-amz-bucket-region"
-    )
-    if not region:
-        region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
-    return region
-
-
-def check_compute_env(ce: ComputeEnv) -> list[str]:
-    """The failing checks of `ce` against AWS (empty when all pass). Raises aws.AwsError."""
-    config, region = ce.config, ce.region
-    problems: list[str] = []
-    session = aws.session_for(ce.credentials, region)
-    head, compute = config.get("headQueue", ""), config.get("computeQueue", "")
-    names = [n for n in dict.fromkeys([head, compute]) if n]
-    batch = aws.client(ce.credentials, "batch", region, session=session)
-    queues: dict[str, dict] = {}
-    for queue in batch.describe_job_queues(jobQueues=names).get("jobQueues", []):
-        queues[queue["jobQueueName"]] = queues[queue["jobQueueArn"]] = queue  # a queue may be given by ARN
-    for label, name in (("Head", head), ("Compute", compute)):
-        if not name:
-            problems.append(f"{label} queue is not set.")
-        elif problem := _queue_problem(label, name, queues, region):
-            problems.append(problem)
-    if head in queues and not ce.is_forge and (problem := _head_queue_spot_problem(batch, head, queues[head])):
-        problems.append(problem)
-    work_dir = config.get("workDir", "")
-    if work_dir.startswith("s3://"):
-        bucket = work_dir[5:].split("/", 1)[0]
-        s3 = aws.client(ce.credentials, "s3", region, session=session)
-        try:
-            bucket_region = _bucket_region(s3, bucket)
-        except aws.AwsError as exc:
-            problems.append(f"Work directory bucket {bucket} cannot be reached: {aws.error_message(exc)}.")
-        else:
-            if bucket_region != region:
-                problems.append(
-                    f"Work directory bucket {bucket} is in region {bucket_region}, but the compute environment "
-                    f"is in {region}; they must be the same."
-                )
-    return problems
-
-
 def validate_compute_env(ce: ComputeEnv) -> ComputeEnv:
     """Checks the queues and the S3 work directory with the CE's credentials; AVAILABLE or INVALID."""
     try:
-        problems = check_compute_env(ce)
+        problems = checks.check_compute_env(ce)
     except aws.AwsError as exc:
         problems = [f"AWS refused the check with these credentials: {aws.error_message(exc)}"]
     if problems:
@@ -789,47 +687,6 @@ def validate_compute_env(ce: ComputeEnv) -> ComputeEnv:
         ce.message = "Job queues are enabled and valid; the work directory is in the same region."
     ce.save(update_fields=["status", "message", "last_updated"])
     return ce
-
-
-# --------------------------------------------------------------------------- derived views of a CE
-def label_tags(ce: ComputeEnv) -> dict[str, str]:
-    return {label.name: label.value for label in ce.labels.all()}
-
-
-def forged_resources(ce: ComputeEnv) -> list[dict[str, str]]:
-    """The ledger in Seqera's ``forgedResources`` shape: ``[{"IamRole": arn}, ...]``."""
-    return [{r.kind: r.arn or r.name} for r in ce.forged_resources.all() if r.state != ForgedResource.State.DELETED]
-
-
-def api_config(ce: ComputeEnv) -> dict:
-    """The stored config as the API returns it: as sent, plus defaults and server-filled fields."""
-    config = {"discriminator": PLATFORM, **ce.config}
-    if ce.is_forge:
-        config["forgedResources"] = forged_resources(ce)
-    return config
-
-
-def plan_for(ce: ComputeEnv) -> list[dict]:
-    """What Batch Forge creates (or created) for `ce`, as rows for a table (empty for Manual)."""
-    if not ce.is_forge:
-        return []
-    return preview_plan(ce_id=ce.pk, config=ce.config, labels=label_tags(ce), workspace_id=ce.workspace_id)
-
-
-def preview_plan(*, ce_id: str, config: dict, labels: dict[str, str], workspace_id: int) -> list[dict]:
-    resources = plan.build_plan(
-        ce_id=ce_id, config=config, labels=labels, prefix=settings.FORGE_PREFIX, workspace_id=workspace_id
-    )
-    return plan.plan_as_dicts(resources)
-
-
-def iam_policy(*, config: dict, account_id: str = "", region: str = "") -> dict:
-    """The least-privilege IAM policy the credentials need for `config` (Forge or Manual)."""
-    account_id = account_id or None
-    region = region or config.get("region") or None
-    if config.get("forge"):
-        return policy.forge_policy(config=config, prefix=settings.FORGE_PREFIX, account_id=account_id, region=region)
-    return policy.manual_policy(config=config, account_id=account_id, region=region)
 
 
 def preview_compute_env(
@@ -858,38 +715,7 @@ def preview_compute_env(
     }
 
 
-def policy_for(ce: ComputeEnv) -> dict:
-    return iam_policy(config=ce.config, account_id=ce.credentials.account_id, region=ce.region)
-
-
-def nextflow_config_for(ce: ComputeEnv) -> str:
-    fallback = forge_queue_names(ce.id)[1] if ce.is_forge else ""
-    return nfconfig.nextflow_config(config=ce.config, compute_queue=ce.config.get("computeQueue") or fallback)
-
-
 # --------------------------------------------------------------------------- export / import
-def export_config(config: dict, *, forge: bool) -> dict:
-    """The config without server-managed keys (as ``tw compute-envs export`` cleans it)."""
-    cleaned = {k: v for k, v in config.items() if k not in SERVER_MANAGED_KEYS}
-    if forge:
-        cleaned.pop("headQueue", None)
-        cleaned.pop("computeQueue", None)
-    return cleaned
-
-
-def export_compute_env(ce: ComputeEnv) -> dict:
-    """A CreateComputeEnvRequest-shaped document; labels travel by key and value, not by id."""
-    return {
-        "computeEnv": {
-            "name": ce.name,
-            "description": ce.description,
-            "platform": ce.platform,
-            "config": export_config(ce.config, forge=ce.is_forge),
-        },
-        "labels": [{"name": label.name, "value": label.value} for label in ce.labels.all()],
-    }
-
-
 def _import_labels(workspace: Workspace, labels) -> list[int] | None:
     if labels is None:
         return None

@@ -1,9 +1,8 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 
 from computeenvs.models import ComputeEnv
-from workspaces.tables import BaseTable
+from seqera.tables import BaseTable
 from workspaces.templatetags.workspace_tags import status_badge
 
 
@@ -23,11 +22,7 @@ class ComputeEnvTable(BaseTable):
         empty_text = "No compute environments yet."
 
     def render_name(self, record, value):
-        url = reverse(
-            "computeenvs:detail",
-            kwargs={"org": record.workspace.org.name, "workspace": record.workspace.name, "pk": record.pk},
-        )
-        return format_html('<a href="{}">{}</a>', url, value)
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
 
     def render_status(self, record, value):
         return status_badge(record.status, record.message)

@@ -1,23 +1,18 @@
-"""Compute-environment pages. Each view declares its model, permission action and form/table; the
-workspace, the 404/403 decisions and the scoped queryset come from `WorkspaceMixin`."""
+"""Compute-environment pages, declared on the base layer (`seqera.views.generic`): each view names
+its model, permission action and form/table; the workspace, the 404/403 decisions and the scoped
+queryset come from `workspaces.tenancy.WorkspacePage`."""
 
 from __future__ import annotations
 
 import json
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.views.generic import DetailView, FormView, TemplateView, View
-from django.views.generic.detail import SingleObjectMixin
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django.views.generic import FormView, TemplateView, View
 
-from computeenvs import options, pickers, services
+from computeenvs import options, pickers, policy, selectors, services
 from computeenvs.filters import ComputeEnvFilter
 from computeenvs.forms import (
     GROUP_TITLES,
@@ -30,20 +25,20 @@ from computeenvs.forms import (
 )
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
-from seqera.tenancy import WorkspaceMixin
+from seqera.views.generic import (
+    PENDING_NOTICE,
+    ObjectActionView,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+)
+from seqera.views.live import LiveStatusMixin, stamp
 from workspaces.models import Credentials
-from workspaces.views import PENDING_NOTICE, ObjectDeleteView, awaiting, next_poll, stamp
+from workspaces.tenancy import WorkspacePage
 
-LAYOUT = "layouts/workspace.html"
-LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
 ACTION_URLS = ("edit", "delete", "primary", "disable", "enable", "validate", "export", "policy", "retry")
-
-
-def ce_url(view, name: str, ce: ComputeEnv | None = None) -> str:
-    kwargs = {"org": view.org.name, "workspace": view.workspace.name}
-    if ce is not None:
-        kwargs["pk"] = ce.pk
-    return reverse(f"computeenvs:{name}", kwargs=kwargs)
 
 
 def display_value(spec, value) -> str:
@@ -115,59 +110,51 @@ def json_download(document, filename: str) -> HttpResponse:
     return response
 
 
-class ComputeEnvMixin(WorkspaceMixin):
+class ComputeEnvPage(WorkspacePage):
     model = ComputeEnv
+    section = "compute-envs"
     permission_action = "compute_environment:read"
+    context_object_name = "ce"
 
     def get_queryset(self):
         return super().get_queryset().select_related("credentials", "workspace__org", "created_by")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["layout"] = LAYOUT
-        return context
-
-
-class ComputeEnvObjectMixin(ComputeEnvMixin, SingleObjectMixin):
-    context_object_name = "ce"
-
-    def detail_url(self) -> str:
-        return ce_url(self, "detail", self.object)
-
 
 # --------------------------------------------------------------------------- list / detail
-class ComputeEnvListView(ComputeEnvMixin, SingleTableMixin, FilterView):
+class ComputeEnvListView(ComputeEnvPage, ObjectListView):
     table_class = ComputeEnvTable
     filterset_class = ComputeEnvFilter
     template_name = "computeenvs/list.html"
-    table_pagination = {"per_page": 25}  # django-tables2 pages the table; the view must not page it again
+    context_object_name = None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(create_url=ce_url(self, "create"), import_url=ce_url(self, "import"))
+        context.update(create_url=self.ws_url("computeenvs:create"), import_url=self.ws_url("computeenvs:import"))
         return context
 
 
-class ComputeEnvLiveMixin:
+class ComputeEnvLiveMixin(LiveStatusMixin):
     """The status block's context; it polls while Forge or a requested validation is still running."""
+
+    live_moment_field = "last_updated"
+
+    def is_pending(self, obj) -> bool:
+        return obj.status in ComputeEnv.Status.busy
+
+    def live_status_url(self) -> str:
+        return self.ws_url("computeenvs:status", pk=self.object.pk)
 
     def live_context(self) -> dict:
         ce = self.object
-        since = awaiting(self.request, ce.last_updated)
-        status_url, poll_delay = next_poll(
-            self.request, ce_url(self, "status", ce) + (f"?validating={since}" if since else "")
-        )
         return {
-            "live": ce.status in LIVE_STATUSES or bool(since),
-            "status_url": status_url,
-            "poll_delay": poll_delay,
+            **super().live_context(),
             "ledger": list(ce.forged_resources.all()),
-            "urls": {name: ce_url(self, name, ce) for name in ACTION_URLS},
-            "duplicate_url": f"{ce_url(self, 'create')}?from={ce.pk}",
+            "urls": {name: self.ws_url(f"computeenvs:{name}", pk=ce.pk) for name in ACTION_URLS},
+            "duplicate_url": f"{self.ws_url('computeenvs:create')}?from={ce.pk}",
         }
 
 
-class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailView):
+class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvPage, ObjectDetailView):
     template_name = "computeenvs/detail.html"
 
     def get_queryset(self):
@@ -179,15 +166,15 @@ class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailVie
         context.update(
             self.live_context(),
             config_groups=config_groups(ce.config),
-            plan=plan_rows(services.plan_for(ce)),
+            plan=plan_rows(selectors.plan_for(ce)),
             labels=list(ce.labels.all()),
-            nextflow_config=services.nextflow_config_for(ce),
-            list_url=ce_url(self, "list"),
+            nextflow_config=selectors.nextflow_config_for(ce),
+            list_url=self.ws_url("computeenvs:list"),
         )
         return context
 
 
-class ComputeEnvStatusView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailView):
+class ComputeEnvStatusView(ComputeEnvLiveMixin, ComputeEnvPage, ObjectDetailView):
     """The status block (badge, message, last update) and, out of band, the forged-resources ledger;
     htmx polls it (backing off, see `next_poll`) while CREATING/DELETING or a requested validation has not reported."""
 
@@ -201,21 +188,22 @@ class ComputeEnvStatusView(ComputeEnvLiveMixin, ComputeEnvObjectMixin, DetailVie
 
 
 # --------------------------------------------------------------------------- create / edit / delete
-class ComputeEnvCreateView(ComputeEnvMixin, FormView):
+class ComputeEnvCreateView(ComputeEnvPage, ObjectFormView):
     """Create (or Duplicate with ``?from=<id>``). "Preview plan" re-renders with the plan and policy."""
 
     permission_action = "compute_environment:write"
     template_name = "computeenvs/form.html"
     form_class = ComputeEnvForm
+    success_message_tags = PENDING_NOTICE
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
+        kwargs = FormView.get_form_kwargs(self)
         kwargs.update(workspace=self.workspace, user=self.request.user)
         source_id = self.request.GET.get("from")
         if source_id and self.request.method == "GET":
             source = get_object_or_404(self.get_queryset().prefetch_related("labels"), pk=source_id)
             self.source = source
-            document = services.export_config(source.config, forge=source.is_forge)
+            document = selectors.export_config(source.config, forge=source.is_forge)
             data = form_data_from_document(
                 document,
                 name=f"{source.name}-copy"[:100],
@@ -235,14 +223,14 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(
-            client_rules=options.client_rules(),
-            cancel_url=ce_url(self, "list"),
-            source=getattr(self, "source", None),
-        )
+        context.update(client_rules=options.client_rules(), source=getattr(self, "source", None))
         return context
 
+    def get_cancel_url(self) -> str:
+        return self.ws_url("computeenvs:list")
+
     def post(self, request, *args, **kwargs):
+        self.dispatch_object()
         form = self.get_form()
         if not form.all_valid():
             return self.form_invalid(form)
@@ -252,44 +240,22 @@ class ComputeEnvCreateView(ComputeEnvMixin, FormView):
                 preview["policy_json"] = json.dumps(preview["policy"], indent=2)
                 preview["plan"] = plan_rows(preview["plan"])
             return self.render_to_response(self.get_context_data(form=form, preview=preview))
-        ce = form.save()
-        if ce is None:
-            return self.form_invalid(form)
+        return self.form_valid(form)
+
+    def get_success_message(self) -> str:
+        ce = self.object
         what = "Batch Forge will create its AWS resources" if ce.is_forge else "its job queues are being validated"
-        messages.success(request, f"Compute environment {ce.name} created; {what}.", extra_tags=PENDING_NOTICE)
-        return HttpResponseRedirect(ce_url(self, "detail", ce))
+        return f"Compute environment {ce.name} created; {what}."
 
 
-class ComputeEnvEditView(ComputeEnvObjectMixin, FormView):
+class ComputeEnvEditView(ComputeEnvPage, ObjectFormView):
     permission_action = "compute_environment:write"
     template_name = "computeenvs/edit.html"
     form_class = ComputeEnvEditForm
-
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.object}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(cancel_url=self.detail_url(), submit_label="Save")
-        return context
-
-    def form_valid(self, form):
-        ce = form.save()
-        if ce is None:
-            return self.form_invalid(form)
-        messages.success(self.request, f"Compute environment {ce.name} saved.")
-        return HttpResponseRedirect(self.detail_url())
+    success_message = "Compute environment {object.name} saved."
 
 
-class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
+class ComputeEnvDeleteView(ComputeEnvPage, ObjectDeleteView):
     """Confirm, then delete: at once, or (Forge with Dispose resources on) DELETING while the
     dispose actor removes the AWS resources; ``force`` (R36) drops the record and keeps AWS."""
 
@@ -310,10 +276,10 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
         return self.object.is_forge  # its AWS resources go with it (or stay, unmanaged): type the name
 
     def get_success_url(self) -> str:
-        return self.detail_url() if self.deferred else ce_url(self, "list")
+        return self.object.get_absolute_url() if self.deferred else self.ws_url("computeenvs:list")
 
     def get_cancel_url(self) -> str:
-        return self.detail_url()
+        return self.object.get_absolute_url()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -323,32 +289,19 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
                 "This is the workspace's primary compute environment: pipelines launch on it by default. "
                 "After the delete the workspace has no primary until you make another one primary."
             )
-        ledger = services.resources_to_dispose(ce) if ce.is_forge else []
+        ledger = selectors.resources_to_dispose(ce) if ce.is_forge else []
         context.update(
-            dispose=services.disposes_on_deletion(ce),
+            dispose=selectors.disposes_on_deletion(ce),
             ledger=ledger,
             can_force=ce.status in services.FORCE_DELETE_STATUSES,
         )
         return context
 
 
-class ComputeEnvActionView(ComputeEnvObjectMixin, View):
+class ComputeEnvActionView(ComputeEnvPage, ObjectActionView):
     """POST-only buttons of the detail page; a refusal is shown as a message, never a 500."""
 
     permission_action = "compute_environment:write"
-    http_method_names = ["post"]
-    message_tags = ""  # PENDING_NOTICE when the action queues work the live block reports on
-
-    def act(self, ce: ComputeEnv) -> str:
-        raise NotImplementedError
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        try:
-            messages.success(request, self.act(self.object), extra_tags=self.message_tags)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return HttpResponseRedirect(self.detail_url())
 
 
 class RetryForgeView(ComputeEnvActionView):
@@ -387,67 +340,58 @@ class ValidateView(ComputeEnvActionView):
         self.since = stamp(ce.last_updated)
         return f"Validation of {ce.name} started; the status updates when it finishes."
 
-    def detail_url(self) -> str:
+    def get_success_url(self) -> str:
         since = getattr(self, "since", None)
-        return super().detail_url() + (f"?validating={since}" if since is not None else "")
+        return super().get_success_url() + (f"?validating={since}" if since is not None else "")
 
 
 # --------------------------------------------------------------------------- export / import / policy
-class ExportView(ComputeEnvObjectMixin, View):
+class ExportView(ComputeEnvPage, ObjectMixin, View):
     def get(self, request, *args, **kwargs):
         ce = self.get_object()
-        return json_download(services.export_compute_env(ce), f"{ce.name}.json")
+        return json_download(selectors.export_compute_env(ce), f"{ce.name}.json")
 
 
-class ImportView(ComputeEnvMixin, FormView):
+class ImportView(ComputeEnvPage, ObjectFormView):
     permission_action = "compute_environment:write"
     template_name = "computeenvs/import.html"
     form_class = ImportForm
+    submit_label = "Import"
+    success_message = "Compute environment {object.name} imported."
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "workspace": self.workspace, "user": self.request.user}
+        return {**FormView.get_form_kwargs(self), "workspace": self.workspace, "user": self.request.user}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(cancel_url=ce_url(self, "list"), submit_label="Import")
-        return context
-
-    def form_valid(self, form):
-        ce = form.save()
-        if ce is None:
-            return self.form_invalid(form)
-        messages.success(self.request, f"Compute environment {ce.name} imported.")
-        return HttpResponseRedirect(ce_url(self, "detail", ce))
+    def get_cancel_url(self) -> str:
+        return self.ws_url("computeenvs:list")
 
 
-class PolicyView(ComputeEnvObjectMixin, DetailView):
+class PolicyView(ComputeEnvPage, ObjectDetailView):
     """The least-privilege IAM policy the CE's credentials need; ``?format=json`` downloads it."""
 
     template_name = "computeenvs/policy.html"
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        self.dispatch_object()
         if request.GET.get("format") == "json":
-            return json_download(services.policy_for(self.object), f"{self.object.name}-iam-policy.json")
-        return self.render_to_response(self.get_context_data(object=self.object))
+            return json_download(selectors.policy_for(self.object), f"{self.object.name}-iam-policy.json")
+        return self.render_to_response(self.get_context_data())
 
     def get_context_data(self, **kwargs):
-        from computeenvs import policy
-
         context = super().get_context_data(**kwargs)
-        document = services.policy_for(self.object)
+        document = selectors.policy_for(self.object)
         context.update(
             policy_json=json.dumps(document, indent=2),
             sections=policy.policy_sections(document),
             account_id=self.object.credentials.account_id,
-            detail_url=self.detail_url(),
-            download_url=f"{ce_url(self, 'policy', self.object)}?format=json",
+            detail_url=self.object.get_absolute_url(),
+            download_url=f"{self.ws_url('computeenvs:policy', pk=self.object.pk)}?format=json",
         )
         return context
 
 
 # --------------------------------------------------------------------------- AWS pickers
-class PickerView(ComputeEnvMixin, TemplateView):
+class PickerView(ComputeEnvPage, TemplateView):
     """The choices of one form field, read from AWS with the credentials and region the form holds
     (`?field=&credentials=&region=&forge.vpcId=`), as an htmx fragment: a datalist for a text field,
     an "Add" select for a list field. Free text always stays possible."""

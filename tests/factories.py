@@ -1,10 +1,30 @@
-"""Factories that keep related objects in one tenant: a credential's or label's workspace is the
-one passed in (or a new one), never a second, unrelated workspace."""
+"""A factory for every model, keeping related objects in one tenant: a credential's, label's or
+compute environment's workspace is the one passed in (or a new one), never a second, unrelated
+workspace; a compute environment's credentials and a forged resource's compute environment live in
+that same workspace. (Factories write rows directly: tests of the services' rules call the
+services, e.g. `tests.helpers.documents.make_ce`.)"""
+
+import hashlib
+import secrets
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from workspaces.models import Credentials, Label, Organization, OrgMembership, Participant, Team, Workspace
+from computeenvs.models import ComputeEnv, ForgedResource, PendingWorkspaceDeletion
+from workspaces.models import (
+    ApiToken,
+    Credentials,
+    Invitation,
+    Label,
+    Organization,
+    OrgMembership,
+    Participant,
+    Team,
+    VerifiedEmail,
+    Workspace,
+)
 
 DEMO_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 DEMO_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -101,3 +121,84 @@ class LabelFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"label{n}")
     value = factory.Sequence(lambda n: f"value{n}")
     resource = True
+
+
+class ComputeEnvFactory(factory.django.DjangoModelFactory):
+    """A Manual compute environment, AVAILABLE, on credentials of its own workspace."""
+
+    class Meta:
+        model = ComputeEnv
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    credentials = factory.SubFactory(CredentialsFactory, workspace=factory.SelfAttribute("..workspace"))
+    name = factory.Sequence(lambda n: f"ce-{n}")
+    region = "us-east-1"
+    mode = ComputeEnv.Mode.MANUAL
+    status = ComputeEnv.Status.AVAILABLE
+    config = factory.LazyAttribute(
+        lambda ce: {
+            "region": ce.region,
+            "workDir": "s3://acme-work/scratch",
+            "headQueue": "head",
+            "computeQueue": "work",
+        }
+    )
+
+
+class ForgedResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ForgedResource
+
+    compute_env = factory.SubFactory(ComputeEnvFactory)
+    workspace = factory.SelfAttribute("compute_env.workspace")
+    order = factory.Sequence(lambda n: n)
+    kind = ForgedResource.Kind.BATCH_QUEUE
+    name = factory.Sequence(lambda n: f"TowerForge-queue-{n}")
+    state = ForgedResource.State.CREATED
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A personal access token; its plaintext is `token._plaintext` (only the hash is stored)."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"token-{n}")
+    _plaintext = factory.LazyFunction(lambda: ApiToken.PREFIX + secrets.token_urlsafe(32))
+    token_hash = factory.LazyAttribute(lambda token: ApiToken.hash(token._plaintext))
+
+    @classmethod
+    def _create(cls, model_class, *args, _plaintext="", **kwargs):
+        token = super()._create(model_class, *args, **kwargs)
+        token._plaintext = _plaintext
+        return token
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation to a workspace of its organization."""
+
+    class Meta:
+        model = Invitation
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    org = factory.SelfAttribute("workspace.org")
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = "view"
+    token_hash = factory.LazyFunction(lambda: hashlib.sha256(secrets.token_bytes(32)).hexdigest())
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class VerifiedEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VerifiedEmail
+
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda verified: verified.user.email or f"{verified.user.username}@example.org")
+
+
+class PendingWorkspaceDeletionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PendingWorkspaceDeletion
+
+    workspace = factory.SubFactory(WorkspaceFactory)

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from seqera.drf import BoundedJSONParser, RequestTooLarge
 from seqera.jsonio import JSONInputError, parse_json
-from tests.computeenvs.test_services import forge_doc, make_ce
 from tests.factories import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
+from tests.helpers.documents import forge_doc, make_ce
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.test_settings_production import GOOD_SECRET, run
+from tests.helpers.production import GOOD_SECRET, run
 from workspaces import crypto
 
 ROUND_TRIP = """

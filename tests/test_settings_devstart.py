@@ -15,8 +15,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from seqera import sandbox
 from workspaces import crypto
+from workspaces import sandbox as demo_data
 from workspaces.management.commands import devstart
 from workspaces.models import Credentials, Organization, Workspace
 
@@ -65,7 +65,7 @@ def test_devstart_brings_up_sandbox_worker_and_demo_data(dev_env, monkeypatch):
         seen["endpoint"] = django_settings.AWS_ENDPOINT_URL
         with urllib.request.urlopen(f"{seen['endpoint']}/moto-api/data.json", timeout=5) as response:  # noqa: S310
             seen["sandbox_status"] = response.status
-        creds = Credentials.objects.get(name=sandbox.DEMO_CREDENTIALS)
+        creds = Credentials.objects.get(name=demo_data.DEMO_CREDENTIALS)
         seen["available"] = wait_for(
             lambda: Credentials.objects.filter(pk=creds.pk, status=Credentials.Status.AVAILABLE).exists()
         )
@@ -79,7 +79,7 @@ def test_devstart_brings_up_sandbox_worker_and_demo_data(dev_env, monkeypatch):
     assert seen["sandbox_status"] == 200
     assert seen["available"], "the demo credentials were not validated against the sandbox"
     assert seen["scheduled"], "the scheduler (durable-work dispatcher) did not run in devstart"
-    creds = Credentials.objects.get(name=sandbox.DEMO_CREDENTIALS)
+    creds = Credentials.objects.get(name=demo_data.DEMO_CREDENTIALS)
     assert creds.account_id == "123456789012"
     assert creds.access_key.startswith("AKIA") and len(creds.get_secret()) == 40
 
@@ -99,13 +99,13 @@ def test_devstart_brings_up_sandbox_worker_and_demo_data(dev_env, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_a_second_start_reuses_the_demo_data(dev_env, monkeypatch):
     start(monkeypatch, lambda: None)
-    first_secret = Credentials.objects.get(name=sandbox.DEMO_CREDENTIALS).secret_encrypted
+    first_secret = Credentials.objects.get(name=demo_data.DEMO_CREDENTIALS).secret_encrypted
     output = start(monkeypatch, lambda: None)
 
     assert get_user_model().objects.filter(username="admin").count() == 1
     assert Organization.objects.filter(name="demo").count() == 1
     assert Workspace.objects.filter(name="sandbox").count() == 1
-    assert Credentials.objects.get(name=sandbox.DEMO_CREDENTIALS).secret_encrypted == first_secret
+    assert Credentials.objects.get(name=demo_data.DEMO_CREDENTIALS).secret_encrypted == first_secret
     assert "demo-Password-123" in output
 
 

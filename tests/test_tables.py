@@ -11,15 +11,15 @@ from django_tables2 import RequestConfig
 
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
-from tests.computeenvs.test_services import make_ce
+from seqera.tables import BaseTable
 from tests.factories import CredentialsFactory, LabelFactory, ParticipantFactory, TeamFactory
+from tests.helpers.documents import make_ce
 from workspaces import services
 from workspaces.audit.models import AuditEvent
 from workspaces.audit.tables import AuditEventTable
 from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
 from workspaces.tables import (
     ApiTokenTable,
-    BaseTable,
     CredentialsTable,
     LabelTable,
     MemberTable,
@@ -63,7 +63,9 @@ def rows(tenancy):
     make_ce(tenancy, name="forge-one", label_ids=[tenancy.label.pk])
     manual = {"region": "us-east-1", "workDir": "s3://bucket-b/work", "headQueue": "h", "computeQueue": "c"}
     make_ce(tenancy, name="manual-one", config=manual, description="x")
-    CredentialsFactory(workspace=tenancy.workspace, name="with-role", assume_role_arn="arn:aws:iam::123456789012:role/r")
+    CredentialsFactory(
+        workspace=tenancy.workspace, name="with-role", assume_role_arn="arn:aws:iam::123456789012:role/r"
+    )
     Credentials.objects.filter(name="lab-aws").update(status="INVALID", message="AWS said <no> & more")
     LabelFactory(workspace=tenancy.workspace, name="plain", value="", resource=False)
     team = TeamFactory(org=tenancy.org, name="crew")
@@ -81,7 +83,9 @@ def render(table, request, context):
 
 def tbody(html: str) -> str:
     body = re.search(r"<tbody[^>]*>.*</tbody>", html, re.DOTALL).group(0)
-    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', body)  # masked anew each time
+    body = re.sub(
+        r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', body
+    )  # masked anew each time
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", body)).strip()
 
 
@@ -99,9 +103,10 @@ def test_rows_are_what_django_tables2_renders(rows, rf, table_class, role):
     assert tbody(fast) == tbody(stock)
     assert tbody(fast).count("<tr") == min(data.count(), 25)
     # Outside the rows, the page is the stock template's too (header, sorting links, pagination).
-    assert re.sub(r"<tbody.*</tbody>", "", fast, flags=re.DOTALL).split() == re.sub(
-        r"<tbody.*</tbody>", "", stock, flags=re.DOTALL
-    ).split()
+    assert (
+        re.sub(r"<tbody.*</tbody>", "", fast, flags=re.DOTALL).split()
+        == re.sub(r"<tbody.*</tbody>", "", stock, flags=re.DOTALL).split()
+    )
 
 
 @pytest.mark.django_db

@@ -9,6 +9,43 @@ class WorkspacesConfig(AppConfig):
         from workspaces import checks  # noqa: F401  (registers system checks)
 
         self.register_audit()
+        self.register_sections()
+
+    @staticmethod
+    def register_sections():
+        from workspaces.models import Credentials, Label
+        from workspaces.sections import WorkspaceSection, register
+
+        register(
+            WorkspaceSection(
+                key="credentials",
+                title="Credentials",
+                url_name="workspaces:credentials_list",
+                text="AWS keys and roles the service uses to reach your account.",
+                count=lambda ws: Credentials.objects.in_workspace(ws).count(),
+                order=20,
+            )
+        )
+        register(
+            WorkspaceSection(
+                key="labels",
+                title="Labels",
+                url_name="workspaces:label_list",
+                text="Labels and resource labels (AWS tags).",
+                count=lambda ws: Label.objects.in_workspace(ws).count(),
+                order=30,
+            )
+        )
+        register(
+            WorkspaceSection(
+                key="participants",
+                title="Participants",
+                url_name="workspaces:participant_list",
+                text="Who can do what in this workspace.",
+                count=lambda ws: ws.participants.count(),
+                order=40,
+            )
+        )
 
     @staticmethod
     def register_audit():

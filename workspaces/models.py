@@ -1,13 +1,16 @@
 import hashlib
 from datetime import timedelta
+from enum import nonmember
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
+from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
 from workspaces import crypto
 from workspaces.permissions import OrgRole, WorkspaceRole, higher_role, roles_allowing
@@ -93,6 +96,10 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def url(self, name: str, **kwargs) -> str:
+        """The URL of route `name` (``"<app>:<route>"``) in this organization (``/orgs/<org>/…``)."""
+        return reverse(name, kwargs={"org": self.name, **kwargs})
+
     def role_of(self, user) -> str | None:
         if not getattr(user, "is_authenticated", False):
             return None
@@ -149,6 +156,11 @@ class Workspace(models.Model):
 
     def __str__(self):
         return f"{self.org.name}/{self.name}"
+
+    def url(self, name: str, **kwargs) -> str:
+        """The URL of route `name` (``"<app>:<route>"``) in this workspace
+        (``/orgs/<org>/workspaces/<workspace>/…``): the one URL helper of workspace pages."""
+        return reverse(name, kwargs={"org": self.org.name, "workspace": self.name, **kwargs})
 
     def role_of(self, user) -> str | None:
         """The user's effective role here (None for non-participants), in one query."""
@@ -215,9 +227,10 @@ class Participant(models.Model):
 class Credentials(TenantModel):
     """AWS credentials of a workspace. The secret access key is write-only and encrypted at rest."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         AVAILABLE = "AVAILABLE"
         INVALID = "INVALID"
+        colours = nonmember({"AVAILABLE": "success", "INVALID": "danger"})
 
     id = models.CharField(primary_key=True, max_length=22, default=new_public_id, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="credentials")
@@ -254,6 +267,9 @@ class Credentials(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("workspaces:credentials_detail", pk=self.pk)
 
     def _aad(self) -> bytes:
         return crypto.associated_data(workspace_id=self.workspace_id, row_id=self.id, field="secretKey")

@@ -18,12 +18,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
 
 from seqera import work
 from seqera.db import unique_as_field_error
+from seqera.exceptions import NotAllowed
 from workspaces import audit, aws, crypto
 from workspaces.models import (
     LABEL_PATTERN,
@@ -52,11 +52,6 @@ def _full_clean(instance, exclude=None) -> None:
 
 
 # --------------------------------------------------------------------------- who may grant what
-class NotAllowed(ValidationError):
-    """The acting user's role does not allow this change (pages show it beside the field; the API
-    answers 403 with the message)."""
-
-
 def grantable_workspace_roles(*, workspace: Workspace, actor) -> list[str]:
     """The workspace roles `actor` may grant here: none below admin, else every role up to their own."""
     own = workspace.role_of(actor)
@@ -751,22 +746,33 @@ def replace_secret(*, credentials: Credentials, access_key: str, secret_key: str
     return credentials
 
 
+@transaction.atomic
+def change_credentials(
+    *,
+    credentials: Credentials,
+    name: str,
+    description: str = "",
+    assume_role_arn: str | None = None,
+    access_key: str = "",
+    secret_key: str = "",
+) -> Credentials:
+    """Name, description, role and, with `secret_key`, the key pair in one change (the API's
+    update). A new access key id without its secret key is refused: it would pair the old secret
+    with another key."""
+    access_key = access_key.strip()
+    if access_key and access_key != credentials.access_key and not secret_key:
+        raise ValidationError({"secret_key": "Give the secret access key of the new access key id."})
+    update_credentials(credentials=credentials, name=name, description=description, assume_role_arn=assume_role_arn)
+    if secret_key:
+        replace_secret(credentials=credentials, access_key=access_key or credentials.access_key, secret_key=secret_key)
+    return credentials
+
+
 class CredentialsInUse(ValidationError):
     def __init__(self, users: list):
         self.users = users
         names = ", ".join(f"{type(u)._meta.verbose_name} {getattr(u, 'name', u)}" for u in users[:10])
         super().__init__(f"These credentials are still used by {names}. Delete or change those first.")
-
-
-def credentials_users(credentials: Credentials) -> list:
-    """Objects that still reference the credentials (through PROTECT foreign keys)."""
-    try:
-        Collector(using=credentials._state.db or "default").collect([credentials])
-    except ProtectedError as exc:
-        return list(exc.protected_objects)
-    except RestrictedError as exc:
-        return list(exc.restricted_objects)
-    return []
 
 
 @transaction.atomic
@@ -845,6 +851,18 @@ def _check_label(label: Label) -> None:
 
 
 @transaction.atomic
+def ensure_label(
+    *, workspace: Workspace, name: str, value: str = "", resource: bool = False, is_default: bool = False
+) -> Label:
+    """The label with this name, value and kind, created if the workspace has none (Seqera's
+    create is idempotent)."""
+    name, value = name.strip(), (value or "").strip()
+    label = Label.objects.filter(workspace=workspace, name=name, value=value, resource=resource).first()
+    if label is not None:
+        return label
+    return create_label(workspace=workspace, name=name, value=value, resource=resource, is_default=is_default)
+
+
 def create_label(
     *, workspace: Workspace, name: str, value: str = "", resource: bool = False, is_default: bool = False
 ) -> Label:
@@ -891,7 +909,7 @@ def create_api_token(*, user, name: str, expires_at: datetime | None = None) -> 
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "Choose an expiry in the future."})
     if ApiToken.objects.filter(user=user, name=name).exists():
-        raise ValidationError({"name": f"You already have a token named {name}."})
+        raise ValidationError({"name": ValidationError(f"You already have a token named {name}.", code="duplicate")})
     plaintext = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, token_hash=ApiToken.hash(plaintext), expires_at=expires_at)
     return token, plaintext

@@ -5,10 +5,10 @@ Request serializers only check the envelope's JSON types; the config document an
 checked once, by `computeenvs.options` through `computeenvs.services`, so the API and the form
 report the same messages under the same ``config.<path>`` keys."""
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from computeenvs import services
+from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from seqera.api import MAX_ID
 from workspaces.api.serializers import LabelDbDtoSerializer
@@ -19,7 +19,7 @@ STATUSES = [*ComputeEnv.Status.values, "DELETED"]
 class ComputeEnvInSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     description = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
-    platform = serializers.CharField(required=False, default=services.PLATFORM)
+    platform = serializers.CharField(required=False, default=selectors.PLATFORM)
     credentialsId = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     config = serializers.JSONField(required=False, default=None, help_text="AwsBatchConfig document (camelCase).")
 
@@ -46,105 +46,109 @@ class UpdateComputeEnvRequestSerializer(serializers.Serializer):
     config = serializers.JSONField(required=False, help_text="Not allowed: the configuration is immutable.")
 
 
-def _date(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
+class ComputeEnvResourcesSerializer(serializers.Serializer):
+    """Resources of a cloud-hosted compute environment; null for AWS Batch."""
+
+    cpus = serializers.IntegerField(allow_null=True)
+    memory = serializers.IntegerField(allow_null=True)
+    diskSize = serializers.IntegerField(allow_null=True)
+    gpus = serializers.IntegerField(allow_null=True)
+    gpuEnabled = serializers.BooleanField(allow_null=True)
+    instanceType = serializers.CharField(allow_null=True)
+    estimatedPrice = serializers.FloatField(allow_null=True)
 
 
-def _labels(ce: ComputeEnv) -> list[dict]:
-    return LabelDbDtoSerializer(ce.labels.all(), many=True).data
+class ComputeEnvOutSerializer(serializers.Serializer):
+    """Fields both response shapes share. ``labels`` are included when the serializer's context
+    has ``with_labels`` (the request's ``attributes=labels``), else null."""
 
-
-def compute_env_dto(ce: ComputeEnv, *, with_labels: bool) -> dict:
-    """``ComputeEnvResponseDto``: the config as sent, plus defaults and server-filled fields."""
-    return {
-        "id": ce.pk,
-        "name": ce.name,
-        "description": ce.description,
-        "platform": ce.platform,
-        "config": services.api_config(ce),
-        "credentialsId": ce.credentials_id,
-        "status": ce.status,
-        "message": ce.message,
-        "primary": ce.primary,
-        "workspaceId": ce.workspace_id,
-        "orgId": ce.workspace.org_id,
-        "awsAccountId": ce.credentials.account_id or None,
-        "dateCreated": _date(ce.date_created),
-        "lastUpdated": _date(ce.last_updated),
-        "lastUsed": _date(ce.last_used),
-        "deleted": False,
-        "labels": _labels(ce) if with_labels else None,
-        "resources": None,
-    }
-
-
-def list_entry(ce: ComputeEnv, *, workspace_name: str, visibility: str, with_labels: bool) -> dict:
-    """``ListComputeEnvsResponse.Entry``."""
-    config = ce.config
-    return {
-        "id": ce.pk,
-        "name": ce.name,
-        "description": ce.description or None,
-        "platform": ce.platform,
-        "status": ce.status,
-        "message": ce.message,
-        "primary": ce.primary,
-        "region": ce.region,
-        "workDir": config.get("workDir", ""),
-        "credentialsId": ce.credentials_id,
-        "lastUsed": _date(ce.last_used),
-        "waveEnabled": config.get("waveEnabled"),
-        "fusion2Enabled": config.get("fusion2Enabled"),
-        "workspaceName": workspace_name,
-        "visibility": visibility,
-        "labels": _labels(ce) if with_labels else None,
-        "resources": None,
-    }
-
-
-class ComputeEnvResponseDtoSerializer(serializers.Serializer):
-    """Schema only (responses are built by `compute_env_dto`)."""
-
-    id = serializers.CharField()
+    id = serializers.CharField(source="pk")
     name = serializers.CharField()
-    description = serializers.CharField()
     platform = serializers.CharField()
-    config = serializers.JSONField()
-    credentialsId = serializers.CharField()
+    credentialsId = serializers.CharField(source="credentials_id")
     status = serializers.ChoiceField(choices=STATUSES)
     message = serializers.CharField()
     primary = serializers.BooleanField()
-    workspaceId = serializers.IntegerField()
-    orgId = serializers.IntegerField()
-    awsAccountId = serializers.CharField(allow_null=True)
-    dateCreated = serializers.DateTimeField()
-    lastUpdated = serializers.DateTimeField()
-    lastUsed = serializers.DateTimeField(allow_null=True)
-    deleted = serializers.BooleanField()
-    labels = LabelDbDtoSerializer(many=True, allow_null=True)
+    lastUsed = serializers.DateTimeField(source="last_used", allow_null=True)
+    labels = serializers.SerializerMethodField()
+    resources = serializers.SerializerMethodField()
+
+    @extend_schema_field(LabelDbDtoSerializer(many=True, allow_null=True))
+    def get_labels(self, ce: ComputeEnv):
+        if not self.context.get("with_labels"):
+            return None
+        return LabelDbDtoSerializer(ce.labels.all(), many=True).data
+
+    @extend_schema_field(ComputeEnvResourcesSerializer(allow_null=True))
+    def get_resources(self, ce: ComputeEnv):
+        return None
+
+
+class ApiConfigField(serializers.JSONField):
+    """The stored config as the API returns it (`selectors.api_config`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, help_text="AwsBatchConfig document (camelCase).", **kwargs)
+
+    def to_representation(self, ce):
+        return selectors.api_config(ce)
+
+
+class ComputeEnvResponseDtoSerializer(ComputeEnvOutSerializer):
+    """``ComputeEnvResponseDto``: the config as sent, plus defaults and server-filled fields."""
+
+    description = serializers.CharField()
+    config = ApiConfigField()
+    workspaceId = serializers.IntegerField(source="workspace_id")
+    orgId = serializers.IntegerField(source="workspace.org_id")
+    awsAccountId = serializers.SerializerMethodField()
+    dateCreated = serializers.DateTimeField(source="date_created")
+    lastUpdated = serializers.DateTimeField(source="last_updated")
+    deleted = serializers.SerializerMethodField()
+
+    def get_awsAccountId(self, ce: ComputeEnv) -> str | None:  # noqa: N802 (the API's field name)
+        return ce.credentials.account_id or None
+
+    def get_deleted(self, ce: ComputeEnv) -> bool:
+        return False
 
 
 class DescribeComputeEnvResponseSerializer(serializers.Serializer):
-    computeEnv = ComputeEnvResponseDtoSerializer()
+    computeEnv = ComputeEnvResponseDtoSerializer(source="*")
 
 
-class ListComputeEnvsEntrySerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
+class ListComputeEnvsEntrySerializer(ComputeEnvOutSerializer):
+    """``ListComputeEnvsResponse.Entry``."""
+
+    # workspaceName and visibility come from the serializer's context["workspace"]
+
     description = serializers.CharField(allow_null=True)
-    platform = serializers.CharField()
-    status = serializers.ChoiceField(choices=STATUSES)
-    message = serializers.CharField()
-    primary = serializers.BooleanField()
     region = serializers.CharField()
-    workDir = serializers.CharField()
-    credentialsId = serializers.CharField()
-    lastUsed = serializers.DateTimeField(allow_null=True)
-    waveEnabled = serializers.BooleanField(allow_null=True)
-    fusion2Enabled = serializers.BooleanField(allow_null=True)
-    workspaceName = serializers.CharField()
-    visibility = serializers.CharField()
-    labels = LabelDbDtoSerializer(many=True, allow_null=True)
+    workDir = serializers.SerializerMethodField()
+    waveEnabled = serializers.SerializerMethodField()
+    fusion2Enabled = serializers.SerializerMethodField()
+    workspaceName = serializers.SerializerMethodField()
+    visibility = serializers.SerializerMethodField()
+
+    def to_representation(self, ce):
+        data = super().to_representation(ce)
+        data["description"] = ce.description or None
+        return data
+
+    def get_workDir(self, ce: ComputeEnv) -> str:  # noqa: N802
+        return ce.config.get("workDir", "")
+
+    def get_waveEnabled(self, ce: ComputeEnv) -> bool | None:  # noqa: N802
+        return ce.config.get("waveEnabled")
+
+    def get_fusion2Enabled(self, ce: ComputeEnv) -> bool | None:  # noqa: N802
+        return ce.config.get("fusion2Enabled")
+
+    def get_workspaceName(self, ce: ComputeEnv) -> str:  # noqa: N802
+        return self.context["workspace"].name
+
+    def get_visibility(self, ce: ComputeEnv) -> str:
+        return self.context["workspace"].visibility
 
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object

@@ -10,21 +10,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from computeenvs import services
+from computeenvs import selectors, services
 from computeenvs.api import serializers as s
 from computeenvs.models import ComputeEnv
-from seqera.api import PageQuery, page, query_params
-from seqera.tenancy import WorkspaceViewSet
-from workspaces.api.serializers import ErrorResponseSerializer
+from seqera.api import ERRORS as RESPONSES
+from seqera.api import WORKSPACE_ID, PageQuery, page, query_params
+from workspaces.tenancy import WorkspaceViewSet
 
-WORKSPACE_ID = OpenApiParameter(
-    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
-)
 ATTRIBUTES = OpenApiParameter(
     "attributes", OpenApiTypes.STR, description="Comma-separated extra attributes to include: labels, resources"
 )
-ERROR = OpenApiResponse(ErrorResponseSerializer)
-ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
+ERRORS = {code: RESPONSES[code] for code in (400, 401, 403, 404)}
 NO_CONTENT = {204: OpenApiResponse(description="OK - No content"), **ERRORS}
 
 
@@ -94,13 +90,10 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         if params.get("search"):
             queryset = queryset.filter(name__icontains=params["search"])
         items, total = page(queryset, params)
-        entries = [
-            s.list_entry(
-                ce, workspace_name=self.workspace.name, visibility=self.workspace.visibility, with_labels=with_labels
-            )
-            for ce in items
-        ]
-        return Response({"computeEnvs": entries, "totalSize": total})
+        context = {"workspace": self.workspace, "with_labels": with_labels}
+        return Response(
+            s.ListComputeEnvsResponseSerializer({"computeEnvs": items, "totalSize": total}, context=context).data
+        )
 
     @extend_schema(
         operation_id="CreateComputeEnv",
@@ -114,9 +107,9 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         request_data = s.CreateComputeEnvRequestSerializer(data=_body(request))
         request_data.is_valid(raise_exception=True)
         body, label_ids = request_data.validated_data["computeEnv"], request_data.validated_data["labelIds"]
-        if body["platform"] != services.PLATFORM:
+        if body["platform"] != selectors.PLATFORM:
             raise exceptions.ValidationError(
-                {"platform": f"Only {services.PLATFORM} is supported (got {body['platform']})."}
+                {"platform": f"Only {selectors.PLATFORM} is supported (got {body['platform']})."}
             )
         ce = services.create_compute_env(
             workspace=self.workspace,
@@ -139,7 +132,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
     def retrieve(self, request, pk=None):
         with_labels = "labels" in _attributes(request)
         ce = self.get_object()
-        return Response({"computeEnv": s.compute_env_dto(ce, with_labels=with_labels)})
+        return Response(s.DescribeComputeEnvResponseSerializer(ce, context={"with_labels": with_labels}).data)
 
     @extend_schema(
         operation_id="UpdateComputeEnv",
@@ -147,7 +140,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         tags=["compute-envs"],
         parameters=[WORKSPACE_ID],
         request=s.UpdateComputeEnvRequestSerializer,
-        responses={**NO_CONTENT, 409: ERROR},
+        responses={**NO_CONTENT, 409: RESPONSES[409]},
     )
     def update(self, request, pk=None):
         ce = self.get_object()
@@ -176,7 +169,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
                 description="Drop the record at once, keeping what is left in AWS (only ERRORED, INVALID or DELETING).",
             ),
         ],
-        responses={**NO_CONTENT, 400: ERROR},
+        responses={**NO_CONTENT, 400: RESPONSES[400]},
     )
     def destroy(self, request, pk=None):
         force = request.query_params.get("force", "").lower() in ("true", "1")
@@ -243,7 +236,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         summary="Validate compute environment name",
         tags=["compute-envs"],
         parameters=[WORKSPACE_ID, OpenApiParameter("name", OpenApiTypes.STR, required=True)],
-        responses={**NO_CONTENT, 409: ERROR},
+        responses={**NO_CONTENT, 409: RESPONSES[409]},
     )
     def validate_name(self, request):
         name = request.query_params.get("name", "")

@@ -41,7 +41,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .fields import _CLEANERS, _FORGE_PSEUDO, _MISSING, FIELD_BY_PATH, FIELDS, FieldSpec, _touches
+from .fields import CLEANERS, FIELD_BY_PATH, FIELDS, FORGE_PSEUDO, MISSING, FieldSpec, touches
 from .rules import RULES, WARNINGS, Rule, client_rules
 from .types import (
     ALLOC_STRATEGIES,
@@ -139,18 +139,18 @@ def validate(document: Any, *, for_create: bool = True) -> tuple[dict, list[Viol
         if not spec.applies(forge_mode):
             continue
         raw = (forge_doc if spec.forge_only else document).get(spec.key)
-        value, errors = (_MISSING, []) if raw is None else _CLEANERS[spec.kind](spec, raw, spec.path)
+        value, errors = (MISSING, []) if raw is None else CLEANERS[spec.kind](spec, raw, spec.path)
         if errors:
             violations += errors
             bad.add(spec.path)
-        elif value is not _MISSING:
+        elif value is not MISSING:
             sent[spec.path] = value
         elif spec.required:
             example = f", for example {spec.example}" if spec.example else ""
             violations.append(Violation(spec.path, f"{spec.label} is required{example}."))
             bad.add(spec.path)
 
-    resolved: dict[str, Any] = {_FORGE_PSEUDO: forge_mode}
+    resolved: dict[str, Any] = {FORGE_PSEUDO: forge_mode}
 
     def get(path: str) -> Any:
         if path not in resolved:
@@ -179,7 +179,7 @@ def validate(document: Any, *, for_create: bool = True) -> tuple[dict, list[Viol
 
     config = parse(normalized)
     for rule in RULES:
-        if not any(_touches(b, f) for b in bad for f in rule.fields):
+        if not any(touches(b, f) for b in bad for f in rule.fields):
             violations += rule.check(config)
     return normalized, list(dict.fromkeys(violations))
 

@@ -47,7 +47,7 @@ from .types import (
 
 # --------------------------------------------------------------------------- field table
 
-_MISSING = object()
+MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -621,7 +621,7 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
-def _check_caps(fields: tuple[FieldSpec, ...]) -> None:
+def check_caps(fields: tuple[FieldSpec, ...]) -> None:
     """Refuses (at import) a text-like field declared without its caps."""
     needs = {
         "str": ("max_length",),
@@ -636,10 +636,10 @@ def _check_caps(fields: tuple[FieldSpec, ...]) -> None:
             raise ValueError(f"options field {spec.path} ({spec.kind}) declares no {', '.join(missing)}")
 
 
-_check_caps(FIELDS)
+check_caps(FIELDS)
 FIELD_BY_PATH = {spec.path: spec for spec in FIELDS}
 # pseudo path of coupled defaults: truthy in Forge mode
-_FORGE_PSEUDO = "forge"
+FORGE_PSEUDO = "forge"
 
 
 # --------------------------------------------------------------------------- field-level cleaning
@@ -661,42 +661,42 @@ def _nul(spec: FieldSpec, path: str) -> list[Violation]:
 
 def _clean_text(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, str):
-        return _MISSING, [Violation(path, f"{spec.label} must be text.")]
+        return MISSING, [Violation(path, f"{spec.label} must be text.")]
     # Checked before any copy or scan: a cap breach costs one length measure.
     if len(raw) > spec.max_bytes or _utf8_len(raw) > spec.max_bytes:
-        return _MISSING, [Violation(path, f"{spec.label} is too long: keep it under {spec.max_bytes // 1024} KB.")]
+        return MISSING, [Violation(path, f"{spec.label} is too long: keep it under {spec.max_bytes // 1024} KB.")]
     value = raw.replace("\r\n", "\n")
     if not value.strip():
-        return _MISSING, []
+        return MISSING, []
     if "\x00" in value:
-        return _MISSING, _nul(spec, path)
+        return MISSING, _nul(spec, path)
     return value, []
 
 
 def _clean_str(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, str):
-        return _MISSING, [Violation(path, f"{spec.label} must be text.")]
+        return MISSING, [Violation(path, f"{spec.label} must be text.")]
     if len(raw) > spec.max_length and len(raw.strip()) > spec.max_length:
-        return _MISSING, [Violation(path, f"{spec.label} is too long: at most {spec.max_length:,} characters.")]
+        return MISSING, [Violation(path, f"{spec.label} is too long: at most {spec.max_length:,} characters.")]
     value = raw.strip()
     if spec.path in ("workDir", "forge.efsMount", "forge.fsxMount", "forge.allowBuckets"):
-        value = _strip_trailing_slashes(value)
+        value = strip_trailing_slashes(value)
     if not value:
-        return _MISSING, []
+        return MISSING, []
     if spec.kind == "choice" and value not in spec.choice_values:
         allowed = ", ".join(spec.choice_values)
-        return _MISSING, [
+        return MISSING, [
             Violation(path, f"{_show(value)} is not a valid {spec.label.lower()}. Allowed values: {allowed}.")
         ]
     if spec.validator and not spec.validator(value):
         example = f" like {spec.example}" if spec.example else ""
-        return _MISSING, [Violation(path, f"{spec.label} {_show(value)} is not valid: enter a value{example}.")]
+        return MISSING, [Violation(path, f"{spec.label} {_show(value)} is not valid: enter a value{example}.")]
     if "\x00" in value:
-        return _MISSING, _nul(spec, path)
+        return MISSING, _nul(spec, path)
     return value, []
 
 
-def _strip_trailing_slashes(value: str) -> str:
+def strip_trailing_slashes(value: str) -> str:
     """`s3://bucket/a//` -> `s3://bucket/a`, `/mnt/efs/` -> `/mnt/efs`; keeps `/` and `s3://` (one pass)."""
     stripped = value.rstrip("/")
     if not stripped:
@@ -710,40 +710,40 @@ def _clean_int(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violatio
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
-        return _MISSING, [Violation(path, f"{spec.label} must be a whole number.")]
+        return MISSING, [Violation(path, f"{spec.label} must be a whole number.")]
     low = spec.minimum if spec.minimum is not None else -INT32_MAX
     high = spec.maximum if spec.maximum is not None else INT32_MAX
     if not low <= raw <= high:
         unit = f" {spec.unit}" if spec.unit else ""
-        return _MISSING, [Violation(path, f"{spec.label} must be between {low:,} and {high:,}{unit}.")]
+        return MISSING, [Violation(path, f"{spec.label} must be between {low:,} and {high:,}{unit}.")]
     return raw, []
 
 
 def _clean_list(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, list | tuple):
-        return _MISSING, [Violation(path, f"{spec.label} must be a list of text values.")]
+        return MISSING, [Violation(path, f"{spec.label} must be a list of text values.")]
     if spec.max_items and len(raw) > spec.max_items:
-        return _MISSING, [Violation(path, f"{spec.label}: at most {spec.max_items} entries are allowed.")]
+        return MISSING, [Violation(path, f"{spec.label}: at most {spec.max_items} entries are allowed.")]
     items, errors, seen = [], [], set()
     for i, item in enumerate(raw):
         value, item_errors = _clean_str(spec, item, f"{path}[{i}]")
         if item_errors:
             errors += item_errors
-        elif value is _MISSING:
+        elif value is MISSING:
             continue
         elif value in seen:
             errors.append(Violation(f"{path}[{i}]", f"{spec.label}: {_show(value)} is listed twice; remove one."))
         else:
             seen.add(value)
             items.append(value)
-    return (_MISSING, errors) if errors else (items, [])
+    return (MISSING, errors) if errors else (items, [])
 
 
 def _clean_envvars(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, list | tuple):
-        return _MISSING, [Violation(path, "Environment variables must be a list of {name, value, head, compute}.")]
+        return MISSING, [Violation(path, "Environment variables must be a list of {name, value, head, compute}.")]
     if len(raw) > spec.max_items:
-        return _MISSING, [Violation(path, f"At most {spec.max_items} environment variables are allowed.")]
+        return MISSING, [Violation(path, f"At most {spec.max_items} environment variables are allowed.")]
     items, errors = [], []
     for i, item in enumerate(raw):
         at = f"{path}[{i}]"
@@ -778,12 +778,12 @@ def _clean_envvars(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Viol
                 errors.append(Violation(f"{at}.{target}", f"'{target}' must be true or false."))
         if not errors:
             items.append({"name": name, "value": value, "head": bool(head), "compute": bool(compute)})
-    return (_MISSING, errors) if errors else (items, [])
+    return (MISSING, errors) if errors else (items, [])
 
 
-_CLEANERS = {
+CLEANERS = {
     "bool": lambda spec, raw, path: (
-        (raw, []) if isinstance(raw, bool) else (_MISSING, [Violation(path, f"{spec.label} must be true or false.")])
+        (raw, []) if isinstance(raw, bool) else (MISSING, [Violation(path, f"{spec.label} must be true or false.")])
     ),
     "int": _clean_int,
     "str": _clean_str,
@@ -794,5 +794,5 @@ _CLEANERS = {
 }
 
 
-def _touches(path: str, prefix: str) -> bool:
+def touches(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith((prefix + ".", prefix + "["))

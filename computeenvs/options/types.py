@@ -291,9 +291,9 @@ class AwsBatchConfig:
     def resolved(self, path: str) -> Any:
         """The value of option `path` (``"forge.ebsBootSize"``) with its default or coupled default
         from `options.FIELDS` when the document did not give it: each default is declared once."""
-        from .fields import _FORGE_PSEUDO, FIELD_BY_PATH
+        from .fields import FIELD_BY_PATH, FORGE_PSEUDO
 
-        if path == _FORGE_PSEUDO:
+        if path == FORGE_PSEUDO:
             return self.is_forge
         spec = FIELD_BY_PATH[path]
         holder = self.forge if spec.forge_only else self

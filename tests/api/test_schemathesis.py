@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from computeenvs.models import ComputeEnv
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
-from tests.computeenvs.test_services import make_ce, manual_doc
+from tests.helpers.documents import make_ce, manual_doc
 from workspaces import services
 
 pytestmark = pytest.mark.django_db

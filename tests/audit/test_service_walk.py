@@ -269,6 +269,19 @@ WRITES = {
         [rec("update", "workspaces.credentials", "workspace", status="INVALID")],
     ),
     # labels
+    "ensure_label": (
+        lambda t: services.ensure_label(workspace=t.workspace, name="ensured", value="lab1", resource=True),
+        [rec("create", "workspaces.label", "workspace", name="ensured")],
+    ),
+    "change_credentials": (
+        lambda t: services.change_credentials(
+            credentials=t.credentials, name="changed-creds", access_key="AKIAIOSFODNN7EXAMPL3", secret_key="y" * 40
+        ),
+        [
+            rec("update", "workspaces.credentials", "workspace", name="changed-creds"),
+            rec("update", "workspaces.credentials", "workspace", secret_encrypted="<hidden>"),
+        ],
+    ),
     "create_label": (
         lambda t: services.create_label(workspace=t.workspace, name="newlabel"),
         [rec("create", "workspaces.label", "workspace", name="newlabel")],
@@ -363,7 +376,6 @@ WRITES = {
 NOT_WRITES = {
     services: {
         "credentials_name_taken": "reads",
-        "credentials_users": "reads",
         "request_credentials_validation": "enqueues the actor (ids only); its result is recorded",
         "grantable_workspace_roles": "reads the actor's role",
         "grantable_org_roles": "reads the actor's role",
@@ -377,31 +389,16 @@ NOT_WRITES = {
     },
     ce_services: {
         "config_key": "pure",
-        "forge_queue_names": "pure",
         "name_error": "reads",
         "resolve_credentials": "reads",
         "resolve_labels": "reads",
         "validate_config": "pure",
         "request_forge": "enqueues the forge (ids only); what it changes is recorded",
         "request_validation": "enqueues the actor (ids only); its result is recorded",
-        "check_compute_env": "reads AWS",
-        "label_tags": "reads",
-        "forged_resources": "reads",
-        "api_config": "reads",
-        "plan_for": "pure",
-        "preview_plan": "pure",
-        "iam_policy": "pure",
         "preview_compute_env": "validates without saving",
-        "policy_for": "pure",
-        "nextflow_config_for": "pure",
-        "export_config": "pure",
-        "export_compute_env": "reads",
         "work_key": "pure",
         "set_queues_state": "changes queues in AWS; the CE's transition is written by `_finish`, which records it "
         "(AWS needed: tests/faults)",
-        "disposes_on_deletion": "reads",
-        "resources_to_dispose": "reads",
-        "check_queue_quota": "reads AWS",
         "forge_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
         "dispose_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
         "dispose_workspace_compute_envs": "moves CEs with forged resources to DELETING through `request_dispose` "
@@ -426,7 +423,7 @@ def _unvalidated(credentials: Credentials) -> Credentials:
 
 
 def _forge_ce(t) -> ComputeEnv:
-    from tests.computeenvs.test_services import forge_doc
+    from tests.helpers.documents import forge_doc
 
     return ce_services.create_compute_env(
         workspace=t.workspace, created_by=t.users["admin"], name="audit-forge", credentials=t.credentials,

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from computeenvs.models import ComputeEnv, ForgedResource
-from tests.computeenvs.test_services import forge_doc, make_ce, manual_doc
+from tests.helpers.documents import forge_doc, make_ce, manual_doc
 
 BASE = "/api/compute-envs"
 
@@ -210,7 +210,9 @@ class TestPermissions:
         assert ComputeEnv.objects.get().name == "ce-1"
 
     def test_anonymous_is_401(self, tenancy):
-        assert APIClient().get(f"{BASE}?{ws(tenancy)}").status_code in (401, 403)
+        response = APIClient().get(f"{BASE}?{ws(tenancy)}")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from computeenvs import options
 from computeenvs.forms import ENVELOPE_FIELD, form_data_from_document
 from computeenvs.models import ComputeEnv
-from tests.computeenvs.test_views import url
+from tests.helpers.urls import ce_url as url
 
 FORM_TO_API = {form: api for api, form in ENVELOPE_FIELD.items()}
 _names = itertools.count()

@@ -29,7 +29,7 @@ def test_every_text_like_field_has_worst_cases():
 def test_a_field_without_caps_is_refused_when_the_table_is_built():
     spec = fields.FieldSpec("forge.newList", "New list", "list", max_length=10)
     with pytest.raises(ValueError, match="max_items"):
-        fields._check_caps((spec,))
+        fields.check_caps((spec,))
 
 
 def test_the_reported_item_is_refused_by_its_length_before_any_pattern_runs():
@@ -61,4 +61,4 @@ def test_instance_type_parsing_accepts_what_the_pattern_did(value, valid):
 def test_trailing_slashes_are_stripped_in_one_pass(value):
     expected = {"s3://bucket/a//": "s3://bucket/a", "/mnt/efs/": "/mnt/efs", "/": "/", "s3://": "s3://",
                 "s3://bucket": "s3://bucket"}[value]  # fmt: skip
-    assert fields._strip_trailing_slashes(value) == expected
+    assert fields.strip_trailing_slashes(value) == expected

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from django.core.cache import cache
 from django.urls import reverse
 
-from tests.computeenvs.test_views import url
+from tests.helpers.urls import ce_url as url
 
 REGION = "eu-west-1"
 

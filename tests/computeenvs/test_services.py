@@ -1,49 +1,12 @@
 """Compute-environment services: the wiring to options, credentials, labels, and the envelope rules."""
 
-import copy
-
 import pytest
 from django.core.exceptions import ValidationError
 
-from computeenvs import services
+from computeenvs import selectors, services
 from computeenvs.models import ComputeEnv
 from tests.factories import CredentialsFactory, LabelFactory
-
-FORGE_DOC = {
-    "region": "eu-west-1",
-    "workDir": "s3://acme-work/scratch",
-    "forge": {"type": "SPOT", "maxCpus": 64},
-}
-MANUAL_DOC = {
-    "region": "us-east-1",
-    "workDir": "s3://acme-work/scratch",
-    "headQueue": "lab-head",
-    "computeQueue": "lab-work",
-}
-
-
-def forge_doc(**changes) -> dict:
-    doc = copy.deepcopy(FORGE_DOC)
-    doc["forge"].update(changes.pop("forge", {}))
-    doc.update(changes)
-    return doc
-
-
-def manual_doc(**changes) -> dict:
-    return {**copy.deepcopy(MANUAL_DOC), **changes}
-
-
-def make_ce(tenancy, *, name="ce-1", config=None, credentials=None, label_ids=None, **kwargs) -> ComputeEnv:
-    return services.create_compute_env(
-        workspace=kwargs.pop("workspace", tenancy.workspace),
-        created_by=tenancy.users["admin"],
-        name=name,
-        description=kwargs.pop("description", ""),
-        credentials=credentials or tenancy.credentials,
-        config=config if config is not None else forge_doc(),
-        label_ids=label_ids,
-        **kwargs,
-    )
+from tests.helpers.documents import forge_doc, make_ce, manual_doc
 
 
 def errors_of(exc_info) -> dict:
@@ -191,7 +154,7 @@ class TestExportImport:
             ),
             label_ids=[tenancy.label.pk],
         )
-        document = services.export_compute_env(source)
+        document = selectors.export_compute_env(source)
         assert "forgedResources" not in document["computeEnv"]["config"]
         assert "headQueue" not in document["computeEnv"]["config"]
         copy_ = services.import_compute_env(
@@ -207,7 +170,7 @@ class TestExportImport:
         assert list(copy_.labels.all()) == [tenancy.label]
 
     def test_import_into_another_workspace_needs_its_labels_and_credentials(self, tenancy):
-        document = services.export_compute_env(make_ce(tenancy, label_ids=[tenancy.label.pk]))
+        document = selectors.export_compute_env(make_ce(tenancy, label_ids=[tenancy.label.pk]))
         with pytest.raises(ValidationError) as exc_info:
             services.import_compute_env(
                 workspace=tenancy.other_workspace,

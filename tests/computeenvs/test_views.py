@@ -6,20 +6,12 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
-from computeenvs import services
+from computeenvs import selectors
 from computeenvs.forms import form_data_from_document
 from computeenvs.models import ComputeEnv, ForgedResource
-from tests.computeenvs.test_services import forge_doc, make_ce, manual_doc
-
-
-def url(tenancy, name, ce=None, workspace=None):
-    workspace = workspace or tenancy.workspace
-    kwargs = {"org": workspace.org.name, "workspace": workspace.name}
-    if ce is not None:
-        kwargs["pk"] = ce.pk
-    return reverse(f"computeenvs:{name}", kwargs=kwargs)
+from tests.helpers.documents import forge_doc, make_ce, manual_doc
+from tests.helpers.urls import ce_url as url
 
 
 def post_data(tenancy, document, *, name="from-form", **extra):
@@ -375,14 +367,14 @@ class TestExportImportPolicy:
         response = admin_client.get(url(tenancy, "export", ce))
         assert response["Content-Disposition"] == 'attachment; filename="orig.json"'
         document = json.loads(response.content)
-        assert document["computeEnv"]["config"] == services.export_config(ce.config, forge=True)
+        assert document["computeEnv"]["config"] == selectors.export_config(ce.config, forge=True)
         upload = SimpleUploadedFile("orig.json", response.content, content_type="application/json")
         response = admin_client.post(
             url(tenancy, "import"), {"file": upload, "name": "imported", "credentials": tenancy.credentials.pk}
         )
         imported = ComputeEnv.objects.get(name="imported")
         assert response.status_code == 302
-        assert services.export_config(imported.config, forge=True) == services.export_config(ce.config, forge=True)
+        assert selectors.export_config(imported.config, forge=True) == selectors.export_config(ce.config, forge=True)
 
     def test_import_shows_config_errors(self, admin_client, tenancy):
         document = {"computeEnv": {"name": "bad", "platform": "aws-batch", "config": forge_doc(forge={"maxCpus": 0})}}

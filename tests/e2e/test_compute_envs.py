@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from computeenvs.models import ComputeEnv
-from tests.computeenvs.test_actors import batch_queue, bucket
+from tests.helpers.aws import batch_queue, bucket
+from tests.helpers.browser import new_ce_form
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,22 +19,6 @@ INSTANCE_TYPES = [
     for family in ("c5", "m5", "r5")
     for size in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
 ]
-
-
-def new_ce_form(page, live_server, *, mode: str, name: str, credentials, region: str, work_dir: str) -> None:
-    response = page.goto(f"{live_server.url}/orgs/acme/workspaces/lab/compute-envs/new/")
-    assert response.ok, response.status
-    choose_mode(page, mode)
-    page.locator('[name="name"]').fill(name)
-    page.locator('[name="credentials"]').select_option(str(credentials.pk))
-    page.locator('[name="region"]').select_option(region)
-    page.locator('[name="workDir"]').fill(work_dir)
-
-
-def choose_mode(page, mode: str) -> None:
-    """With the mouse, on the radio's label, as a person does."""
-    page.get_by_label({"forge": "Batch Forge", "manual": "Manual"}[mode], exact=True).click()
-    expect(page.locator(f'input[name="mode"][value="{mode}"]')).to_be_checked()
 
 
 def field(page, path: str):

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from computeenvs.models import ComputeEnv
-from tests.computeenvs.test_actors import bucket
+from tests.helpers.aws import bucket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def strict_aws(aws):
 
 
 def test_forge_progress_repair_and_dispose(live_server, strict_aws, aws, worker, lab, page, sign_in, shot):
-    from tests.e2e.test_compute_envs import new_ce_form
+    from tests.helpers.browser import new_ce_form
 
     _, credentials = lab
     bucket(aws, "e2e-forge")

@@ -7,8 +7,8 @@ from django.db import connection
 
 from computeenvs import services
 from computeenvs.models import ComputeEnv
-from tests.computeenvs.test_services import make_ce
 from tests.faults.strict import SIMPLE_DOC, inventory
+from tests.helpers.documents import make_ce
 
 CES, THREADS = 20, 4
 

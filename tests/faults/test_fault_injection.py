@@ -19,9 +19,9 @@ import pytest
 
 from computeenvs import services
 from computeenvs.models import ComputeEnv
-from tests.computeenvs.test_services import make_ce
 from tests.faults.inject import Counter, Injector
 from tests.faults.strict import FULL_DOC, dispose, forge, inventory
+from tests.helpers.documents import make_ce
 
 MUTATING = ("Create", "Put", "Attach", "Add", "Authorize", "Update", "Delete", "Remove", "Detach", "Tag")
 

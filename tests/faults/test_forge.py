@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from computeenvs import services
 from computeenvs.models import ComputeEnv, ForgedResource
-from tests.computeenvs.test_services import make_ce
 from tests.faults.strict import FULL_DOC, SIMPLE_DOC, dispose, forge, inventory
+from tests.helpers.documents import make_ce
 
 
 @pytest.mark.django_db

@@ -29,8 +29,8 @@ from django.db import connection, transaction
 
 from computeenvs.models import ComputeEnv
 from seqera.models import WorkItem
-from tests.computeenvs.test_services import manual_doc
 from tests.factories import ParticipantFactory
+from tests.helpers.documents import manual_doc
 from workspaces import services
 from workspaces.models import Credentials
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from computeenvs import services as ce_services
-from tests.computeenvs.test_services import manual_doc
-from tests.test_settings_production import GOOD_SECRET, run
+from tests.helpers.documents import manual_doc
+from tests.helpers.production import GOOD_SECRET, run
 from workspaces import crypto
 
 WSGI = "import seqera.wsgi; print('started')"
@@ -62,7 +62,10 @@ def test_credentials_under_a_removed_key_show_as_unusable_everywhere(ring_withou
 
     client.force_login(tenancy.users["view"])
     ws = {"org": tenancy.org.name, "workspace": tenancy.workspace.name}
-    for page in (reverse("credentials_list", kwargs=ws), reverse("credentials_detail", kwargs={**ws, "pk": creds.pk})):
+    for page in (
+        reverse("workspaces:credentials_list", kwargs=ws),
+        reverse("workspaces:credentials_detail", kwargs={**ws, "pk": creds.pk}),
+    ):
         content = client.get(page).content.decode()
         assert "no longer in CREDENTIALS_KEYS" in content and "INVALID" in content
 

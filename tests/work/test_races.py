@@ -16,7 +16,6 @@ from django.db import connection, transaction
 
 from computeenvs import services as ce_services
 from computeenvs.models import ComputeEnv
-from tests.computeenvs.test_services import manual_doc
 from tests.factories import (
     CredentialsFactory,
     OrgMembershipFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     UserFactory,
     WorkspaceFactory,
 )
+from tests.helpers.documents import manual_doc
 from workspaces import services
 from workspaces.models import Credentials, OrgMembership, Participant
 from workspaces.permissions import OrgRole, WorkspaceRole

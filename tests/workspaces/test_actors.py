@@ -6,10 +6,9 @@ from botocore.exceptions import ClientError
 from django.db import transaction
 
 from tests.factories import CredentialsFactory
+from tests.helpers.canary import CANARY
 from workspaces import actors, services
 from workspaces.models import Credentials
-
-CANARY = "CanarySecret/DoNotLeak/0123456789abcdefgh"  # 40 characters, like an AWS secret key
 
 
 def fail_with(code: str, message: str, operation: str):
@@ -86,7 +85,10 @@ def test_the_actor_ignores_a_credential_of_another_workspace(tenancy, aws):
     creds.save()
     actors.validate_credentials(creds.id, tenancy.other_workspace.id)  # ids that do not belong together
     creds.refresh_from_db()
-    assert creds.status == ""
+    assert creds.status == "" and creds.last_validated is None
+    actors.validate_credentials(creds.id, creds.workspace_id)  # the same credentials, in their workspace: validated
+    creds.refresh_from_db()
+    assert creds.status == Credentials.Status.AVAILABLE
 
 
 @pytest.mark.django_db

@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from computeenvs.models import ComputeEnv, ComputeEnvLabel, ForgedResource, PendingWorkspaceDeletion
 from tests.factories import CredentialsFactory, TeamFactory, UserFactory
+from tests.helpers.canary import CANARY
 from workspaces import crypto, services
 from workspaces.models import ApiToken, Credentials, VerifiedEmail
 
-CANARY = "CanarySecret/AdminMustNotShow/0123456789"  # 40 characters, like an AWS secret key
 pytestmark = pytest.mark.django_db
 
 

@@ -9,13 +9,11 @@ memberships, so anything the caller is not part of is 404. Every write goes thro
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Prefetch, Q
 from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -23,34 +21,22 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from seqera.api import PageQuery, page, query_params
-from seqera.tenancy import WorkspaceViewSet
-from workspaces import services
+from seqera.api import ERRORS, WORKSPACE_ID, PageQuery, api_errors, page, query_params, responses
+from workspaces import selectors, services
 from workspaces.api import serializers as s
 from workspaces.models import (
     ApiToken,
     Credentials,
     Label,
-    Organization,
     OrgMembership,
     Participant,
     Workspace,
     name_validator,
 )
-from workspaces.permissions import OrgRole, WorkspaceRole, higher_role
+from workspaces.permissions import OrgRole
+from workspaces.tenancy import WorkspaceViewSet
 
 User = get_user_model()
-
-WORKSPACE_ID = OpenApiParameter(
-    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
-)
-ERRORS = {
-    400: OpenApiResponse(s.ErrorResponseSerializer, description="Bad request (validation errors per field)"),
-    401: OpenApiResponse(s.ErrorResponseSerializer, description="Not authenticated"),
-    403: OpenApiResponse(s.ErrorResponseSerializer, description="Operation not allowed for your role"),
-    404: OpenApiResponse(s.ErrorResponseSerializer, description="Not found (or not visible to you)"),
-    409: OpenApiResponse(s.ErrorResponseSerializer, description="Duplicate element"),
-}
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -59,29 +45,6 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "Personal access token (POST /api/tokens)."}
-
-
-def responses(ok, *codes: int) -> dict:
-    return {**ok, **{code: ERRORS[code] for code in (400, 401, *codes)}}
-
-
-def api_errors(
-    exc: DjangoValidationError, field_map: dict[str, tuple[str, ...]] | None = None
-) -> exceptions.APIException:
-    """A service's field-keyed error as a DRF error keyed by API field paths (nested dicts); a
-    refusal for the caller's role (`services.NotAllowed`) is a 403 with the service's message."""
-    if isinstance(exc, services.NotAllowed):
-        return exceptions.PermissionDenied(" ".join(exc.messages))
-    if not hasattr(exc, "error_dict"):
-        return exceptions.ValidationError({"non_field_errors": exc.messages})
-    detail: dict = {}
-    for field, messages in exc.message_dict.items():
-        path = (field_map or {}).get(field, ("non_field_errors",) if field == "__all__" else (field,))
-        node = detail
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node.setdefault(path[-1], []).extend(messages)
-    return exceptions.ValidationError(detail)
 
 
 def unwrap(request, envelope: str, serializer_class) -> dict:
@@ -141,14 +104,6 @@ class UserInfoView(APIView):
 
 
 # --------------------------------------------------------------------------- organizations and workspaces
-def member_orgs(user):
-    """Organizations `user` belongs to, annotated with their membership (`member_id`, `member_role`)."""
-    mine = OrgMembership.objects.filter(org=OuterRef("pk"), user=user)
-    return Organization.objects.annotate(
-        member_id=Subquery(mine.values("id")[:1]), member_role=Subquery(mine.values("role")[:1])
-    ).filter(member_id__isnull=False)
-
-
 def visible_workspace(user, org_id: int, workspace_id: int) -> Workspace:
     # `pk` lookups treat ids too large for the database as not found; `org_id` (a foreign key) would not.
     workspace = get_object_or_404(
@@ -168,7 +123,7 @@ class OrganizationListView(APIView):
         responses=responses({200: s.ListOrganizationsResponseSerializer}),
     )
     def get(self, request):
-        orgs = member_orgs(request.user)
+        orgs = selectors.member_orgs(request.user)
         if role := request.query_params.get("role"):
             orgs = orgs.filter(member_role=role)
         orgs = list(orgs)
@@ -183,7 +138,7 @@ class OrganizationDetailView(APIView):
         responses=responses({200: s.DescribeOrganizationResponseSerializer}, 404),
     )
     def get(self, request, orgId: int):  # noqa: N803
-        org = get_object_or_404(member_orgs(request.user), pk=orgId)
+        org = get_object_or_404(selectors.member_orgs(request.user), pk=orgId)
         return Response(s.DescribeOrganizationResponseSerializer({"organization": org}).data)
 
 
@@ -195,7 +150,7 @@ class WorkspaceListView(APIView):
         responses=responses({200: s.ListWorkspacesResponseSerializer}, 404),
     )
     def get(self, request, orgId: int):  # noqa: N803
-        org = get_object_or_404(member_orgs(request.user), pk=orgId)
+        org = get_object_or_404(selectors.member_orgs(request.user), pk=orgId)
         workspaces = Workspace.objects.restrict(request.user, "workspace:read").filter(org=org)
         return Response(s.ListWorkspacesResponseSerializer({"workspaces": workspaces}).data)
 
@@ -257,12 +212,7 @@ class UserWorkspacesView(APIView):
         if userId != user.pk:
             raise exceptions.PermissionDenied("You can only list your own workspaces.")
         memberships = list(OrgMembership.objects.filter(user=user).select_related("org").order_by("org__name"))
-        owned_orgs = {m.org_id for m in memberships if m.role == OrgRole.OWNER}
-        roles: dict[int, list[str]] = {}
-        for workspace_id, role in Participant.objects.filter(Q(user=user) | Q(team__members=user)).values_list(
-            "workspace_id", "role"
-        ):
-            roles.setdefault(workspace_id, []).append(role)
+        owned = {m.org_id for m in memberships if m.role == OrgRole.OWNER}
         entries = [
             {
                 "orgId": m.org_id,
@@ -276,20 +226,19 @@ class UserWorkspacesView(APIView):
             }
             for m in memberships
         ]
-        for workspace in Workspace.objects.restrict(user, "workspace:read").select_related("org"):
-            role = WorkspaceRole.OWNER if workspace.org_id in owned_orgs else higher_role(*roles.get(workspace.id, []))
-            entries.append(
-                {
-                    "orgId": workspace.org_id,
-                    "orgName": workspace.org.name,
-                    "orgLogoUrl": None,
-                    "workspaceId": workspace.id,
-                    "workspaceName": workspace.name,
-                    "workspaceFullName": workspace.full_name,
-                    "visibility": workspace.visibility,
-                    "roles": [role],
-                }
-            )
+        entries += [
+            {
+                "orgId": workspace.org_id,
+                "orgName": workspace.org.name,
+                "orgLogoUrl": None,
+                "workspaceId": workspace.id,
+                "workspaceName": workspace.name,
+                "workspaceFullName": workspace.full_name,
+                "visibility": workspace.visibility,
+                "roles": [role],
+            }
+            for workspace, role in selectors.workspace_roles(user, owned_org_ids=owned)
+        ]
         return Response(s.ListWorkspacesAndOrgResponseSerializer({"orgsAndWorkspaces": entries}).data)
 
 
@@ -422,24 +371,15 @@ class CredentialsViewSet(ApiWorkspaceViewSet):
     def update(self, request, **kwargs):
         credentials = self.get_object()
         data = unwrap(request, "credentials", s.UpdateCredentialsBodySerializer)
-        access_key = data.get("access_key", "").strip()
-        secret_key = data.get("secret_key", "")
-        if access_key and access_key != credentials.access_key and not secret_key:
-            raise exceptions.ValidationError(
-                {"keys": {"secretKey": ["Give the secret access key of the new access key id."]}}
-            )
         try:
-            with transaction.atomic():
-                services.update_credentials(
-                    credentials=credentials,
-                    name=data.get("name", credentials.name),
-                    description=data.get("description", credentials.description),
-                    assume_role_arn=data.get("assume_role_arn"),
-                )
-                if secret_key:
-                    services.replace_secret(
-                        credentials=credentials, access_key=access_key or credentials.access_key, secret_key=secret_key
-                    )
+            services.change_credentials(
+                credentials=credentials,
+                name=data.get("name", credentials.name),
+                description=data.get("description", credentials.description),
+                assume_role_arn=data.get("assume_role_arn"),
+                access_key=data.get("access_key", ""),
+                secret_key=data.get("secret_key", ""),
+            )
         except DjangoValidationError as exc:
             raise api_errors(exc, CREDENTIALS_FIELDS) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -532,15 +472,16 @@ class LabelViewSet(ApiWorkspaceViewSet):
         body = s.CreateLabelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        name, value, resource = data["name"].strip(), (data.get("value") or "").strip(), data["resource"]
-        label = self.get_queryset().filter(name=name, value=value, resource=resource).first()
-        if label is None:
-            try:
-                label = services.create_label(
-                    workspace=self.workspace, name=name, value=value, resource=resource, is_default=data["isDefault"]
-                )
-            except DjangoValidationError as exc:
-                raise api_errors(exc) from None
+        try:
+            label = services.ensure_label(
+                workspace=self.workspace,
+                name=data["name"],
+                value=data.get("value") or "",
+                resource=data["resource"],
+                is_default=data["isDefault"],
+            )
+        except DjangoValidationError as exc:
+            raise api_errors(exc) from None
         return Response(s.CreateLabelResponseSerializer(label).data)
 
     def update(self, request, **kwargs):
@@ -603,14 +544,14 @@ class AccessTokenViewSet(viewsets.GenericViewSet):
     def create(self, request):
         body = s.CreateAccessTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        name = body.validated_data["name"].strip()
-        if self.get_queryset().filter(name=name).exists():
-            return Response({"message": f"You already have a token named {name}."}, status=status.HTTP_409_CONFLICT)
         try:
             token, plaintext = services.create_api_token(
-                user=request.user, name=name, expires_at=body.validated_data.get("expiresAt")
+                user=request.user, name=body.validated_data["name"], expires_at=body.validated_data.get("expiresAt")
             )
         except DjangoValidationError as exc:
+            duplicate = [e for e in getattr(exc, "error_dict", {}).get("name", []) if e.code == "duplicate"]
+            if duplicate:
+                return Response({"message": duplicate[0].messages[0]}, status=status.HTTP_409_CONFLICT)
             raise api_errors(exc, {"expires_at": ("expiresAt",)}) from None
         return Response(s.CreateAccessTokenResponseSerializer({"accessKey": plaintext, "token": token}).data)
 

@@ -2,34 +2,26 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from seqera.choices import badge_class, is_busy
 from workspaces.permissions import role_allows
+from workspaces.sections import sections
 
 register = template.Library()
 
-# The one colour map of status badges (compute environments, credentials, forged resources).
-_BADGE_CLASSES = {
-    "AVAILABLE": "text-bg-success",
-    "CREATED": "text-bg-success",
-    "CREATING": "text-bg-primary",
-    "DELETING": "text-bg-primary",
-    "ERRORED": "text-bg-danger",
-    "INVALID": "text-bg-danger",
-    "FAILED": "text-bg-danger",
-}
-_BUSY = {"CREATING", "DELETING"}
 _SPINNER = mark_safe('<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>')  # noqa: S308
 
 
 @register.simple_tag
 def status_badge(status: str, message: str = "", badge_id: str = "", big: bool = False) -> SafeString:
-    """``{% status_badge status message %}``; tables call it directly (no template per cell)."""
-    classes = f"badge status-badge{' fs-6' if big else ''} {_BADGE_CLASSES.get(status, 'text-bg-secondary')}"
+    """``{% status_badge status message %}``; tables call it directly (no template per cell). The
+    colour and the spinner come from the status choices (`seqera.choices.StatusChoices`)."""
+    classes = f"badge status-badge{' fs-6' if big else ''} {badge_class(status)}"
     return format_html(
         '<span{} class="{}"{}>{}{}</span>',
         format_html(' id="{}"', badge_id) if badge_id else "",
         classes,
         format_html(' title="{}"', message) if message else "",
-        _SPINNER if status in _BUSY else "",
+        _SPINNER if is_busy(status) else "",
         status or "NOT VALIDATED",
     )
 
@@ -67,3 +59,9 @@ def is_checkbox(bound_field) -> bool:
 def verbose_name(obj) -> str:
     """The model's human name: ``{{ object|verbose_name }}`` -> "compute environment"."""
     return obj._meta.verbose_name
+
+
+@register.simple_tag
+def workspace_sections(workspace) -> list[dict]:
+    """The workspace's navigation entries the installed apps registered (`workspaces.sections`)."""
+    return [{"key": section.key, "title": section.title, "url": section.url(workspace)} for section in sections()]

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from seqera import sandbox
+from workspaces import sandbox as demo_data
 
 
 def _interrupt(signum, frame):
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             if not settings.DRAMATIQ_BROKER_URL:
                 worker = sandbox.start_worker(threads=2)
             password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-            demo = sandbox.ensure_demo_data(password)
+            demo = demo_data.ensure_demo_data(password)
             self._banner(port, aws.endpoint, demo, worker is not None)
             self._fill_sandbox(demo.credentials, aws.endpoint)
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

@@ -1,0 +1,99 @@
+"""Reads of compute environments used by more than one view, serializer or service: the derived
+views of a stored CE (its plan, IAM policy, Nextflow config, API config, export document and
+ledger). Nothing here writes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from computeenvs import nfconfig, policy
+from computeenvs.forge import plan
+from computeenvs.models import ComputeEnv, ForgedResource
+
+PLATFORM = "aws-batch"
+SERVER_MANAGED_KEYS = ("forgedResources", "volumes", "deletedResources")
+
+
+def forge_queue_names(ce_id: str) -> tuple[str, str]:
+    """(head, compute) queue names Forge gives this CE: the plan's names, the single source."""
+    names = plan.queue_names(settings.FORGE_PREFIX, ce_id)
+    return names["headQueue"], names["computeQueue"]
+
+
+def disposes_on_deletion(ce: ComputeEnv) -> bool:
+    return ce.is_forge and bool((ce.config.get("forge") or {}).get("disposeOnDeletion", True))
+
+
+def resources_to_dispose(ce: ComputeEnv) -> list[ForgedResource]:
+    return list(ce.forged_resources.exclude(state=ForgedResource.State.DELETED))
+
+
+def label_tags(ce: ComputeEnv) -> dict[str, str]:
+    return {label.name: label.value for label in ce.labels.all()}
+
+
+def forged_resources(ce: ComputeEnv) -> list[dict[str, str]]:
+    """The ledger in Seqera's ``forgedResources`` shape: ``[{"IamRole": arn}, ...]``."""
+    return [{r.kind: r.arn or r.name} for r in ce.forged_resources.all() if r.state != ForgedResource.State.DELETED]
+
+
+def api_config(ce: ComputeEnv) -> dict:
+    """The stored config as the API returns it: as sent, plus defaults and server-filled fields."""
+    config = {"discriminator": PLATFORM, **ce.config}
+    if ce.is_forge:
+        config["forgedResources"] = forged_resources(ce)
+    return config
+
+
+def plan_for(ce: ComputeEnv) -> list[dict]:
+    """What Batch Forge creates (or created) for `ce`, as rows for a table (empty for Manual)."""
+    if not ce.is_forge:
+        return []
+    return preview_plan(ce_id=ce.pk, config=ce.config, labels=label_tags(ce), workspace_id=ce.workspace_id)
+
+
+def preview_plan(*, ce_id: str, config: dict, labels: dict[str, str], workspace_id: int) -> list[dict]:
+    resources = plan.build_plan(
+        ce_id=ce_id, config=config, labels=labels, prefix=settings.FORGE_PREFIX, workspace_id=workspace_id
+    )
+    return plan.plan_as_dicts(resources)
+
+
+def iam_policy(*, config: dict, account_id: str = "", region: str = "") -> dict:
+    """The least-privilege IAM policy the credentials need for `config` (Forge or Manual)."""
+    account_id = account_id or None
+    region = region or config.get("region") or None
+    if config.get("forge"):
+        return policy.forge_policy(config=config, prefix=settings.FORGE_PREFIX, account_id=account_id, region=region)
+    return policy.manual_policy(config=config, account_id=account_id, region=region)
+
+
+def policy_for(ce: ComputeEnv) -> dict:
+    return iam_policy(config=ce.config, account_id=ce.credentials.account_id, region=ce.region)
+
+
+def nextflow_config_for(ce: ComputeEnv) -> str:
+    fallback = forge_queue_names(ce.id)[1] if ce.is_forge else ""
+    return nfconfig.nextflow_config(config=ce.config, compute_queue=ce.config.get("computeQueue") or fallback)
+
+
+def export_config(config: dict, *, forge: bool) -> dict:
+    """The config without server-managed keys (as ``tw compute-envs export`` cleans it)."""
+    cleaned = {k: v for k, v in config.items() if k not in SERVER_MANAGED_KEYS}
+    if forge:
+        cleaned.pop("headQueue", None)
+        cleaned.pop("computeQueue", None)
+    return cleaned
+
+
+def export_compute_env(ce: ComputeEnv) -> dict:
+    """A CreateComputeEnvRequest-shaped document; labels travel by key and value, not by id."""
+    return {
+        "computeEnv": {
+            "name": ce.name,
+            "description": ce.description,
+            "platform": ce.platform,
+            "config": export_config(ce.config, forge=ce.is_forge),
+        },
+        "labels": [{"name": label.name, "value": label.value} for label in ce.labels.all()],
+    }
