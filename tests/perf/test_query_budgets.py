@@ -266,12 +266,14 @@ def test_pages(worlds):
     clients = [Client(), Client()]
     for client, world in zip(clients, worlds, strict=True):
         client.force_login(world.boss)
-    assert check(page_routes, clients, worlds) == []
+    problems = check(page_routes, clients, worlds)
+    assert not problems, "\n".join(problems)
 
 
 def test_api(worlds):
     clients = [Client(HTTP_AUTHORIZATION=f"Bearer {world.token}") for world in worlds]
-    assert check(api_routes, clients, worlds) == []
+    problems = check(api_routes, clients, worlds)
+    assert not problems, "\n".join(problems)
 
 
 def test_every_list_and_detail_route_has_a_budget():
