@@ -38,7 +38,7 @@ AREAS = {
     "URL reverse": (("django/urls/base.py", "reverse"),),
     "DRF serializers": (("rest_framework/serializers.py", ""), ("rest_framework/fields.py", "")),
     "workspace and role": (
-        ("seqera/tenancy.py", "resolve_workspace"),
+        ("workspaces/tenancy.py", "resolve_workspace"),
         ("django/shortcuts.py", "get_object_or_404"),
         ("workspaces/models.py", "role_of"),
     ),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
 from workspaces import crypto
-from workspaces.permissions import OrgRole, WorkspaceRole, higher_role, roles_allowing
+from workspaces.permissions import ROLE_ORDER, ROLE_RANK, OrgRole, WorkspaceRole, role_allows, roles_allowing
 
 NAME_PATTERN = r"^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$"
 name_validator = RegexValidator(
@@ -46,7 +46,8 @@ def accessible_workspace_ids(user, action: str):
 
 
 class TenantQuerySet(models.QuerySet):
-    """Queryset of a tenant-owned model: `restrict(user, action)` is the only way views read it."""
+    """Queryset of a tenant-owned model: views read it through `restrict(user, action)`, or, once
+    the request's role in the workspace is known, `for_role(workspace, role, action)`."""
 
     workspace_lookup = "workspace"
 
@@ -56,9 +57,41 @@ class TenantQuerySet(models.QuerySet):
     def in_workspace(self, workspace):
         return self.filter(**{self.workspace_lookup: workspace})
 
+    def for_role(self, workspace, role: str | None, action: str):
+        """`restrict(user, action).in_workspace(workspace)` for a user whose effective role in
+        `workspace` is `role` (resolved once for the request), without deriving it again in SQL."""
+        return self.in_workspace(workspace) if role_allows(role, action) else self.none()
+
+
+def _role_rank():
+    return models.Case(
+        *(models.When(role=role, then=models.Value(rank)) for role, rank in ROLE_RANK.items()),
+        output_field=models.IntegerField(),
+    )
+
 
 class WorkspaceQuerySet(TenantQuerySet):
     workspace_lookup = "id"
+
+    def with_role(self, user):
+        """Each workspace with what `Workspace.annotated_role` needs to name `user`'s effective
+        role there, read in the same statement (three scalar subqueries: the direct role, the
+        highest team role, organization ownership)."""
+        if not getattr(user, "is_authenticated", False):
+            none = models.Value(None, output_field=models.IntegerField())
+            return self.annotate(direct_rank=none, team_rank=none, org_owner=models.Value(False))
+        direct = Participant.objects.filter(workspace=models.OuterRef("pk"), user=user).annotate(rank=_role_rank())
+        team = (
+            Participant.objects.filter(workspace=models.OuterRef("pk"), team__members=user)
+            .annotate(rank=_role_rank())
+            .order_by("-rank")
+        )
+        owner = OrgMembership.objects.filter(org=models.OuterRef("org_id"), user=user, role=OrgRole.OWNER)
+        return self.annotate(
+            direct_rank=models.Subquery(direct.values("rank")[:1]),
+            team_rank=models.Subquery(team.values("rank")[:1]),
+            org_owner=models.Exists(owner),
+        )
 
 
 class TenantModel(models.Model):
@@ -166,19 +199,16 @@ class Workspace(models.Model):
         """The user's effective role here (None for non-participants), in one query."""
         if not getattr(user, "is_authenticated", False):
             return None
-        org_owner = (
-            OrgMembership.objects.filter(org_id=self.org_id, user=user, role=OrgRole.OWNER)
-            .annotate(role_name=models.Value(WorkspaceRole.OWNER.value, output_field=models.CharField()))
-            .values_list("role_name", flat=True)
-            .order_by()
-        )
-        participant_roles = (
-            Participant.objects.filter(workspace=self)
-            .filter(Q(user=user) | Q(team__members=user))
-            .values_list("role", flat=True)
-            .order_by()
-        )
-        return higher_role(*participant_roles.union(org_owner))
+        return Workspace.objects.with_role(user).get(pk=self.pk).annotated_role
+
+    @property
+    def annotated_role(self) -> str | None:
+        """The effective role of the user this row was read for with `with_role(user)`: owner
+        for an organization owner, else the higher of the direct and team roles, else None."""
+        if self.org_owner:
+            return WorkspaceRole.OWNER.value
+        ranks = [rank for rank in (self.direct_rank, self.team_rank) if rank is not None]
+        return ROLE_ORDER[max(ranks)] if ranks else None
 
 
 class Participant(models.Model):
