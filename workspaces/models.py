@@ -148,6 +148,10 @@ class OrgMembership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "user"], name="unique_org_member")]
         ordering = ["user__username"]
+        indexes = [  # the members page's role filter and sorts (user and e-mail: a join)
+            models.Index(fields=["org", "role"], name="member_list_role"),
+            models.Index(fields=["org", "date_created"], name="member_list_created"),
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.org} ({self.role})"
@@ -163,6 +167,7 @@ class Team(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="unique_team_name")]
         ordering = ["name"]
+        indexes = [models.Index(fields=["org", "description"], name="team_list_description")]
 
     def __str__(self):
         return self.name
@@ -186,6 +191,11 @@ class Workspace(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="unique_workspace_name")]
         ordering = ["org__name", "name"]
+        indexes = [  # the organization page's sorts (name: the unique constraint)
+            models.Index(fields=["org", "full_name"], name="workspace_list_full_name"),
+            models.Index(fields=["org", "visibility"], name="workspace_list_visibility"),
+            models.Index(fields=["org", "date_created"], name="workspace_list_created"),
+        ]
 
     def __str__(self):
         return f"{self.org.name}/{self.name}"
@@ -239,6 +249,7 @@ class Participant(models.Model):
             models.UniqueConstraint(fields=["workspace", "team"], name="unique_team_participant"),
         ]
         ordering = ["id"]
+        indexes = [models.Index(fields=["workspace", "role"], name="participant_list_role")]
 
     def __str__(self):
         return f"{self.user or self.team} ({self.role})"
@@ -294,6 +305,12 @@ class Credentials(TenantModel):
         verbose_name_plural = "credentials"
         constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_credentials_name")]
         ordering = ["name"]
+        indexes = [  # the credentials page's status filter and sorts (name: the unique constraint)
+            models.Index(fields=["workspace", "status"], name="credentials_list_status"),
+            models.Index(fields=["workspace", "access_key"], name="credentials_list_access_key"),
+            models.Index(fields=["workspace", "account_id"], name="credentials_list_account"),
+            models.Index(fields=["workspace", "last_validated"], name="credentials_list_validated"),
+        ]
 
     def __str__(self):
         return self.name
@@ -362,6 +379,12 @@ class Label(TenantModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_label_key")]
         ordering = ["name"]
+        indexes = [  # the labels page's type filter and sorts (key: the unique constraint)
+            models.Index(fields=["workspace", "value"], name="label_list_value"),
+            models.Index(fields=["workspace", "resource"], name="label_list_resource"),
+            models.Index(fields=["workspace", "is_default"], name="label_list_default"),
+            models.Index(fields=["workspace", "date_created"], name="label_list_created"),
+        ]
 
     def __str__(self):
         return f"{self.name}={self.value}" if self.resource else self.name
@@ -384,6 +407,11 @@ class ApiToken(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_token_name")]
         ordering = ["-date_created"]
+        indexes = [  # the profile's token table sorts (name: the unique constraint)
+            models.Index(fields=["user", "date_created"], name="token_list_created"),
+            models.Index(fields=["user", "last_used"], name="token_list_last_used"),
+            models.Index(fields=["user", "expires_at"], name="token_list_expires"),
+        ]
 
     def __str__(self):
         return self.name
