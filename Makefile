@@ -42,6 +42,7 @@ wrk:
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 migrations-check: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=seqera.test_settings $(BIN)/python manage.py makemigrations --check --dry-run

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from computeenvs import options, pickers, services
 from computeenvs.models import ComputeEnv, new_compute_env_id
-from seqera.forms import add_service_errors
+from seqera.forms import add_service_errors, style_widgets
 from seqera.jsonio import JSONInputError, parse_json
 from workspaces.models import Credentials, Label
 
@@ -37,11 +37,6 @@ GROUP_TITLES = {key: title for key, title, _ in GROUPS}
 COLLAPSIBLE_GROUPS = frozenset({"storage", "networking", "staging", "environment", "advanced"})
 ENVELOPE_FIELD = {"credentialsId": "credentials", "labelIds": "labels"}
 LIST_SPLIT = re.compile(r"[\s,]+")
-STYLE = {
-    forms.CheckboxInput: "form-check-input",
-    forms.Select: "form-select",
-    forms.SelectMultiple: "form-select",
-}
 
 
 class InlineRadioSelect(forms.RadioSelect):
@@ -52,14 +47,6 @@ class InlineRadioSelect(forms.RadioSelect):
         option = super().create_option(*args, **kwargs)
         option["attrs"]["class"] = "form-check-input"
         return option
-
-
-def _style(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.RadioSelect):
-            continue
-        widget.attrs.setdefault("class", STYLE.get(type(widget), "form-control"))
 
 
 def get_path(document: dict, path: str):
@@ -99,7 +86,7 @@ class EnvVarForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_widgets(self)
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
@@ -328,7 +315,7 @@ class ComputeEnvForm(forms.Form):
         for path in pickers.FIELD_PICKERS:
             if path in self.fields and options.FIELD_BY_PATH[path].kind != "list":
                 self.fields[path].widget.attrs.update(list=f"picker-{path}", autocomplete="off")
-        _style(self)
+        style_widgets(self)
         self.env = EnvVarFormSet(
             self.data if self.is_bound else None, initial=self.initial.get("environment"), prefix="env"
         )
@@ -487,7 +474,7 @@ class ComputeEnvEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.fields["credentials"].queryset = Credentials.objects.filter(workspace_id=instance.workspace_id)
-        _style(self)
+        style_widgets(self)
 
     def save(self) -> ComputeEnv:
         return services.update_compute_env(
@@ -516,7 +503,7 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.workspace, self.user = workspace, user
         self.fields["credentials"].queryset = Credentials.objects.filter(workspace=workspace)
-        _style(self)
+        style_widgets(self)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,16 +1,13 @@
-"""Filter base of every list page (django-filter): `SearchFilterSet`, a free-text `q` over
-`search_fields`, with Bootstrap classes on its widgets."""
+"""Filter bases of every list page (django-filter): `BaseFilterSet` (Bootstrap classes on its
+widgets) and `SearchFilterSet`, which adds a free-text `q` over `search_fields`."""
 
 import django_filters
 from django import forms
 from django.db.models import Q
 
 
-class SearchFilterSet(django_filters.FilterSet):
-    """A free-text `q` over `search_fields`."""
-
-    search_fields: tuple[str, ...] = ("name",)
-    q = django_filters.CharFilter(method="search", label="Search")
+class BaseFilterSet(django_filters.FilterSet):
+    """Filters of a list page, rendered with Bootstrap classes."""
 
     @property
     def form(self):
@@ -19,6 +16,13 @@ class SearchFilterSet(django_filters.FilterSet):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
         return form
+
+
+class SearchFilterSet(BaseFilterSet):
+    """A free-text `q` over `search_fields`."""
+
+    search_fields: tuple[str, ...] = ("name",)
+    q = django_filters.CharFilter(method="search", label="Search")
 
     def search(self, queryset, name, value):
         query = Q()

@@ -35,9 +35,12 @@ def add_service_errors(
 
 
 def style_widgets(form: forms.BaseForm) -> None:
-    """Bootstrap classes on every widget that has none yet."""
+    """Bootstrap classes on every widget that has none yet (radio and checkbox lists style their
+    own options)."""
     for field in form.fields.values():
         widget = field.widget
+        if isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
+            continue
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         elif isinstance(widget, forms.Select):

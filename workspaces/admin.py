@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
 
+from seqera.forms import add_service_errors
 from workspaces import crypto, services
 from workspaces.models import (
     ApiToken,
@@ -97,9 +98,7 @@ class ServiceChangeAdmin(admin.ModelAdmin):
                 except _DryRun:
                     pass
                 except ValidationError as exc:
-                    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-                    for field, messages_ in errors.items():
-                        self.add_error(field if field in self.fields else None, messages_)
+                    add_service_errors(self, exc)
 
         return ServiceCheckedForm
 

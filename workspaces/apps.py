@@ -13,39 +13,29 @@ class WorkspacesConfig(AppConfig):
 
     @staticmethod
     def register_sections():
-        from workspaces.models import Credentials, Label
+        from workspaces.models import Credentials, Label, Participant
         from workspaces.sections import WorkspaceSection, register
 
-        register(
-            WorkspaceSection(
-                key="credentials",
-                title="Credentials",
-                url_name="workspaces:credentials_list",
-                text="AWS keys and roles the service uses to reach your account.",
-                count=lambda ws: Credentials.objects.in_workspace(ws).count(),
-                order=20,
+        for order, (key, title, url_name, text, model) in enumerate(
+            (
+                ("credentials", "Credentials", "workspaces:credentials_list",
+                 "AWS keys and roles the service uses to reach your account.", Credentials),
+                ("labels", "Labels", "workspaces:label_list", "Labels and resource labels (AWS tags).", Label),
+                ("participants", "Participants", "workspaces:participant_list", "Who can do what in this workspace.",
+                 Participant),
+            ),
+            start=2,
+        ):  # fmt: skip
+            register(
+                WorkspaceSection(
+                    key=key,
+                    title=title,
+                    url_name=url_name,
+                    text=text,
+                    count=lambda ws, model=model: model.objects.in_workspace(ws).count(),
+                    order=order * 10,
+                )
             )
-        )
-        register(
-            WorkspaceSection(
-                key="labels",
-                title="Labels",
-                url_name="workspaces:label_list",
-                text="Labels and resource labels (AWS tags).",
-                count=lambda ws: Label.objects.in_workspace(ws).count(),
-                order=30,
-            )
-        )
-        register(
-            WorkspaceSection(
-                key="participants",
-                title="Participants",
-                url_name="workspaces:participant_list",
-                text="Who can do what in this workspace.",
-                count=lambda ws: ws.participants.count(),
-                order=40,
-            )
-        )
 
     @staticmethod
     def register_audit():

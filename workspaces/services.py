@@ -863,6 +863,7 @@ def ensure_label(
     return create_label(workspace=workspace, name=name, value=value, resource=resource, is_default=is_default)
 
 
+@transaction.atomic
 def create_label(
     *, workspace: Workspace, name: str, value: str = "", resource: bool = False, is_default: bool = False
 ) -> Label:

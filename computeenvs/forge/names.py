@@ -66,7 +66,9 @@ CE_ID_LENGTH = 22
 
 def max_prefix_length(ce_id_length: int = CE_ID_LENGTH) -> int:
     """Longest forge prefix whose every derived name stays within its AWS limit."""
-    return min(NAME_RULES[kind].max_length - len(suffix) - 1 - ce_id_length for kind, suffix in DERIVED_STEPS.values())
+    return min(
+        NAME_RULES[kind].max_length - len(suffix or "") - 1 - ce_id_length for kind, suffix in DERIVED_STEPS.values()
+    )
 
 
 MAX_PREFIX_LENGTH = max_prefix_length()
@@ -135,4 +137,4 @@ def resource_tags(
 
 def is_ours(tags: dict[str, str] | None, ce_id: str) -> bool:
     """Whether a resource found by name carries this CE's ownership tag (then Forge adopts it)."""
-    return bool(tags) and tags.get(TAG_CE) == ce_id
+    return (tags or {}).get(TAG_CE) == ce_id

@@ -87,15 +87,15 @@ class DisposeStep:
 
 
 def _ami(config: AwsBatchConfig, variant: str) -> dict:
-    if config.forge.image_id:
-        return {"ami": config.forge.image_id, "amiSsmParameter": None}
+    if config.forge_settings.image_id:
+        return {"ami": config.forge_settings.image_id, "amiSsmParameter": None}
     parameter = SSM_AMI_PARAMETERS[variant]
     label = {"x86_64": "", "arm64": " arm64", "gpu": " GPU"}[variant]
     return {"ami": f"latest ECS-optimized AL2023{label} (SSM {parameter})", "amiSsmParameter": parameter}
 
 
 def _network(config: AwsBatchConfig) -> dict | str:
-    forge = config.forge
+    forge = config.forge_settings
     if forge.uses_default_network:
         return "default VPC"
     return {
@@ -106,7 +106,7 @@ def _network(config: AwsBatchConfig) -> dict | str:
 
 
 def _file_systems(config: AwsBatchConfig, names: dict) -> list[dict]:
-    forge, mounts = config.forge, []
+    forge, mounts = config.forge_settings, []
     if config.uses_efs:
         efs = forge.efs_id or f"{names['efs']} (created by Forge)"
         mounts.append({"type": "EFS", "fileSystem": efs, "mountPath": config.resolved("forge.efsMount")})
@@ -117,7 +117,7 @@ def _file_systems(config: AwsBatchConfig, names: dict) -> list[dict]:
 
 
 def _user_data(config: AwsBatchConfig, names: dict) -> dict:
-    ecs_config = (config.forge.ecs_config or "").strip()
+    ecs_config = (config.forge_settings.ecs_config or "").strip()
     block = config.ebs_autoscale_block_gb
     return {
         "ecsAgentSettings": list(ECS_AGENT_SETTINGS),
@@ -160,7 +160,7 @@ def build_plan(
     config = options.typed(config)
     if not config.is_forge:
         return []
-    forge = config.forge
+    forge = config.forge_settings
     names = forge_names(prefix, ce_id)
     if config.creates_log_group:
         names["log_group"] = config.log_group_name

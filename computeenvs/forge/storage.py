@@ -58,9 +58,9 @@ def _ensure_nfs_group(ctx: Context, resource, vpc: str) -> str:
                 TagSpecifications=[{"ResourceType": "security-group", "Tags": _tags(resource.tags)}],
             )["GroupId"]
         except ClientError as exc:
-            if error_code(exc) != "InvalidGroup.Duplicate":
+            group = _find_nfs_group(ctx, resource.name, vpc) if error_code(exc) == "InvalidGroup.Duplicate" else None
+            if group is None:  # another error, or a same-named group that is not this CE's
                 raise
-            group = _find_nfs_group(ctx, resource.name, vpc)
     # also on an adopted group: a previous run may have died between creating it and this rule
     try:
         ec2.authorize_security_group_ingress(
@@ -134,10 +134,11 @@ def dispose_efs(ctx: Context, name: str, arn: str) -> None:
             except ClientError as exc:
                 if error_code(exc) != "MountTargetNotFound":
                     raise
-        ctx.wait(
-            f"the mount targets of {fs_id} to be deleted",
-            lambda fs_id=fs_id: not efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"],
-        )
+
+        def targets_gone(fs_id: str = fs_id) -> bool:
+            return not efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"]
+
+        ctx.wait(f"the mount targets of {fs_id} to be deleted", targets_gone)
         try:
             efs.delete_file_system(FileSystemId=fs_id)
         except ClientError as exc:

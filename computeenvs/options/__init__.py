@@ -195,7 +195,8 @@ def _typed(spec: FieldSpec, value: Any) -> Any:
 def parse(document: Mapping) -> AwsBatchConfig:
     """Typed, frozen view of a normalized document (the first element returned by `validate`)."""
     forge_doc = document.get("forge")
-    top, forge = {}, {}
+    top: dict[str, Any] = {}
+    forge: dict[str, Any] = {}
     for spec in FIELDS:
         source = forge_doc if spec.forge_only else document
         if isinstance(source, Mapping) and source.get(spec.key) is not None:

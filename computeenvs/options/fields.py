@@ -86,6 +86,19 @@ class FieldSpec:
     def key(self) -> str:
         return self.path.rsplit(".", 1)[-1]
 
+    # The caps of a field of a kind that needs them (`check_caps` refuses the table without them).
+    @property
+    def length_cap(self) -> int:
+        return _declared(self, "max_length")
+
+    @property
+    def bytes_cap(self) -> int:
+        return _declared(self, "max_bytes")
+
+    @property
+    def items_cap(self) -> int:
+        return _declared(self, "max_items")
+
     @property
     def attr(self) -> str:
         return re.sub(r"(?<!^)(?=[A-Z])", "_", self.key).lower()
@@ -621,6 +634,13 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
+def _declared(spec: FieldSpec, cap: str) -> int:
+    value = getattr(spec, cap)
+    if value is None:
+        raise ValueError(f"options field {spec.path} ({spec.kind}) declares no {cap}")
+    return value
+
+
 def check_caps(fields: tuple[FieldSpec, ...]) -> None:
     """Refuses (at import) a text-like field declared without its caps."""
     needs = {
@@ -663,8 +683,8 @@ def _clean_text(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violati
     if not isinstance(raw, str):
         return MISSING, [Violation(path, f"{spec.label} must be text.")]
     # Checked before any copy or scan: a cap breach costs one length measure.
-    if len(raw) > spec.max_bytes or _utf8_len(raw) > spec.max_bytes:
-        return MISSING, [Violation(path, f"{spec.label} is too long: keep it under {spec.max_bytes // 1024} KB.")]
+    if len(raw) > spec.bytes_cap or _utf8_len(raw) > spec.bytes_cap:
+        return MISSING, [Violation(path, f"{spec.label} is too long: keep it under {spec.bytes_cap // 1024} KB.")]
     value = raw.replace("\r\n", "\n")
     if not value.strip():
         return MISSING, []
@@ -676,8 +696,8 @@ def _clean_text(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violati
 def _clean_str(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, str):
         return MISSING, [Violation(path, f"{spec.label} must be text.")]
-    if len(raw) > spec.max_length and len(raw.strip()) > spec.max_length:
-        return MISSING, [Violation(path, f"{spec.label} is too long: at most {spec.max_length:,} characters.")]
+    if len(raw) > spec.length_cap and len(raw.strip()) > spec.length_cap:
+        return MISSING, [Violation(path, f"{spec.label} is too long: at most {spec.length_cap:,} characters.")]
     value = raw.strip()
     if spec.path in ("workDir", "forge.efsMount", "forge.fsxMount", "forge.allowBuckets"):
         value = strip_trailing_slashes(value)
@@ -722,8 +742,8 @@ def _clean_int(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violatio
 def _clean_list(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, list | tuple):
         return MISSING, [Violation(path, f"{spec.label} must be a list of text values.")]
-    if spec.max_items and len(raw) > spec.max_items:
-        return MISSING, [Violation(path, f"{spec.label}: at most {spec.max_items} entries are allowed.")]
+    if spec.items_cap and len(raw) > spec.items_cap:
+        return MISSING, [Violation(path, f"{spec.label}: at most {spec.items_cap} entries are allowed.")]
     items, errors, seen = [], [], set()
     for i, item in enumerate(raw):
         value, item_errors = _clean_str(spec, item, f"{path}[{i}]")
@@ -742,8 +762,8 @@ def _clean_list(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violati
 def _clean_envvars(spec: FieldSpec, raw: Any, path: str) -> tuple[Any, list[Violation]]:
     if not isinstance(raw, list | tuple):
         return MISSING, [Violation(path, "Environment variables must be a list of {name, value, head, compute}.")]
-    if len(raw) > spec.max_items:
-        return MISSING, [Violation(path, f"At most {spec.max_items} environment variables are allowed.")]
+    if len(raw) > spec.items_cap:
+        return MISSING, [Violation(path, f"At most {spec.items_cap} environment variables are allowed.")]
     items, errors = [], []
     for i, item in enumerate(raw):
         at = f"{path}[{i}]"

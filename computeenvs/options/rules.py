@@ -303,7 +303,11 @@ RULES: tuple[Rule, ...] = (
         "R32",
         ("cliPath",),
         "AWS CLI path must be an absolute path ending in /bin/aws, for example " + FORGE_CLI_PATH + ".",
-        lambda c: bool(c.cli_path) and not (is_absolute_path(c.cli_path) and c.cli_path.endswith("/bin/aws")),
+        lambda c: (
+            c.cli_path is not None
+            and c.cli_path != ""
+            and not (is_absolute_path(c.cli_path) and c.cli_path.endswith("/bin/aws"))
+        ),
     ),
     Rule(
         "R40",
@@ -369,7 +373,11 @@ RULES: tuple[Rule, ...] = (
         "The FSx file system must be in the compute environment's region: its DNS name ends in "
         ".fsx.<region>.amazonaws.com.",
         _forge(
-            lambda c, f: bool(f.fsx_name and c.region) and not f.fsx_name.endswith(f".fsx.{c.region}.amazonaws.com")
+            lambda c, f: (
+                f.fsx_name is not None
+                and bool(f.fsx_name and c.region)
+                and not f.fsx_name.endswith(f".fsx.{c.region}.amazonaws.com")
+            )
         ),
     ),
     Rule(

@@ -370,8 +370,15 @@ class AwsBatchConfig:
         return self.log_group or DEFAULT_LOG_GROUP
 
     @property
+    def forge_settings(self) -> ForgeConfig:
+        """The Forge block of a Batch Forge configuration (plans are built for those only)."""
+        if self.forge is None:
+            raise ValueError("not a Batch Forge configuration")
+        return self.forge
+
+    @property
     def resolves_ami_from_ssm(self) -> bool:
-        return bool(self.forge) and not self.forge.image_id
+        return self.forge is not None and not self.forge.image_id
 
     @property
     def ami_variant(self) -> str:

@@ -60,44 +60,46 @@ def adversarial(spec: FieldSpec, unit: str, length: int, *, tag: str = "") -> st
 def _text_at_cap(spec: FieldSpec, unit: str) -> str:
     # Lines of KEY-like text (ecsConfig is parsed per line) filling the cap, then a NUL.
     line = ("A" + unit * 40)[:79] + "\n"
-    return (line * (spec.max_bytes // len(line) + 1))[: spec.max_bytes - 1] + "\x00"
+    return (line * (spec.bytes_cap // len(line) + 1))[: spec.bytes_cap - 1] + "\x00"
 
 
 def worst_cases(units: tuple[str, ...] = UNITS) -> Iterator[WorstCase]:
     for spec in FIELDS:
         if spec.kind in ("str", "choice"):
             for unit in units:
-                at = adversarial(spec, unit, spec.max_length)
+                at = adversarial(spec, unit, spec.length_cap)
                 yield WorstCase(spec.path, f"at cap {unit!r}", _with(spec, at), spec.path, len(at))
-            over = adversarial(spec, "a1", max(spec.max_length + 1, OVER_CAP_CHARS))
+            over = adversarial(spec, "a1", max(spec.length_cap + 1, OVER_CAP_CHARS))
             yield WorstCase(spec.path, "over cap", _with(spec, over), spec.path, len(over))
         elif spec.kind == "list":
             for unit in units:
                 # distinct items (a tag after the start), each at the cap: the most work one list allows
-                items = [adversarial(spec, unit, spec.max_length, tag=f"{i:03d}") for i in range(spec.max_items)]
-                yield WorstCase(spec.path, f"{spec.max_items} items at cap {unit!r}", _with(spec, items), spec.path,
+                items = [adversarial(spec, unit, spec.length_cap, tag=f"{i:03d}") for i in range(spec.items_cap)]
+                yield WorstCase(spec.path, f"{spec.items_cap} items at cap {unit!r}", _with(spec, items), spec.path,
                                 sum(map(len, items)))  # fmt: skip
-            over = [adversarial(spec, "a1", max(spec.max_length + 1, OVER_CAP_CHARS))]
-            yield WorstCase(spec.path, "item over cap", _with(spec, over), spec.path, len(over[0]))
-            many = [f"{_prefix(spec)}{i}" for i in range(spec.max_items + 1)]
-            yield WorstCase(spec.path, "one entry too many", _with(spec, many), spec.path, sum(map(len, many)))
+            over_item = [adversarial(spec, "a1", max(spec.length_cap + 1, OVER_CAP_CHARS))]
+            yield WorstCase(spec.path, "item over cap", _with(spec, over_item), spec.path, len(over_item[0]))
+            too_many = [f"{_prefix(spec)}{i}" for i in range(spec.items_cap + 1)]
+            yield WorstCase(spec.path, "one entry too many", _with(spec, too_many), spec.path, sum(map(len, too_many)))
         elif spec.kind == "text":
             for unit in units:
                 text = _text_at_cap(spec, unit)
                 yield WorstCase(spec.path, f"at cap {unit!r}", _with(spec, text), spec.path, len(text))
-            over = "a" * (spec.max_bytes + 1)
+            over = "a" * (spec.bytes_cap + 1)
             yield WorstCase(spec.path, "over cap", _with(spec, over), spec.path, len(over))
         elif spec.kind == "envvars":
             value = ("x" * ENV_VALUE_MAX_BYTES)[:-1] + "\x00"
-            env = [{"name": "A" * 255 + "!", "value": value, "head": True} for _ in range(spec.max_items)]
+            env: list[dict[str, Any]] = [
+                {"name": "A" * 255 + "!", "value": value, "head": True} for _ in range(spec.items_cap)
+            ]
             chars = sum(len(v["name"]) + len(v["value"]) for v in env)
-            yield WorstCase(spec.path, f"{spec.max_items} variables at cap", _with(spec, env), spec.path, chars)
+            yield WorstCase(spec.path, f"{spec.items_cap} variables at cap", _with(spec, env), spec.path, chars)
             long_name = [{"name": "A" * OVER_CAP_CHARS, "value": "", "head": True}]
             yield WorstCase(spec.path, "name over cap", _with(spec, long_name), spec.path, OVER_CAP_CHARS)
-            over = [{"name": "A", "value": "x" * (ENV_VALUE_MAX_BYTES + 1), "head": True}]
-            yield WorstCase(spec.path, "value over cap", _with(spec, over), spec.path, ENV_VALUE_MAX_BYTES + 1)
-            many = [{"name": f"V{i}", "value": "", "head": True} for i in range(spec.max_items + 1)]
-            yield WorstCase(spec.path, "one variable too many", _with(spec, many), spec.path, spec.max_items + 1)
+            over_value = [{"name": "A", "value": "x" * (ENV_VALUE_MAX_BYTES + 1), "head": True}]
+            yield WorstCase(spec.path, "value over cap", _with(spec, over_value), spec.path, ENV_VALUE_MAX_BYTES + 1)
+            many_vars = [{"name": f"V{i}", "value": "", "head": True} for i in range(spec.items_cap + 1)]
+            yield WorstCase(spec.path, "one variable too many", _with(spec, many_vars), spec.path, spec.items_cap + 1)
 
 
 def reported_on(violations, path: str) -> bool:

@@ -6,6 +6,8 @@ attempt up to 30 s; its requests carry ``X-Background-Poll`` so they never exten
 (`seqera.middleware`); it stops as soon as nothing is pending.
 """
 
+from typing import Any
+
 from django.http import HttpRequest
 
 POLL_FIRST_SECONDS, POLL_FACTOR, POLL_MAX_SECONDS = 2, 1.5, 30
@@ -41,6 +43,8 @@ class LiveStatusMixin:
     `live_status_url()` (the status partial's URL for `self.object`)."""
 
     live_moment_field = "last_updated"
+    object: Any  # the page's object (ObjectMixin)
+    request: HttpRequest
 
     def is_pending(self, obj) -> bool:
         return False

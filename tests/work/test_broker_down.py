@@ -181,7 +181,7 @@ def failing_client(tenancy):
 
 
 def test_a_database_that_stops_answering_is_a_json_503_under_api(failing_client, tenancy):
-    with mock.patch("workspaces.api.views.services.create_credentials", side_effect=OperationalError("terminated")):
+    with mock.patch("workspaces.services.create_credentials", side_effect=OperationalError("terminated")):
         response = failing_client.post(
             f"/api/credentials?workspaceId={tenancy.workspace.pk}",
             {
@@ -198,7 +198,7 @@ def test_a_database_that_stops_answering_is_a_json_503_under_api(failing_client,
 
 
 def test_other_server_errors_under_api_are_json_and_pages_get_a_plain_page(failing_client, tenancy):
-    with mock.patch("workspaces.api.views.services.create_credentials", side_effect=ZeroDivisionError):
+    with mock.patch("workspaces.services.create_credentials", side_effect=ZeroDivisionError):
         response = failing_client.post(
             f"/api/credentials?workspaceId={tenancy.workspace.pk}",
             {

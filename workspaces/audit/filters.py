@@ -4,11 +4,12 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from seqera.filters import BaseFilterSet
 from workspaces.audit.models import AuditAction, AuditEvent
 from workspaces.audit.registry import object_type_choices
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(BaseFilterSet):
     who = django_filters.CharFilter(method="filter_who", label="Who")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label="Any action")
     object_type = django_filters.ChoiceFilter(choices=object_type_choices, empty_label="Any object", label="Object")
@@ -22,14 +23,6 @@ class AuditEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["who", "action", "object_type", "since", "until"]
-
-    @property
-    def form(self):
-        form = super().form
-        for field in form.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-        return form
 
     def filter_who(self, queryset, name, value):
         value = value.strip()

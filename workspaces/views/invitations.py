@@ -18,6 +18,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from seqera.forms import add_service_errors
 from seqera.views.generic import ObjectMixin, PageMixin
 from workspaces import services
 from workspaces.models import Invitation
@@ -113,8 +114,7 @@ class InvitationAcceptView(PageMixin, TemplateView):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except ValidationError as exc:
             if form is not None and hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
                 return self.render_to_response(self.get_context_data(form=form))
             for message in exc.messages:
                 messages.error(request, message)
