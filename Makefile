@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run prod test browser lint migrations-check deploy-check pytest venv
+.PHONY: help run prod test browser wrk lint migrations-check deploy-check pytest venv
 
 help:
 	@echo "make run    start the service on http://127.0.0.1:$(PORT)/ with a worker and the local AWS sandbox"
@@ -23,7 +23,7 @@ run: $(VENV)/.installed-runtime
 prod: $(VENV)/.installed-runtime
 	$(BIN)/python scripts/prod.py
 
-test: $(VENV)/.installed-dev browser lint migrations-check deploy-check pytest
+test: $(VENV)/.installed-dev browser wrk lint migrations-check deploy-check pytest
 
 # The e2e tests drive Debian's Chromium (/usr/bin/chromium): installed here when missing and root.
 browser:
@@ -31,6 +31,13 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 		else echo "NOTE: chromium is not installed and this is not root: run 'sudo apt-get install -y chromium'." \
 			"Without it the e2e tests are skipped (and fail when CI is set)."; fi; }
+
+# bench/pages.py drives its load with wrk (Debian's), so the load generator is not the limit.
+wrk:
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; \
+		else echo "NOTE: wrk is not installed and this is not root: run 'sudo apt-get install -y wrk'." \
+			"Without it bench/pages.py measures with its slower Python load loop."; fi; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -47,6 +47,38 @@ def production_env(database_url: str, static_root: str) -> dict[str, str]:
     }
 
 
+POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+RESERVED_DATABASES = ("postgres", "template0", "template1")
+
+
+def _database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def refuse_database(scheme: str, name: str) -> str:
+    """Why a benchmark may not create and drop database `name` (empty: it may). Only a PostgreSQL
+    database the script drops itself afterwards qualifies: a SQLite file named by a URL would
+    outlive the run (`--sqlite` makes one in a temporary directory instead), and the server's own,
+    template, development (DATABASE_URL) and test databases are never dropped."""
+    if scheme not in POSTGRES_SCHEMES:
+        return "only postgres:// URLs can be created and dropped by the benchmark (for SQLite use --sqlite)"
+    if not name or not name.replace("_", "").isalnum():
+        return f"odd database name {name!r} (letters, digits and '_' only)"
+    if name in RESERVED_DATABASES:
+        return f"{name!r} is a PostgreSQL system database"
+    configured = _database_name(os.environ.get("DATABASE_URL", ""))
+    if configured and name in (configured, f"test_{configured}"):
+        return f"{name!r} is the database of DATABASE_URL (or its test database); the benchmark drops its database"
+    return ""
+
+
 class BenchDatabase:
     """A database that exists from `open()` to `close()`; `url` is what DATABASE_URL gets."""
 
@@ -61,6 +93,10 @@ class BenchDatabase:
             url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG_URL
             parts = urlsplit(url)
             name = parts.path.lstrip("/") + name_suffix
+            refusal = refuse_database(parts.scheme, name)
+            if refusal:
+                self._tmp.cleanup()
+                raise SystemExit(f"Refusing BENCH_DATABASE_URL={_without_password(url)}: {refusal}")
             self.url = urlunsplit(parts._replace(path=f"/{name}"))
             self.name = name
             self._admin_url = urlunsplit(parts._replace(path="/postgres"))
@@ -83,8 +119,6 @@ class BenchDatabase:
 
     def open(self) -> BenchDatabase:
         if not self.sqlite:
-            if not self.name.replace("_", "").isalnum():
-                raise SystemExit(f"Refusing odd database name {self.name!r}.")
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             self._admin(f'CREATE DATABASE "{self.name}"')
         self.created = True

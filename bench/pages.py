@@ -1,9 +1,12 @@
-"""Page and API benchmark: gunicorn (2 sync workers) + a dedicated database, bounded load loops
-from a thread pool over keep-alive connections, and per-request query counts at 10 and N CEs.
+"""Page and API benchmark: gunicorn (2 sync workers) + a dedicated database, every endpoint
+measured beside the framework floor (a fixed body through the same server and middleware,
+`bench/urls.py`) in the same run, and per-request query counts at 10 and N CEs.
 
-Prints figures only (goals P1/P2 of quality.md are reported as PASS/MISS, informational); it
-never fails on a number. Loopback only, bounded duration; gunicorn is stopped and the database
-dropped at the end, also after an error or Ctrl-C.
+Prints figures only: each endpoint's cost as a multiple of the floor, checked against the goals
+of quality.md P2 (PASS/MISS, informational); it never fails on a number. The load generator is
+wrk when installed (`apt-get install wrk`; `make test` installs it as root), else a Python loop.
+Loopback only, bounded duration; gunicorn is stopped and the database dropped at the end, also
+after an error or Ctrl-C.
 
     .venv/bin/python bench/pages.py            # PostgreSQL seqera_bench on 127.0.0.1, 2 s + 10 s per endpoint
     .venv/bin/python bench/pages.py --quick    # smaller data set, 1 s + 3 s per endpoint
@@ -34,24 +37,29 @@ from bench import _env  # noqa: E402
 from bench.seed import BENCH_PASSWORD, BENCH_USER, ORG_NAME, seed  # noqa: E402
 
 HOST = "127.0.0.1"
-SMALL = "small"  # the extra workspace with few CEs, for the query-count comparison
+SMALL = "small"  # the extra workspace with few CEs, for the 10 vs N comparison
+FLOOR_KIND = "floor"
+FLOOR = "floor"  # every endpoint's cost is a multiple of this one's
 
-# (kind, p50 ms max, p99 ms max, req/s min) — quality.md P2 (2 cores, 2 sync workers, c=4).
-GOALS = {
-    "html-list": (25, 100, 150),
-    "api-list": (15, 60, 250),
-    "detail": (10, 40, 600),
-}
-QUERY_BUDGET = {"html-list": 10, "api-list": 10, "detail": 15}  # quality.md P1
+# quality.md P2 (c=4, 2 sync workers): cost per request at most this multiple of the floor's.
+GOALS = {"html-list": 15, "html-detail": 8, "api-list": 10, "api-detail": 5}
+TAIL_GOAL = 3  # p99 at most 3 x p50
+SCALE_TOLERANCE = 1.25  # "the same time at 10 and N CEs": within this factor (run-to-run noise)
+QUERY_BUDGET = {"html-list": 10, "api-list": 10, "html-detail": 15, "api-detail": 15}  # quality.md P1
 
 
 @dataclass
 class Endpoint:
     name: str
-    kind: str  # html-list, api-list, detail
-    api: bool
+    kind: str  # floor, html-list, html-detail, api-list, api-detail
+    api: bool  # Bearer token (API) or session cookie (pages); each is compared with the floor requested the same way
     path: str  # for the big workspace
     small_path: str  # same route in the small workspace
+    load_only: bool = False  # a load-table row only (the in-process table already compares sizes)
+    pair: str = ""  # the endpoint this one repeats at 10 CEs
+    anonymous: bool = False  # sent without credentials (the floor)
+
+    floor_name = FLOOR
 
 
 @dataclass
@@ -74,6 +82,13 @@ class LoadResult:
 
     def pct(self, fraction: float) -> float:
         return _env.percentile(sorted(self.latencies), fraction) * 1000
+
+    def client(self) -> dict[int, float]:
+        """Client-side p50/p90/p99 in ms (wrk's when wrk measured)."""
+        return self.wrk_percentiles or {50: self.pct(0.5), 90: self.pct(0.9), 99: self.pct(0.99)}
+
+    def server(self, fraction: float) -> float:
+        return _env.percentile(self.server_ms, fraction)
 
 
 # --------------------------------------------------------------------------- server
@@ -187,6 +202,38 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
+class ServerWindow:
+    """What the server did between `open()` and `close(result)`: the gunicorn access-log
+    durations (`%(D)s`, server-side) of the requests that ended in the window, the CPU of its
+    workers and, for wrk, of the load generator (a waited-for child of this process)."""
+
+    def __init__(self, log: Path):
+        self.log = log
+
+    def open(self) -> None:
+        self.log_from = self.log.stat().st_size
+        self.pids = worker_pids(SERVER["pid"])
+        self.server_from = cpu_seconds(self.pids)
+        times = os.times()
+        self.cpu_from = (times.user + times.system, times.children_user + times.children_system)
+        self.wall_from = time.perf_counter()
+
+    def close(self, result: LoadResult, *, children: bool) -> None:
+        wall = time.perf_counter() - self.wall_from
+        times = os.times()
+        own, kids = times.user + times.system, times.children_user + times.children_system
+        result.loadgen_cpu = ((kids - self.cpu_from[1]) if children else (own - self.cpu_from[0])) / wall
+        result.server_cpu = (cpu_seconds(self.pids) - self.server_from) / wall
+        log_to = self.log.stat().st_size
+        with self.log.open("rb") as handle:
+            handle.seek(self.log_from)
+            for line in handle.read(log_to - self.log_from).decode(errors="replace").splitlines():
+                parts = line.split()
+                if len(parts) == 3 and parts[2].isdigit():
+                    result.server_ms.append(int(parts[2]) / 1000)
+        result.server_ms.sort()
+
+
 def load(
     port: int, path: str, headers: dict[str, str], *, concurrency: int, warmup: float, duration: float, log: Path
 ) -> LoadResult:
@@ -230,53 +277,75 @@ def load(
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, measure_from - time.perf_counter()))
-    log_from = log.stat().st_size
-    cpu_from, wall_from = time.process_time(), time.perf_counter()
-    server_pids = worker_pids(SERVER["pid"])
-    server_from = cpu_seconds(server_pids)
+    window = ServerWindow(log)
+    window.open()
     time.sleep(max(0.0, end - time.perf_counter()))
-    wall = time.perf_counter() - wall_from
-    result.loadgen_cpu = (time.process_time() - cpu_from) / wall
-    result.server_cpu = (cpu_seconds(server_pids) - server_from) / wall
-    log_to = log.stat().st_size
+    window.close(result, children=False)
     for thread in threads:
         thread.join(timeout=35)
     result.requests = len(result.latencies)
     result.seconds = duration
-    with log.open("rb") as handle:
-        handle.seek(log_from)
-        for line in handle.read(log_to - log_from).decode(errors="replace").splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[2].isdigit():
-                result.server_ms.append(int(parts[2]) / 1000)
-    result.server_ms.sort()
     return result
 
 
-def load_wrk(port: int, path: str, headers: dict[str, str], *, concurrency: int, duration: float) -> LoadResult | None:
-    """The same measurement with wrk (if installed): 1 thread, `concurrency` connections."""
-    wrk = shutil.which("wrk")
-    if not wrk:
-        return None
-    argv = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--latency"]
+def load_wrk(
+    wrk: str,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    log: Path,
+) -> LoadResult:
+    """The same measurement with wrk: 1 thread, `concurrency` keep-alive connections; a discarded
+    warm-up run first, then the measured one."""
+    argv = [wrk, "-t1", f"-c{concurrency}", "--latency"]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*argv, f"http://{HOST}:{port}{path}"], capture_output=True, text=True, check=False).stdout  # noqa: S603
+    url = f"http://{HOST}:{port}{path}"
+    if warmup > 0:
+        subprocess.run([*argv, f"-d{max(1, round(warmup))}s", url], capture_output=True, check=False)  # noqa: S603
+    window = ServerWindow(log)
+    window.open()
+    run = subprocess.run([*argv, f"-d{max(1, round(duration))}s", url], capture_output=True, text=True, check=False)  # noqa: S603
+    result = LoadResult(tool="wrk", seconds=duration)
+    window.close(result, children=True)
+    output = run.stdout
 
     def ms(text: str) -> float:
         number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
         return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    result = LoadResult(tool="wrk", seconds=duration)
-    if match := re.search(r"(\d+) requests in", output):
+    if match := re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output):
         result.requests = int(match.group(1))
-    if match := re.search(r"Requests/sec:\s+([\d.]+)", output):
-        result.seconds = result.requests / float(match.group(1)) if float(match.group(1)) else duration
+        result.seconds = float(match.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[match.group(3)]
+    if match := re.search(r"([\d.]+)(B|KB|MB|GB) read", output):
+        result.bytes = int(float(match.group(1)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[match.group(2)])
     percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.MULTILINE))
     result.wrk_percentiles = {int(k): ms(v) for k, v in percentiles.items()}
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         result.errors = int(match.group(1))
+    if match := re.search(r"Socket errors: .*", output):
+        result.errors += sum(int(n) for n in re.findall(r"\d+", match.group(0)))
+    if not result.requests or len(result.wrk_percentiles) < 3:
+        raise SystemExit(f"wrk gave no figures for {path}:\n{run.stdout}\n{run.stderr}")
     return result
+
+
+def rss_mb(pids: list[int]) -> list[float]:
+    """Resident set size of each process in MB (VmRSS)."""
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            sizes.append(0.0)
+            continue
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        sizes.append(int(match.group(1)) / 1024 if match else 0.0)
+    return sizes
 
 
 SERVER: dict[str, int] = {}
@@ -307,8 +376,11 @@ def in_process(endpoints: list[Endpoint], user_id: int, bearer: str, repeat: int
     pages.force_login(get_user_model().objects.get(pk=user_id))
     api = Client(HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {bearer}")
     figures = {}
+    anonymous = Client(HTTP_HOST=HOST)
     for endpoint in endpoints:
-        client = api if endpoint.api else pages
+        if endpoint.load_only:
+            continue
+        client = anonymous if endpoint.anonymous else api if endpoint.api else pages
         queries, times = [], []
         for path in (endpoint.small_path, endpoint.path):
             client.get(path)
@@ -331,78 +403,125 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def print_report(args, data, loaded, endpoints, results, figures, ces_small: int) -> None:
+def ratio(value: float, base: float) -> float:
+    return value / base if base else float("inf")
+
+
+def cost_ratio(results: dict[str, LoadResult], endpoint: Endpoint) -> float:
+    """Cost per request as a multiple of the floor's: floor req/s ÷ endpoint req/s."""
+    return ratio(results[endpoint.floor_name].rate, results[endpoint.name].rate)
+
+
+def print_load(args, data, loaded, results, sizes) -> None:
+    tool = "wrk (1 thread)" if any(r.tool == "wrk" for r in results.values()) else "Python http.client threads"
     print()
     print(
-        f"Load: concurrency {args.concurrency}, {args.warmup:g} s warm-up, {args.duration:g} s measure per endpoint; "
-        f"gunicorn 2 sync workers; {data.label}"
+        f"Load: {tool}, concurrency {args.concurrency}, {args.warmup:g} s warm-up + {args.duration:g} s measured "
+        f"per endpoint; gunicorn 2 sync workers; {data.label}"
     )
     header = (
-        f"{'endpoint':<22}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
-        f"{'srv p50':>9}{'srv p99':>9}{'KB/resp':>9}{'errors':>8}{'srv CPU':>9}{'gen CPU':>9}"
+        f"{'endpoint':<28}{'req/s':>8}{'x floor':>9}{'p50':>8}{'p90':>8}{'p99':>8}{'p99/p50':>9}"
+        f"{'srv p50':>9}{'srv p99':>9}{'x floor':>9}{'KB':>7}{'errors':>8}{'srv CPU':>9}{'gen CPU':>9}"
     )
     print(header)
     print("-" * len(header))
     for endpoint in loaded:
         r = results[endpoint.name]
-        p = r.wrk_percentiles or {50: r.pct(0.5), 90: r.pct(0.9), 99: r.pct(0.99)}
-        size = r.bytes / r.requests / 1024 if r.requests and r.bytes else 0
+        c = r.client()
+        floor = results[endpoint.floor_name]
+        cost = "" if endpoint.name == FLOOR else f"{cost_ratio(results, endpoint):.1f}"
+        srv = "" if endpoint.name == FLOOR else f"{ratio(r.server(0.5), floor.server(0.5)):.1f}"
         print(
-            f"{endpoint.name:<22}{r.requests:>9}{r.rate:>9.0f}{p[50]:>9.1f}{p[90]:>9.1f}{p[99]:>9.1f}"
-            f"{_env.percentile(r.server_ms, 0.5):>9.1f}{_env.percentile(r.server_ms, 0.99):>9.1f}"
-            f"{size:>9.1f}{r.errors:>8}{r.server_cpu:>8.0%} {r.loadgen_cpu:>8.0%}"
+            f"{endpoint.name:<28}{r.rate:>8.0f}{cost:>9}{c[50]:>8.1f}{c[90]:>8.1f}{c[99]:>8.1f}"
+            f"{ratio(c[99], c[50]):>9.1f}{r.server(0.5):>9.2f}{r.server(0.99):>9.2f}{srv:>9}"
+            f"{sizes[endpoint.name] / 1024:>7.1f}{r.errors:>8}{r.server_cpu:>8.0%} {r.loadgen_cpu:>8.0%}"
         )
     print(
-        "(p50/p90/p99: client-side, Python load generator on the same 2 cores; srv p50/p99: gunicorn %(D)s, "
-        "server-side; CPU: share of one core)"
+        "(p50/p90/p99: client-side ms; srv p50/p99: gunicorn's %(D)s, server-side ms; x floor: floor req/s ÷ req/s, "
+        "and srv p50 ÷ the floor's; floor: a fixed body, no credentials; floor + session: the same with the session "
+        "cookie (the session and user rows every page reads); KB: response body; CPU: share of one core)"
     )
 
+
+def print_rss(rss: dict[str, list[float]]) -> None:
+    print()
+    names = list(rss)
+    print(
+        "gunicorn worker RSS (MB): "
+        + "; ".join(f"{name} " + " / ".join(f"{v:.1f}" for v in rss[name]) for name in names)
+    )
+    first, last = rss[names[0]], rss[names[-1]]
+    growth = [b - a for a, b in zip(first, last, strict=False)]
+    print(f"  growth across the run per worker: {' / '.join(f'{g:+.1f}' for g in growth)} MB")
+
+
+def print_in_process(args, endpoints, figures, ces_small: int) -> None:
     print()
     print(f"In-process, concurrency 1 (test Client): {ces_small} vs {args.ces} compute environments in the workspace")
-    header = f"{'endpoint':<22}{'queries':>9}{'queries':>9}{'budget':>8}  {'P1':<6}{'ms/req':>9}{'ms/req':>9}"
     print(
-        f"{'':<22}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}{'':>8}  {'':<6}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}"
+        f"{'':<28}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}{'':>8}  {'':<6}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}"
     )
+    header = f"{'endpoint':<28}{'queries':>9}{'queries':>9}{'budget':>8}  {'P1':<6}{'ms/req':>9}{'ms/req':>9}"
     print(header)
     print("-" * len(header))
     for endpoint in endpoints:
+        if endpoint.name not in figures:
+            continue
         f = figures[endpoint.name]
         small, big = f.queries
-        budget = QUERY_BUDGET[endpoint.kind]
+        budget = QUERY_BUDGET.get(endpoint.kind)
         notes = [] if small == big else ["queries grow with CEs"]
-        if f.ms[1] > 3 * f.ms[0] and f.ms[1] > 10:
-            notes.append(f"time grows {f.ms[1] / f.ms[0]:.0f}x with CEs")
+        if f.ms[1] > SCALE_TOLERANCE * f.ms[0] and f.ms[1] - f.ms[0] > 1:
+            notes.append(f"time grows {f.ms[1] / f.ms[0]:.1f}x with CEs")
         if f.status != 200:
             notes.append(f"HTTP {f.status}")
+        p1 = "" if budget is None else verdict(small == big and big <= budget)
         print(
-            f"{endpoint.name:<22}{small:>9}{big:>9}{budget:>8}  {verdict(small == big and big <= budget):<6}"
+            f"{endpoint.name:<28}{small:>9}{big:>9}{budget or '':>8}  {p1:<6}"
             f"{f.ms[0]:>9.1f}{f.ms[1]:>9.1f}  {'; '.join(notes)}"
         )
     print("(queries: SQL statements per request, BEGIN/COMMIT not counted; ms/req: median of 15, no network)")
     if args.show_queries:
         for endpoint in endpoints:
-            print(f"\n{endpoint.name} ({args.ces} CEs):")
-            for sql in figures[endpoint.name].sql:
-                print(f"  {sql[:160]}")
+            if endpoint.name in figures:
+                print(f"\n{endpoint.name} ({args.ces} CEs):")
+                for sql in figures[endpoint.name].sql:
+                    print(f"  {sql[:160]}")
 
+
+def print_goals(loaded, results, figures) -> None:
     print()
-    print("Goals (quality.md P2, informational; client-side figures, lower bounds on this shared box)")
-    header = f"{'endpoint':<22}{'goal':<34}{'measured':<34}  P2"
+    print(
+        f"Goals (quality.md P2, informational): cost per request ≤ the kind's multiple of the floor; "
+        f"p99 ≤ {TAIL_GOAL}× p50; the same time at 10 as at N CEs (within {SCALE_TOLERANCE}×)"
+    )
+    header = f"{'endpoint':<28}{'kind':<13}{'cost':>14}{'p99/p50':>14}{'N vs 10 CEs':>16}  P2"
     print(header)
     print("-" * len(header))
     for endpoint in loaded:
+        if endpoint.kind == FLOOR_KIND or endpoint.pair:
+            continue
         r = results[endpoint.name]
-        p = r.wrk_percentiles or {50: r.pct(0.5), 99: r.pct(0.99)}
-        p50_max, p99_max, rate_min = GOALS[endpoint.kind]
-        goal = f"p50≤{p50_max} p99≤{p99_max} ≥{rate_min}/s"
-        measured = f"p50 {p[50]:.1f} p99 {p[99]:.1f} {r.rate:.0f}/s"
+        goal = GOALS[endpoint.kind]
+        cost = cost_ratio(results, endpoint)
+        c = r.client()
+        tail = ratio(c[99], c[50])
+        small = next((e for e in loaded if e.pair == endpoint.name), None)
+        if small is not None:  # loaded at both sizes: compare the cost under load
+            scale = ratio(results[small.name].rate, r.rate)
+        elif endpoint.name in figures:
+            ms_small, ms_big = figures[endpoint.name].ms
+            scale = ratio(ms_big, ms_small)
+        else:
+            scale = 1.0
         misses = [
             name
-            for name, ok in (("p50", p[50] <= p50_max), ("p99", p[99] <= p99_max), ("req/s", r.rate >= rate_min))
+            for name, ok in (("cost", cost <= goal), ("p99", tail <= TAIL_GOAL), ("scale", scale <= SCALE_TOLERANCE))
             if not ok
         ]
         print(
-            f"{endpoint.name:<22}{goal:<34}{measured:<34}  {verdict(not misses)}{' ' + ','.join(misses) if misses else ''}"
+            f"{endpoint.name:<28}{endpoint.kind:<13}{f'{cost:.1f}x ≤ {goal}':>14}{f'{tail:.1f} ≤ {TAIL_GOAL}':>14}"
+            f"{f'{scale:.2f}x':>16}  {verdict(not misses)}{' ' + ','.join(misses) if misses else ''}"
         )
 
 
@@ -416,8 +535,11 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=None, help="seconds (default 2)")
     parser.add_argument("--duration", type=float, default=None, help="measured seconds per endpoint (default 10)")
-    parser.add_argument("--only", default="", help="comma-separated endpoint names to load (default: all)")
-    parser.add_argument("--wrk", action="store_true", help="use wrk for the load loop if it is installed")
+    parser.add_argument(
+        "--only", default="", help="comma-separated endpoint names to load (default: all; floors always)"
+    )
+    parser.add_argument("--python-load", action="store_true", help="the Python load loop even when wrk is installed")
+    parser.add_argument("--wrk", action="store_true", help=argparse.SUPPRESS)  # the default now, kept for old commands
     parser.add_argument("--show-queries", action="store_true", help="print the SQL of each endpoint's request")
     args = parser.parse_args(argv)
     args.workspaces = args.workspaces or (2 if args.quick else 10)
@@ -427,6 +549,8 @@ def parse_args(argv=None):
 
 
 def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) -> list[Endpoint]:
+    from bench.urls import FLOOR_PATH
+
     def ws_path(name, tail):
         return f"/orgs/{ORG_NAME}/workspaces/{name}/{tail}"
 
@@ -434,26 +558,26 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
         return data.compute_env_ids[ws_id][len(data.compute_env_ids[ws_id]) // 2 | 1]  # odd index: Forge
 
     (big_id, big), (small_id, small) = big_ws, small_ws
+    ce_list, ce_list_small = ws_path(big, "compute-envs/"), ws_path(small, "compute-envs/")
+    api_ces, api_ces_small = f"/api/compute-envs?workspaceId={big_id}", f"/api/compute-envs?workspaceId={small_id}"
     return [
-        Endpoint("ce-list.html", "html-list", False, ws_path(big, "compute-envs/"), ws_path(small, "compute-envs/")),
+        Endpoint(FLOOR, FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH, anonymous=True),
+        Endpoint("floor + session", FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH),
+        Endpoint("ce-list.html", "html-list", False, ce_list, ce_list_small),
+        Endpoint("ce-list.html (10 CEs)", "html-list", False, ce_list_small, ce_list_small, True, "ce-list.html"),
         Endpoint(
             "ce-detail.html",
-            "detail",
+            "html-detail",
             False,
             ws_path(big, f"compute-envs/{ce(big_id)}/"),
             ws_path(small, f"compute-envs/{ce(small_id)}/"),
         ),
         Endpoint("credentials.html", "html-list", False, ws_path(big, "credentials/"), ws_path(small, "credentials/")),
-        Endpoint(
-            "api/compute-envs",
-            "api-list",
-            True,
-            f"/api/compute-envs?workspaceId={big_id}",
-            f"/api/compute-envs?workspaceId={small_id}",
-        ),
+        Endpoint("api/compute-envs", "api-list", True, api_ces, api_ces_small),
+        Endpoint("api/compute-envs (10 CEs)", "api-list", True, api_ces_small, api_ces_small, True, "api/compute-envs"),
         Endpoint(
             "api/compute-envs/{id}",
-            "detail",
+            "api-detail",
             True,
             f"/api/compute-envs/{ce(big_id)}?workspaceId={big_id}",
             f"/api/compute-envs/{ce(small_id)}?workspaceId={small_id}",
@@ -475,6 +599,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     started = time.monotonic()
     print(f"bench/pages.py — {_env.machine_line()}")
+    wrk = None if args.python_load else shutil.which("wrk")
+    if wrk is None and not args.python_load:
+        print(
+            "NOTE: wrk is not installed, so the load generator is Python (a lower bound on every figure): "
+            "install it with `apt-get install wrk` (`make test` does as root)."
+        )
     db = _env.BenchDatabase(sqlite=args.sqlite)
     server = None
     try:
@@ -499,42 +629,58 @@ def main(argv=None) -> None:
             (data.workspace_ids[-1], data.workspace_names[-1]),
         )
         wanted = {name.strip() for name in args.only.split(",") if name.strip()}
-        loaded = [e for e in endpoints if not wanted or e.name in wanted]
+        loaded = [e for e in endpoints if not wanted or e.name in wanted or e.kind == FLOOR_KIND]
 
         port = free_port()
         server, access_log = start_gunicorn(env, port, db.tmpdir)
         SERVER["pid"] = server.pid
         cookie = login(port)
-        results = {}
-        for endpoint in loaded:
-            headers = {"Authorization": f"Bearer {bearer}"} if endpoint.api else {"Cookie": cookie}
-            status, body = fetch(port, endpoint.path, headers)
+        results, sizes, rss = {}, {}, {}
+
+        def headers_for(endpoint):
+            if endpoint.anonymous:
+                return {}
+            return {"Authorization": f"Bearer {bearer}"} if endpoint.api else {"Cookie": cookie}
+
+        for endpoint in loaded:  # one request each (both workers' first requests load every module)
+            for _ in range(4):
+                status, body = fetch(port, endpoint.path, headers_for(endpoint))
+            sizes[endpoint.name] = len(body)
             if status != 200:
                 print(f"  {endpoint.name}: HTTP {status} for {endpoint.path} — measured anyway")
-            print(f"  loading {endpoint.name} ({len(body) / 1024:.1f} KB per response) …", flush=True)
-            result = None
-            if args.wrk:
-                result = load_wrk(port, endpoint.path, headers, concurrency=args.concurrency, duration=args.duration)
-            results[endpoint.name] = result or load(
-                port,
-                endpoint.path,
-                headers,
-                concurrency=args.concurrency,
-                warmup=args.warmup,
-                duration=args.duration,
-                log=access_log,
-            )
+        workers = worker_pids(server.pid)
+        rss["warm"] = rss_mb(workers)
+        for endpoint in loaded:
+            print(f"  loading {endpoint.name} ({sizes[endpoint.name] / 1024:.1f} KB per response) …", flush=True)
+            common = {
+                "concurrency": args.concurrency,
+                "warmup": args.warmup,
+                "duration": args.duration,
+                "log": access_log,
+            }
+            if wrk:
+                results[endpoint.name] = load_wrk(wrk, port, endpoint.path, headers_for(endpoint), **common)
+            else:
+                results[endpoint.name] = load(port, endpoint.path, headers_for(endpoint), **common)
+            if endpoint.name == loaded[len(loaded) // 2].name:
+                rss["half-way"] = rss_mb(workers)
+        rss["end"] = rss_mb(workers)
+        if worker_pids(server.pid) != workers:
+            print("NOTE: gunicorn replaced a worker during the run; RSS figures are not comparable.")
         stop_gunicorn(server)
 
         figures = in_process(endpoints, data.user_id, bearer)
-        print_report(args, data, loaded, endpoints, results, figures, ces_small=10)
+        print_load(args, data, loaded, results, sizes)
+        print_rss(rss)
+        print_in_process(args, endpoints, figures, ces_small=10)
+        print_goals(loaded, results, figures)
         if len(loaded) < len(endpoints):
-            print("(query counts cover every endpoint; load only --only)")
+            print("(query counts cover every endpoint; load only --only and the floors)")
     finally:
         stop_gunicorn(server)
         _env.close_connections()
         db.close()
-    print(f"\nDone in {time.monotonic() - started:.0f} s; gunicorn stopped, database dropped.")
+    print(f"\nDone in {time.monotonic() - started:.0f} s ({_env.machine_line()}); gunicorn stopped, database dropped.")
 
 
 def _user(pk: int):

@@ -84,7 +84,16 @@ class ComputeEnv(TenantModel):
             models.UniqueConstraint(fields=["workspace"], condition=Q(primary=True), name="one_primary_compute_env"),
         ]
         ordering = ["name"]
-        indexes = [models.Index(fields=["workspace", "status"]), models.Index(fields=["status", "last_updated"])]
+        # Every filter and sort the list page and the API offer, inside a workspace (name: the
+        # unique constraint; credentials name: a join, sorted after the workspace's rows are found).
+        indexes = [
+            models.Index(fields=["workspace", "status"]),
+            models.Index(fields=["status", "last_updated"]),
+            models.Index(fields=["workspace", "region"], name="ce_list_region"),
+            models.Index(fields=["workspace", "mode"], name="ce_list_mode"),
+            models.Index(fields=["workspace", "primary"], name="ce_list_primary"),
+            models.Index(fields=["workspace", "date_created"], name="ce_list_created"),
+        ]
 
     def __str__(self):
         return self.name

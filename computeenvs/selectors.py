@@ -5,6 +5,7 @@ ledger). Nothing here writes."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models.fields.json import KeyTransform
 
 from computeenvs import nfconfig, policy
 from computeenvs.forge import plan
@@ -12,6 +13,24 @@ from computeenvs.models import ComputeEnv, ForgedResource
 
 PLATFORM = "aws-batch"
 SERVER_MANAGED_KEYS = ("forgedResources", "volumes", "deletedResources")
+
+
+LISTED_CONFIG_KEYS = ("workDir", "waveEnabled", "fusion2Enabled")
+
+
+def for_listing(queryset):
+    """A list's compute environments without their config document: lists show three of its
+    keys (`LISTED_CONFIG_KEYS`), each read in SQL (`config -> key`) into `listed_<key>`."""
+    keys = {f"listed_{key}": KeyTransform(key, "config") for key in LISTED_CONFIG_KEYS}
+    return queryset.defer("config").annotate(**keys)
+
+
+def listed_config(ce: ComputeEnv) -> dict:
+    """The listed keys of a CE's config (None when absent): from `for_listing`'s annotations,
+    else from the document."""
+    if hasattr(ce, f"listed_{LISTED_CONFIG_KEYS[0]}"):
+        return {key: getattr(ce, f"listed_{key}") for key in LISTED_CONFIG_KEYS}
+    return {key: ce.config.get(key) for key in LISTED_CONFIG_KEYS}
 
 
 def forge_queue_names(ce_id: str) -> tuple[str, str]:

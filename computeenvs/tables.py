@@ -12,7 +12,7 @@ class ComputeEnvTable(BaseTable):
     mode = tables.Column(verbose_name="Config mode")
     region = tables.Column()
     credentials = tables.Column(accessor="credentials__name", verbose_name="Credentials", order_by="credentials__name")
-    work_dir = tables.Column(accessor="config__workDir", verbose_name="Work directory", orderable=False, default="")
+    work_dir = tables.Column(accessor="listed_workDir", verbose_name="Work directory", orderable=False, default="")
     primary = tables.BooleanColumn(yesno="Primary,")
     date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
 

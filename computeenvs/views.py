@@ -127,6 +127,11 @@ class ComputeEnvListView(ComputeEnvPage, ObjectListView):
     template_name = "computeenvs/list.html"
     context_object_name = None
 
+    def get_queryset(self):
+        return selectors.for_listing(
+            super().get_queryset().select_related(None).select_related("credentials", "workspace__org")
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(create_url=self.ws_url("computeenvs:create"), import_url=self.ws_url("computeenvs:import"))

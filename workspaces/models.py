@@ -13,7 +13,7 @@ from django.utils import timezone
 from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
 from workspaces import crypto
-from workspaces.permissions import OrgRole, WorkspaceRole, higher_role, roles_allowing
+from workspaces.permissions import ROLE_ORDER, ROLE_RANK, OrgRole, WorkspaceRole, role_allows, roles_allowing
 
 NAME_PATTERN = r"^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$"
 name_validator = RegexValidator(
@@ -35,16 +35,19 @@ def accessible_workspace_ids(user, action: str):
     if not getattr(user, "is_authenticated", False):
         return Workspace.objects.none().values("id")
     roles = roles_allowing(action)
-    condition = Q(participants__user=user, participants__role__in=roles) | Q(
-        participants__team__members=user, participants__role__in=roles
+    # One semi-join per way in: ORing conditions on two multi-valued relations in one filter()
+    # joins them together, participants x org memberships rows per workspace.
+    condition = Q(id__in=Participant.objects.filter(user=user, role__in=roles).values("workspace_id")) | Q(
+        id__in=Participant.objects.filter(team__members=user, role__in=roles).values("workspace_id")
     )
     if "owner" in roles:
-        condition |= Q(org__memberships__user=user, org__memberships__role=OrgRole.OWNER)
+        condition |= Q(org__in=OrgMembership.objects.filter(user=user, role=OrgRole.OWNER).values("org_id"))
     return Workspace.objects.filter(condition).values("id")
 
 
 class TenantQuerySet(models.QuerySet):
-    """Queryset of a tenant-owned model: `restrict(user, action)` is the only way views read it."""
+    """Queryset of a tenant-owned model: views read it through `restrict(user, action)`, or, once
+    the request's role in the workspace is known, `for_role(workspace, role, action)`."""
 
     workspace_lookup = "workspace"
 
@@ -54,9 +57,41 @@ class TenantQuerySet(models.QuerySet):
     def in_workspace(self, workspace):
         return self.filter(**{self.workspace_lookup: workspace})
 
+    def for_role(self, workspace, role: str | None, action: str):
+        """`restrict(user, action).in_workspace(workspace)` for a user whose effective role in
+        `workspace` is `role` (resolved once for the request), without deriving it again in SQL."""
+        return self.in_workspace(workspace) if role_allows(role, action) else self.none()
+
+
+def _role_rank():
+    return models.Case(
+        *(models.When(role=role, then=models.Value(rank)) for role, rank in ROLE_RANK.items()),
+        output_field=models.IntegerField(),
+    )
+
 
 class WorkspaceQuerySet(TenantQuerySet):
     workspace_lookup = "id"
+
+    def with_role(self, user):
+        """Each workspace with what `Workspace.annotated_role` needs to name `user`'s effective
+        role there, read in the same statement (three scalar subqueries: the direct role, the
+        highest team role, organization ownership)."""
+        if not getattr(user, "is_authenticated", False):
+            none = models.Value(None, output_field=models.IntegerField())
+            return self.annotate(direct_rank=none, team_rank=none, org_owner=models.Value(False))
+        direct = Participant.objects.filter(workspace=models.OuterRef("pk"), user=user).annotate(rank=_role_rank())
+        team = (
+            Participant.objects.filter(workspace=models.OuterRef("pk"), team__members=user)
+            .annotate(rank=_role_rank())
+            .order_by("-rank")
+        )
+        owner = OrgMembership.objects.filter(org=models.OuterRef("org_id"), user=user, role=OrgRole.OWNER)
+        return self.annotate(
+            direct_rank=models.Subquery(direct.values("rank")[:1]),
+            team_rank=models.Subquery(team.values("rank")[:1]),
+            org_owner=models.Exists(owner),
+        )
 
 
 class TenantModel(models.Model):
@@ -113,6 +148,10 @@ class OrgMembership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "user"], name="unique_org_member")]
         ordering = ["user__username"]
+        indexes = [  # the members page's role filter and sorts (user and e-mail: a join)
+            models.Index(fields=["org", "role"], name="member_list_role"),
+            models.Index(fields=["org", "date_created"], name="member_list_created"),
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.org} ({self.role})"
@@ -128,6 +167,7 @@ class Team(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="unique_team_name")]
         ordering = ["name"]
+        indexes = [models.Index(fields=["org", "description"], name="team_list_description")]
 
     def __str__(self):
         return self.name
@@ -151,6 +191,11 @@ class Workspace(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="unique_workspace_name")]
         ordering = ["org__name", "name"]
+        indexes = [  # the organization page's sorts (name: the unique constraint)
+            models.Index(fields=["org", "full_name"], name="workspace_list_full_name"),
+            models.Index(fields=["org", "visibility"], name="workspace_list_visibility"),
+            models.Index(fields=["org", "date_created"], name="workspace_list_created"),
+        ]
 
     def __str__(self):
         return f"{self.org.name}/{self.name}"
@@ -164,19 +209,16 @@ class Workspace(models.Model):
         """The user's effective role here (None for non-participants), in one query."""
         if not getattr(user, "is_authenticated", False):
             return None
-        org_owner = (
-            OrgMembership.objects.filter(org_id=self.org_id, user=user, role=OrgRole.OWNER)
-            .annotate(role_name=models.Value(WorkspaceRole.OWNER.value, output_field=models.CharField()))
-            .values_list("role_name", flat=True)
-            .order_by()
-        )
-        participant_roles = (
-            Participant.objects.filter(workspace=self)
-            .filter(Q(user=user) | Q(team__members=user))
-            .values_list("role", flat=True)
-            .order_by()
-        )
-        return higher_role(*participant_roles.union(org_owner))
+        return Workspace.objects.with_role(user).get(pk=self.pk).annotated_role
+
+    @property
+    def annotated_role(self) -> str | None:
+        """The effective role of the user this row was read for with `with_role(user)`: owner
+        for an organization owner, else the higher of the direct and team roles, else None."""
+        if self.org_owner:
+            return WorkspaceRole.OWNER.value
+        ranks = [rank for rank in (self.direct_rank, self.team_rank) if rank is not None]
+        return ROLE_ORDER[max(ranks)] if ranks else None
 
 
 class Participant(models.Model):
@@ -207,6 +249,7 @@ class Participant(models.Model):
             models.UniqueConstraint(fields=["workspace", "team"], name="unique_team_participant"),
         ]
         ordering = ["id"]
+        indexes = [models.Index(fields=["workspace", "role"], name="participant_list_role")]
 
     def __str__(self):
         return f"{self.user or self.team} ({self.role})"
@@ -262,6 +305,12 @@ class Credentials(TenantModel):
         verbose_name_plural = "credentials"
         constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_credentials_name")]
         ordering = ["name"]
+        indexes = [  # the credentials page's status filter and sorts (name: the unique constraint)
+            models.Index(fields=["workspace", "status"], name="credentials_list_status"),
+            models.Index(fields=["workspace", "access_key"], name="credentials_list_access_key"),
+            models.Index(fields=["workspace", "account_id"], name="credentials_list_account"),
+            models.Index(fields=["workspace", "last_validated"], name="credentials_list_validated"),
+        ]
 
     def __str__(self):
         return self.name
@@ -330,6 +379,12 @@ class Label(TenantModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_label_key")]
         ordering = ["name"]
+        indexes = [  # the labels page's type filter and sorts (key: the unique constraint)
+            models.Index(fields=["workspace", "value"], name="label_list_value"),
+            models.Index(fields=["workspace", "resource"], name="label_list_resource"),
+            models.Index(fields=["workspace", "is_default"], name="label_list_default"),
+            models.Index(fields=["workspace", "date_created"], name="label_list_created"),
+        ]
 
     def __str__(self):
         return f"{self.name}={self.value}" if self.resource else self.name
@@ -352,6 +407,11 @@ class ApiToken(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_token_name")]
         ordering = ["-date_created"]
+        indexes = [  # the profile's token table sorts (name: the unique constraint)
+            models.Index(fields=["user", "date_created"], name="token_list_created"),
+            models.Index(fields=["user", "last_used"], name="token_list_last_used"),
+            models.Index(fields=["user", "expires_at"], name="token_list_expires"),
+        ]
 
     def __str__(self):
         return self.name

@@ -8,8 +8,11 @@ Guarantees, for every view built on these classes:
 * a user who is not a participant of that workspace gets 404 (no existence oracle), exactly as
   for an object id that does not exist; a participant whose role is too low for the view's
   action gets 403;
-* the view's queryset is the model's ``restrict(user, action)`` queryset narrowed to that
-  workspace, so object lookups outside it are 404;
+* the workspace and the user's effective role in it are read once per request, in one query
+  (`WorkspaceQuerySet.with_role`); the view's queryset is the model's rows in that workspace
+  when that role allows the view's action and none otherwise (``for_role``: what
+  ``restrict(user, action).in_workspace(workspace)`` returns, without deriving the role again in
+  SQL), so object lookups outside it are 404;
 * templates receive ``workspace``, ``org`` and ``role`` to decide which buttons to show with the
   same permission map (``{% if role|allows:"credentials:write" %}``);
 * every refusal (403/404) of a signed-in user that concerns something that exists (the
@@ -74,10 +77,12 @@ class WorkspaceMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.workspace = get_object_or_404(
-            Workspace.objects.select_related("org"), org__name=kwargs["org"], name=kwargs["workspace"]
+            Workspace.objects.select_related("org").with_role(request.user),
+            org__name=kwargs["org"],
+            name=kwargs["workspace"],
         )
         self.org = self.workspace.org
-        self.role = self.workspace.role_of(request.user)
+        self.role = self.workspace.annotated_role
         if self.role is None:
             audit.record_denial(
                 request, instance=_in(named_object(self, kwargs), self.workspace) or self.workspace, status=404
@@ -105,7 +110,7 @@ class WorkspaceMixin(LoginRequiredMixin):
         return self.permission_action
 
     def get_queryset(self):
-        return self.model.objects.restrict(self.request.user, self.get_permission_action()).in_workspace(self.workspace)
+        return self.model.objects.for_role(self.workspace, self.role, self.get_permission_action())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -175,7 +180,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         if self.action is None:  # a method the route does not map: 405, not a missing permission
             raise api_exceptions.MethodNotAllowed(request.method)
         self.workspace = self.resolve_workspace(request)
-        self.role = self.workspace.role_of(request.user)
+        self.role = self.workspace.annotated_role
         if self.role is None:
             raise api_exceptions.NotFound("Workspace not found")
         request._request.workspace = self.workspace  # for the request's log line (RequestIdMiddleware)
@@ -192,7 +197,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         except ValueError:
             raise api_exceptions.ValidationError({"workspaceId": "Must be a numeric workspace id."}) from None
         try:
-            return Workspace.objects.select_related("org").get(pk=workspace_id)
+            return Workspace.objects.select_related("org").with_role(request.user).get(pk=workspace_id)
         except Workspace.DoesNotExist:
             raise api_exceptions.NotFound("Workspace not found") from None
 
@@ -211,7 +216,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
             ) from None
 
     def get_queryset(self):
-        return self.model.objects.restrict(self.request.user, self.get_permission_action()).in_workspace(self.workspace)
+        return self.model.objects.for_role(self.workspace, self.role, self.get_permission_action())
 
 
 class ImproperlyConfiguredViewSet(Exception):

@@ -136,13 +136,13 @@ class ListComputeEnvsEntrySerializer(ComputeEnvOutSerializer):
         return data
 
     def get_workDir(self, ce: ComputeEnv) -> str:  # noqa: N802
-        return ce.config.get("workDir", "")
+        return selectors.listed_config(ce)["workDir"] or ""
 
     def get_waveEnabled(self, ce: ComputeEnv) -> bool | None:  # noqa: N802
-        return ce.config.get("waveEnabled")
+        return selectors.listed_config(ce)["waveEnabled"]
 
     def get_fusion2Enabled(self, ce: ComputeEnv) -> bool | None:  # noqa: N802
-        return ce.config.get("fusion2Enabled")
+        return selectors.listed_config(ce)["fusion2Enabled"]
 
     def get_workspaceName(self, ce: ComputeEnv) -> str:  # noqa: N802
         return self.context["workspace"].name

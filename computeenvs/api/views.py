@@ -76,7 +76,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
     )
     def list(self, request):
         attributes = _attributes(request)
-        queryset = self.get_queryset().order_by("name")
+        queryset = selectors.for_listing(self.get_queryset().order_by("name"))
         if wanted := request.query_params.get("status"):
             if wanted.upper() not in s.STATUSES:
                 raise exceptions.ValidationError(

@@ -1,5 +1,7 @@
 """Compute-environment API in the Seqera shapes: create/describe/list/update/delete/primary/validate."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -213,6 +215,24 @@ class TestPermissions:
         response = APIClient().get(f"{BASE}?{ws(tenancy)}")
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.django_db
+def test_list_reads_three_keys_of_the_config_not_the_document(api, tenancy):
+    make_ce(tenancy, name="forge-one", config=forge_doc(waveEnabled=True, fusion2Enabled=True))
+    make_ce(tenancy, name="manual-one", config=manual_doc())
+    with CaptureQueriesContext(connection) as captured:
+        entries = api.get(f"{BASE}?{ws(tenancy)}").json()["computeEnvs"]
+    stored = {ce.name: ce.config for ce in ComputeEnv.objects.all()}
+    assert [(e["name"], e["waveEnabled"], e["fusion2Enabled"]) for e in entries] == [
+        (name, stored[name].get("waveEnabled"), stored[name].get("fusion2Enabled"))
+        for name in ("forge-one", "manual-one")
+    ]
+    assert entries[0]["waveEnabled"] is True and entries[0]["fusion2Enabled"] is True
+    assert all(e["workDir"].startswith("s3://") for e in entries)
+    listing = next(q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"] and "computeenv" in q["sql"])
+    # The column is only an argument of the key lookups (`config -> key`, JSON_EXTRACT(config, key)), never selected.
+    assert re.findall(r'(?<!\()"computeenvs_computeenv"\."config"(?=\s*(?:,|FROM))', listing) == []
 
 
 @pytest.mark.django_db

@@ -56,6 +56,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["workspace_id", "-time"], name="audit_workspace_time"),
             models.Index(fields=["org_id", "-time"], name="audit_org_time"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # The audit pages' filters, newest first (who: a substring of the user or token name).
+            models.Index(fields=["workspace_id", "action", "-time"], name="audit_workspace_action"),
+            models.Index(fields=["workspace_id", "object_type", "-time"], name="audit_workspace_object_type"),
+            models.Index(fields=["org_id", "action", "-time"], name="audit_org_action"),
+            models.Index(fields=["org_id", "object_type", "-time"], name="audit_org_object_type"),
+            models.Index(fields=["org_id", "workspace_name", "-time"], name="audit_org_workspace"),
         ]
         default_permissions = ("view",)  # no add/change/delete permission exists to grant
 

@@ -43,7 +43,9 @@ class OrgDetailView(OrgPage, PageMixin, SingleTableMixin, TemplateView):
         return self.org.full_name or self.org.name
 
     def get_table_data(self):
-        return Workspace.objects.restrict(self.request.user, "workspace:read").filter(org=self.org)
+        return (
+            Workspace.objects.restrict(self.request.user, "workspace:read").filter(org=self.org).select_related("org")
+        )
 
 
 class OrgEditView(OrgPage, ObjectFormView):
@@ -99,7 +101,7 @@ class MemberListView(OrgPage, ObjectListView):
         if self.org_role == OrgRole.OWNER:
             context["invitations"] = (
                 Invitation.objects.filter(org=self.org, status=Invitation.Status.PENDING)
-                .select_related("org", "team", "workspace", "invited_by")
+                .select_related("org", "team", "workspace__org", "invited_by")
                 .order_by("-date_created")[:100]
             )
         return context

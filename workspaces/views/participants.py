@@ -32,7 +32,7 @@ class ParticipantListView(WorkspacePage, ObjectListView):
         if role_allows(self.role, "participant:write"):
             context["invitations"] = (
                 Invitation.objects.filter(workspace=self.workspace, status=Invitation.Status.PENDING)
-                .select_related("org", "workspace", "invited_by")
+                .select_related("org", "workspace__org", "invited_by")
                 .order_by("-date_created")[:100]
             )
         return context
