@@ -309,6 +309,9 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
     def must_confirm_by_name(self) -> bool:
         return self.object.is_forge  # its AWS resources go with it (or stay, unmanaged): type the name
 
+    def blockers(self) -> list[str]:
+        return services.delete_blockers(self.object)
+
     def get_success_url(self) -> str:
         return self.detail_url() if self.deferred else ce_url(self, "list")
 

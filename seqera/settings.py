@@ -344,6 +344,14 @@ FORGE_IAM_WINDOW_SECONDS = env.float("FORGE_IAM_WINDOW_SECONDS", default=120.0)
 FORGE_IAM_RETRY_SECONDS = env.float("FORGE_IAM_RETRY_SECONDS", default=5.0)
 FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batch job queues per account and region
 
+# --- Pipelines and runs ---
+# The image of the Nextflow head job (Seqera's nf-launcher); its job definition is registered once
+# per distinct content and reused. The monitor reads DescribeJobs every RUN_MONITOR_SECONDS; a head
+# job RUNNABLE longer than RUN_RUNNABLE_WARNING_SECONDS gets a warning with the likely cause.
+LAUNCHER_IMAGE = env.str("LAUNCHER_IMAGE", default="quay.io/seqeralabs/nf-launcher:j17-24.10.2")
+RUN_MONITOR_SECONDS = env.int("RUN_MONITOR_SECONDS", default=15)
+RUN_RUNNABLE_WARNING_SECONDS = env.int("RUN_RUNNABLE_WARNING_SECONDS", default=600)
+
 # --- Operations: health, metrics, logs ---
 # Readiness (/health/ready): each check by name; the scheduler ticks every HEALTH_TICK_SECONDS
 # and is unready once its last tick is older than HEALTH_TICK_MAX_AGE_SECONDS.
