@@ -836,6 +836,9 @@ def cancel_run(*, run: Run, user=None, force: bool = False) -> str:
     who = getattr(user, "username", "") or "a user"
     reason = f"Cancelled by {who}"
     note = ""
+    if not run.job_id:  # not submitted yet: the submission sees CANCELLED and sends nothing
+        finish_run(run, status=RunStatus.CANCELLED, error_message=reason + ".")
+        return f"Run {run.run_name} cancelled before its head job was submitted."
     try:
         _terminate_run_jobs(run, reason)
     except (aws.ClientError, aws.BotoCoreError, ValidationError) as exc:
