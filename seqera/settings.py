@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "seqera.api.exception_handler",
+    "EXCEPTION_HANDLER": "workspaces.tenancy.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["seqera.drf.BoundedJSONParser"],
     "DEFAULT_METADATA_CLASS": "seqera.drf.RoutePermissionMetadata",
@@ -248,7 +248,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "GET_LIB_DOC_EXCLUDES": "seqera.api.lib_doc_excludes",
+    "GET_LIB_DOC_EXCLUDES": "workspaces.tenancy.lib_doc_excludes",
     # Enum components named as in the Seqera API.
     "ENUM_NAME_OVERRIDES": {
         "OrgRole": "workspaces.permissions.OrgRole",

@@ -75,7 +75,7 @@ EXEMPT = {
     "invitation_accept": "e-mailed invitation link: the token in the URL is the credential",
     "email_verify": "e-mailed address confirmation: signed for the account that asked, which must be signed in",
     "token_revoke_all": "the signed-in user's own tokens",
-    "org_create": "any signed-in user may create an organization",
+    "workspaces:org_create": "any signed-in user may create an organization",
     "api-schema": "OpenAPI document",
     "api-docs": "API docs page",
     "api-redoc": "API docs page",
