@@ -250,9 +250,11 @@ class BatchRunner:
         )
 
     def _log_group(self, client, definition: str) -> str:
-        found = self._internal(client.describe_job_definitions, jobDefinitions=[definition]).get("jobDefinitions", [])
+        name, _, revision = definition.rsplit("/", 1)[-1].partition(":")
+        found = self._internal(client.describe_job_definitions, jobDefinitionName=name).get("jobDefinitions", [])
+        found = [d for d in found if not revision or str(d.get("revision")) == revision]
         options = (
-            ((found[0].get("containerProperties") or {}).get("logConfiguration") or {}).get("options")
+            ((found[-1].get("containerProperties") or {}).get("logConfiguration") or {}).get("options")
             if found
             else None
         )

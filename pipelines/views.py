@@ -116,6 +116,9 @@ class PipelineDeleteView(PipelinePage, ObjectDeleteView):
     permission_action = "pipeline:delete"
     consequences = "Its saved launch settings go; its runs stay, with the snapshot of what they ran."
 
+    def get_page_title(self) -> str:
+        return f"Delete {self.object}"
+
     def perform_delete(self, obj):
         services.delete_pipeline(pipeline=obj)
 
@@ -387,6 +390,9 @@ class RunDeleteView(RunPage, ObjectDeleteView):
             return [f"This run is {run.status}: cancel it before deleting it."]
         return []
 
+    def get_page_title(self) -> str:
+        return f"Delete {self.object}"
+
     def perform_delete(self, obj):
         services.delete_run(run=obj, user=self.request.user)
 
@@ -437,6 +443,9 @@ class SecretReplaceView(SecretPage, ObjectFormView):
 class SecretDeleteView(SecretPage, ObjectDeleteView):
     permission_action = "pipeline_secrets:delete"
     consequences = "Runs that ask for it can no longer be launched; running ones keep their copy until they end."
+
+    def get_page_title(self) -> str:
+        return f"Delete {self.object}"
 
     def perform_delete(self, obj):
         services.delete_pipeline_secret(secret=obj)

@@ -24,7 +24,7 @@ def follow(run, polls=10):
 
 
 def test_quick_launch_page_to_a_succeeded_run_with_its_log(
-    client, tenancy, forged_ce, runner, django_capture_on_commit_callbacks
+    client, tenancy, batch_ce, runner, django_capture_on_commit_callbacks
 ):
     client.force_login(tenancy.users["maintain"])
     page = client.get(url(tenancy, "pipelines:quick_launch"))
@@ -35,7 +35,7 @@ def test_quick_launch_page_to_a_succeeded_run_with_its_log(
         response = client.post(
             url(tenancy, "pipelines:quick_launch"),
             {"run_name": run_name, "repository": "https://github.com/nextflow-io/hello", "revision": "master",
-             "compute_env": forged_ce.pk, "params_text": "greeting: Bonjour\n"},
+             "compute_env": batch_ce.pk, "params_text": "greeting: Bonjour\n"},
         )  # fmt: skip
     assert response.status_code == 302, response.context["form"].errors
     run = Run.objects.get(run_name=run_name)
@@ -56,8 +56,8 @@ def test_quick_launch_page_to_a_succeeded_run_with_its_log(
     assert run_name.encode() in listing.content and b"run-badge-" in listing.content
 
 
-def test_launch_role_launches_a_saved_pipeline_but_may_change_only_its_parameters(client, tenancy, forged_ce, runner):
-    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=forged_ce, params_text="a: 1\n")
+def test_launch_role_launches_a_saved_pipeline_but_may_change_only_its_parameters(client, tenancy, batch_ce, runner):
+    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=batch_ce, params_text="a: 1\n")
     client.force_login(tenancy.users["launch"])
     assert client.get(url(tenancy, "pipelines:quick_launch")).status_code == 403
     page = client.get(url(tenancy, "pipelines:launch", pk=pipeline.pk))
