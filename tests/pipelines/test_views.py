@@ -102,3 +102,25 @@ def test_active_run_cannot_be_deleted_and_the_list_polls_only_while_runs_are_act
     Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
     badges = client.get(url(tenancy, "pipelines:run_badges") + f"?ids={run.pk}").content.decode()
     assert "SUCCEEDED" in badges and "hx-get" not in badges.split('id="run-badges"')[1].split(">")[0]
+
+
+def test_the_live_tail_answers_only_new_lines_and_stops_when_the_run_ends(client, tenancy, batch_ce, runner, launch):
+    from pipelines import logs
+
+    run = launch(compute_env=batch_ce, settings={"repository": "https://github.com/nextflow-io/hello"})
+    for _ in range(3):
+        monitor.sweep()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+    first = logs.read_page(run)
+    client.force_login(tenancy.users["view"])
+    tail_url = url(tenancy, "pipelines:run_log", pk=run.pk) + f"?next={first.forward_token}&tail=1"
+    nothing_new = client.get(tail_url).content.decode()
+    assert nothing_new.count("\n") == 0 and "hx-get" in nothing_new  # no stray blank line; polls on
+    monitor.sweep()  # the tasks are submitted: new lines
+    answer = client.get(tail_url).content.decode()
+    assert "Submitted process &gt; sayHello (1)" in answer and "N E X T F L O W" not in answer
+    follow(run)
+    last = logs.read_page(run)
+    ended = client.get(url(tenancy, "pipelines:run_log", pk=run.pk) + f"?next={last.forward_token}&tail=1")
+    assert "hx-get" not in ended.content.decode() and 'id="run-log-live" hx-swap-oob="delete"' in ended.content.decode()
