@@ -30,3 +30,20 @@ def test_secret_value_is_encrypted_and_bound_to_its_workspace_and_name(tenancy):
     moved.value_encrypted = stored.value_encrypted
     with pytest.raises(crypto.DecryptionError):
         moved.get_value()
+
+
+@pytest.mark.django_db
+def test_rotation_moves_pipeline_secrets_to_the_current_key(tenancy, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old, new = crypto.generate_key_entry("old1"), crypto.generate_key_entry("new2")
+    settings.CREDENTIALS_KEYS = old
+    secrets = [PipelineSecretFactory(workspace=tenancy.workspace, value=f"value-{n}") for n in range(5)]
+    settings.CREDENTIALS_KEYS = f"{new},{old}"
+    call_command("rotate_pipeline_secrets_key", chunk_size=2, stdout=StringIO())
+    settings.CREDENTIALS_KEYS = new  # the old key left the ring
+    for n, secret in enumerate(secrets):
+        stored = PipelineSecret.objects.get(pk=secret.pk)
+        assert crypto.key_id_of(stored.value_encrypted) == "new2" and stored.get_value() == f"value-{n}"
