@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.views.generic import TemplateView
@@ -366,7 +366,8 @@ class RunLogDownloadView(RunPage, ObjectMixin, TemplateView):
         self.dispatch_object()
         run = self.object
         if not run.log_stream:
-            raise Http404("This run has no log yet.")
+            messages.info(request, "This run has no log yet: its head job has not run.")
+            return HttpResponseRedirect(run.get_absolute_url())
         response = StreamingHttpResponse(logs.stream_lines(run), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{run.run_name}-{run.pk}.log"'
         return response
