@@ -280,6 +280,9 @@ class ComputeEnvDeleteView(ComputeEnvPage, ObjectDeleteView):
     def must_confirm_by_name(self) -> bool:
         return self.object.is_forge  # its AWS resources go with it (or stay, unmanaged): type the name
 
+    def blockers(self) -> list[str]:
+        return services.delete_blockers(self.object)
+
     def get_success_url(self) -> str:
         return self.object.get_absolute_url() if self.deferred else self.ws_url("computeenvs:list")
 

@@ -12,7 +12,7 @@ from django.apps import apps
 from tests import factories
 
 TESTS = Path(__file__).resolve().parent
-APPS = ("workspaces", "computeenvs")  # an app joins this list with its first factories
+APPS = ("workspaces", "computeenvs", "pipelines")  # an app joins this list with its first factories
 NO_FACTORY = {
     "ComputeEnvLabel": "the through table of ComputeEnv.labels: made by setting a CE's labels",
     "AuditEvent": "written by the audit trail itself, never by a test",

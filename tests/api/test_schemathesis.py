@@ -30,6 +30,7 @@ from computeenvs.models import ComputeEnv
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
 from tests.helpers.documents import make_ce, manual_doc
+from tests.factories import PipelineFactory, PipelineSecretFactory, RunFactory
 from workspaces import services
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,11 @@ NEVER_2XX = {
     "POST /api/credentials",
     "DELETE /api/credentials/{credentialsId}",
     "POST /api/compute-envs/{id}/enable",
+    # Random launch bodies never name a repository and an AVAILABLE CE (happy path: tests/pipelines/test_api.py).
+    "POST /api/workflow/launch",
+    "POST /api/pipelines",
+    # Secret names follow a strict pattern random strings rarely meet (happy path: tests/pipelines/test_api.py).
+    "GET /api/pipeline-secrets/validate",
 }
 
 
@@ -85,6 +91,10 @@ def world(tenancy, broker):
     )
     ce = make_ce(tenancy, credentials=canary, config=manual_doc())
     ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE)  # so it may become primary
+    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=ce)
+    secret = PipelineSecretFactory(workspace=tenancy.workspace, value=CANARY_SECRET)
+    # An active run (not submitted yet: cancel needs no AWS call), on no CE (the CE stays deletable).
+    run = RunFactory(workspace=tenancy.workspace, credentials=canary, pipeline=pipeline)
     auth_token, owner_token = services.create_api_token(user=owner, name="schemathesis")
     spare_token, _ = services.create_api_token(user=owner, name="spare")
     _, outsider_token = services.create_api_token(user=tenancy.outsider, name="outsider")
@@ -100,6 +110,9 @@ def world(tenancy, broker):
             "labelId": tenancy.label.pk,
             "tokenId": spare_token.pk,
             "id": ce.pk,
+            "workflowId": run.pk,
+            "pipelineId": pipeline.pk,
+            "secretId": secret.pk,
         },
     }
 
