@@ -101,3 +101,76 @@ class LabelFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"label{n}")
     value = factory.Sequence(lambda n: f"value{n}")
     resource = True
+
+
+# --------------------------------------------------------------------------- pipelines and runs
+class ComputeEnvFactory(factory.django.DjangoModelFactory):
+    """An AVAILABLE Manual CE on the sandbox queues (no AWS call: the row only)."""
+
+    class Meta:
+        model = "computeenvs.ComputeEnv"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"ce-{n}")
+    credentials = factory.SubFactory(CredentialsFactory, workspace=factory.SelfAttribute("..workspace"))
+    region = "us-east-1"
+    mode = "manual"
+    status = "AVAILABLE"
+    config = factory.LazyAttribute(
+        lambda ce: {
+            "region": ce.region,
+            "workDir": "s3://acme-work/scratch",
+            "headQueue": "acme-head",
+            "computeQueue": "acme-compute",
+        }
+    )
+
+
+class PipelineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pipelines.Pipeline"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"pipeline-{n}")
+    repository = "https://github.com/nextflow-io/hello"
+    revision = "master"
+
+
+class PipelineSecretFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pipelines.PipelineSecret"
+        skip_postgeneration_save = True
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"SECRET_{n}")
+    value_encrypted = ""
+
+    @factory.post_generation
+    def value(obj, create, extracted, **kwargs):
+        obj.set_value(extracted if extracted is not None else "s3cr3t-value")
+        if create:
+            obj.save()
+
+
+class LaunchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pipelines.Launch"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    repository = "https://github.com/nextflow-io/hello"
+    revision = "master"
+
+
+class RunFactory(factory.django.DjangoModelFactory):
+    """A run row (no AWS call); its launch lives in the same workspace."""
+
+    class Meta:
+        model = "pipelines.Run"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    launch = factory.SubFactory(LaunchFactory, workspace=factory.SelfAttribute("..workspace"))
+    run_name = factory.Sequence(lambda n: f"happy_curie_{n}")
+    session_id = factory.LazyAttribute(lambda run: run.launch.session_id)
+    project_name = "nextflow-io/hello"
+    repository = "https://github.com/nextflow-io/hello"
+    status = "SUBMITTED"

@@ -50,6 +50,10 @@ PERMISSIONS: dict[str, str] = {
     "workflow:write": "launch",
     "workflow:delete": "launch",
     "workflow_quick:execute": "maintain",
+    # Pipeline secrets: names are visible to everyone (to pick them at launch); values never are.
+    "pipeline_secrets:read": "view",
+    "pipeline_secrets:write": "maintain",
+    "pipeline_secrets:delete": "maintain",
     # The workspace's audit trail (who did what, refused access): admins and owners.
     "audit:read": "admin",
 }
