@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "workspaces",
     "computeenvs",
     "pipelines",
+    "pipelines.trace",
 ]
 
 MIDDLEWARE = [
@@ -343,6 +344,12 @@ FORGE_WAIT_SECONDS = env.float("FORGE_WAIT_SECONDS", default=1800.0)
 FORGE_IAM_WINDOW_SECONDS = env.float("FORGE_IAM_WINDOW_SECONDS", default=120.0)
 FORGE_IAM_RETRY_SECONDS = env.float("FORGE_IAM_RETRY_SECONDS", default=5.0)
 FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batch job queues per account and region
+
+# --- Nextflow trace API (pipelines/trace) ---
+# The API root head jobs report to (TOWER_API_ENDPOINT, e.g. https://seqera.example.org/api);
+# devstart sets it to its own address. A running run silent this long becomes UNKNOWN (domain.md §4.3).
+TOWER_API_ENDPOINT = env.str("TOWER_API_ENDPOINT", default="")
+TRACE_HEARTBEAT_TIMEOUT_SECONDS = env.int("TRACE_HEARTBEAT_TIMEOUT_SECONDS", default=190)
 
 # --- Operations: health, metrics, logs ---
 # Readiness (/health/ready): each check by name; the scheduler ticks every HEALTH_TICK_SECONDS

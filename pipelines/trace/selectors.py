@@ -1,0 +1,186 @@
+"""Reads of what Nextflow reported: a page of a run's tasks, and its progress in Seqera's shapes
+(``ProgressData`` = ``WorkflowLoad`` + ``ProcessLoad`` per process; ``Task``).
+
+A page of tasks is one indexed query (filter by status or process, ordered by a whitelisted column
+with the task id as tie-breaker) plus a COUNT only when the page is not the last; the progress is
+the stored snapshot of Nextflow's counters plus one aggregate query over the run's tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Sum
+
+from pipelines.models import Run
+from pipelines.trace.models import RunTrace, Task
+
+SORTS = {  # API sortBy / page column -> model field
+    "taskId": "task_id",
+    "name": "name",
+    "process": "process",
+    "tag": "tag",
+    "status": "status",
+    "submit": "submit",
+    "start": "start",
+    "complete": "complete",
+    "duration": "duration",
+    "realtime": "realtime",
+    "exit": "exit",
+    "cpus": "cpus",
+    "memory": "memory",
+    "pcpu": "pcpu",
+    "pmem": "pmem",
+    "peakRss": "peak_rss",
+    "readBytes": "read_bytes",
+    "writeBytes": "write_bytes",
+    "cost": "cost",
+}
+COUNTERS = ("pending", "submitted", "running", "succeeded", "cached", "failed", "aborted", "ignored", "retries")
+
+
+@dataclass
+class TaskQuery:
+    status: str = ""
+    process: str = ""
+    search: str = ""
+    sort: str = "taskId"
+    descending: bool = False
+
+
+def tasks(run: Run, query: TaskQuery):
+    qs = Task.objects.filter(run=run)
+    if query.status:
+        qs = qs.filter(status=query.status)
+    if query.process:
+        qs = qs.filter(process=query.process)
+    if query.search:
+        term = query.search.strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(tag__icontains=term) | Q(hash__startswith=term))
+    column = SORTS.get(query.sort, "task_id")
+    order = F(column).desc(nulls_last=True) if query.descending else F(column).asc(nulls_last=True)
+    tie = "-task_id" if query.descending else "task_id"
+    return qs.order_by(order, tie) if column != "task_id" else qs.order_by(tie)
+
+
+def process_names(run: Run) -> list[str]:
+    trace = RunTrace.objects.filter(run=run).first()
+    names = list(trace.process_names) if trace else []
+    for record in (trace.progress or {}).get("processes", []) if trace else []:
+        if record.get("name") and record["name"] not in names:
+            names.append(record["name"])
+    return names
+
+
+def _int(value) -> int:
+    return int(value or 0)
+
+
+def _usage(rows) -> dict:
+    return {
+        "cpus": _int(rows.get("cpus")),
+        "cpuTime": _int(rows.get("cpu_time")),
+        "cpuLoad": _int(rows.get("cpu_load")),
+        "memoryRss": _int(rows.get("rss")),
+        "memoryReq": _int(rows.get("memory")),
+        "readBytes": _int(rows.get("read_bytes")),
+        "writeBytes": _int(rows.get("write_bytes")),
+        "volCtxSwitch": _int(rows.get("vol_ctxt")),
+        "invCtxSwitch": _int(rows.get("inv_ctxt")),
+    }
+
+
+_AGGREGATES = {
+    "cpus": Sum("cpus"),
+    "cpu_time": Sum(F("cpus") * F("realtime")),
+    "cpu_load": Sum(F("pcpu") * F("realtime") / 100.0),
+    "rss": Sum("peak_rss"),
+    "memory": Sum("memory"),
+    "read_bytes": Sum("read_bytes"),
+    "write_bytes": Sum("write_bytes"),
+    "vol_ctxt": Sum("vol_ctxt"),
+    "inv_ctxt": Sum("inv_ctxt"),
+    "cost": Sum("cost"),
+    "n": Count("pk"),
+}
+
+
+def progress_data(run: Run) -> dict:
+    """``ProgressData``: Nextflow's latest counters (workflow and per process) with usage summed
+    from the run's tasks. Empty counters before Nextflow reported anything."""
+    trace = RunTrace.objects.filter(run=run).first()
+    snapshot = (trace.progress if trace else None) or {}
+    stamp = trace.last_report_at.isoformat().replace("+00:00", "Z") if trace and trace.last_report_at else None
+    totals = Task.objects.filter(run=run).aggregate(**_AGGREGATES)
+    per_process = {
+        row["process"]: row for row in Task.objects.filter(run=run).values("process").annotate(**_AGGREGATES)
+    }
+    executors = sorted(
+        e for e in Task.objects.filter(run=run).exclude(executor="").values_list("executor", flat=True).distinct() if e
+    )
+    counts = {k: _int(snapshot.get(k)) for k in COUNTERS}
+    workflow = {
+        **counts,
+        "loadCpus": _int(snapshot.get("loadCpus")),
+        "loadMemory": _int(snapshot.get("loadMemory")),
+        "peakCpus": _int(snapshot.get("peakCpus")),
+        "peakMemory": _int(snapshot.get("peakMemory")),
+        "peakTasks": _int(snapshot.get("peakRunning")),
+        "loadTasks": counts["running"],
+        "numSpotInterruptions": _int(snapshot.get("numSpotInterruptions")),
+        "executors": executors,
+        "cost": totals.get("cost"),
+        **_usage(totals),
+        "dateCreated": trace.begun_at.isoformat().replace("+00:00", "Z") if trace and trace.begun_at else None,
+        "lastUpdated": stamp,
+    }
+    names = process_names(run)
+    records = {r.get("name"): r for r in snapshot.get("processes", []) if r.get("name")}
+    processes = []
+    for name in names:
+        record = records.get(name, {})
+        processes.append(
+            {
+                "process": name,
+                **{k: _int(record.get(k)) for k in COUNTERS},
+                "loadCpus": _int(record.get("loadCpus")),
+                "loadMemory": _int(record.get("loadMemory")),
+                "peakCpus": _int(record.get("peakCpus")),
+                "peakMemory": _int(record.get("peakMemory")),
+                "peakTasks": _int(record.get("peakRunning")),
+                "loadTasks": _int(record.get("running")),
+                "terminated": bool(record.get("terminated")),
+                **_usage(per_process.get(name, {})),
+                "dateCreated": workflow["dateCreated"],
+                "lastUpdated": stamp,
+            }
+        )
+    return {"workflowProgress": workflow, "processesProgress": processes, "totalProcesses": len(processes)}
+
+
+def process_bars(run: Run) -> list[dict]:
+    """Per process: counts and the share of each state in its total, for the run page's bars."""
+    bars = []
+    for p in progress_data(run)["processesProgress"]:
+        total = sum(p[k] for k in ("pending", "submitted", "running", "succeeded", "cached", "failed", "aborted"))
+        done = p["succeeded"] + p["cached"]
+        bars.append(
+            {
+                **p,
+                "total": total,
+                "done": done,
+                "segments": [
+                    (state, p[state], (100.0 * p[state] / total) if total else 0.0, colour)
+                    for state, colour in (
+                        ("succeeded", "bg-success"),
+                        ("cached", "bg-secondary"),
+                        ("failed", "bg-danger"),
+                        ("running", "bg-info"),
+                        ("submitted", "bg-primary"),
+                        ("pending", "bg-light"),
+                        ("aborted", "bg-warning"),
+                    )
+                    if p[state]
+                ],
+            }
+        )
+    return bars
