@@ -19,6 +19,8 @@ from pipelines.models import Run
 from pipelines.trace import serializers as s
 from pipelines.trace import services
 from pipelines.trace.authentication import TraceAuthentication
+from seqera.tenancy import beyond_reach
+from workspaces import audit
 from workspaces.models import Workspace
 from workspaces.permissions import role_allows
 
@@ -59,6 +61,7 @@ def watch_url(request, run: Run) -> str:
 
 
 class TraceView(APIView):
+    permission_action = ACTION  # what a personal token needs in the run's workspace (declared for the walk)
     authentication_classes = [TraceAuthentication]
     permission_classes = [IsAuthenticated]
     serializer_class = None
@@ -70,24 +73,27 @@ class TraceView(APIView):
         ser.is_valid(raise_exception=True)
         return ser.validated_data
 
-    def authorize_workspace(self, request, workspace: Workspace) -> None:
+    def authorize_workspace(self, request, workspace: Workspace, instance=None) -> None:
+        """404 outside the workspace, 403 below the launch role; each refusal audited on what was refused."""
         request._request.workspace = workspace  # the request's log line
         role = workspace.role_of(request.user)
         if role is None:
+            audit.record_denial(request, instance=instance or workspace, status=404)
             raise exceptions.NotFound("Workspace not found")
         if not role_allows(role, ACTION):
+            audit.record_denial(request, instance=instance or workspace, status=403)
             raise exceptions.PermissionDenied("Your role in this workspace does not allow this operation")
 
     def resolve_run(self, request, workflow_id: str) -> Run:
         principal = request.auth
         wanted_ws = workspace_param(request)
-        if principal.run_id is not None and workflow_id != principal.run_id:
-            raise exceptions.NotFound("Workflow not found")
         run = Run.objects.select_related("workspace__org").filter(pk=workflow_id).first()
-        if run is None or (wanted_ws is not None and run.workspace_id != wanted_ws):
+        foreign = principal.run_id is not None and workflow_id != principal.run_id
+        if run is None or foreign or (wanted_ws is not None and run.workspace_id != wanted_ws):
+            audit.record_denial(request, instance=beyond_reach(run, request.user), status=404)
             raise exceptions.NotFound("Workflow not found")
         if principal.run_id is None:
-            self.authorize_workspace(request, run.workspace)
+            self.authorize_workspace(request, run.workspace, instance=run)
         else:
             request._request.workspace = run.workspace
         return run

@@ -50,6 +50,8 @@ SAMPLES = {
     "app_label": lambda w, r: "workspaces",
     "content_type_id": lambda w, r: ContentType.objects.get_for_model(Credentials).id,
     "url": lambda w, r: "zq-nowhere/",
+    "workflowId": lambda w, r: w.run.id,
+    "taskId": lambda w, r: w.task.task_id,
 }
 GENERIC_KWARGS = ("pk", "id", "object_id")
 TENANT_KWARGS = ("org", "workspace", "orgId", "workspaceId")  # the tenant, not an object in it

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field, replace
 from django.utils import timezone
 
 from computeenvs.models import ComputeEnv, ForgedResource
-from tests.factories import CredentialsFactory, OrgMembershipFactory, ParticipantFactory, TeamFactory, UserFactory
+from pipelines.models import Run
+from pipelines.trace.models import Task
+from tests.factories import (
+    CredentialsFactory,
+    OrgMembershipFactory,
+    ParticipantFactory,
+    RunFactory,
+    TeamFactory,
+    UserFactory,
+)
 from workspaces import services
 from workspaces.models import (
     ApiToken,
@@ -70,7 +79,9 @@ class World:
     other_org: Organization
     other_workspace: Workspace
     canaries: list[str] = field(default_factory=list)
-    mirror: World | None = None  # the same kinds of objects in B, owned by the outsider
+    mirror: World | None = None
+    run: Run | None = None  # a run of A with one reported task (trace API, task routes)
+    task: Task | None = None  # the same kinds of objects in B, owned by the outsider
 
     @property
     def by_model(self) -> dict:
@@ -88,6 +99,7 @@ class World:
             OrgMembership: self.membership,
             ApiToken: self.api_token,
             Invitation: self.invitation,
+            Run: self.run,
             type(user): user,
         }
 
@@ -159,6 +171,11 @@ def build_world(tenancy) -> World:
         api_token=api_token, invitation=invitation, invitation_token=invitation_token, other_org=tenancy.other_workspace.org, other_workspace=tenancy.other_workspace,
         canaries=canaries,
     )  # fmt: skip
+    world.run = RunFactory(workspace=workspace, owner=users["launch"], run_name="zq_canary_run")
+    world.task = Task.objects.create(
+        workspace=workspace, run=world.run, task_id=1, status="RUNNING", name="ZQCANARY (1)", process="ZQCANARY"
+    )
+    world.canaries += ["zq_canary_run", "ZQCANARY"]
     world.mirror = _mirror(world, tenancy)
     return world
 
@@ -172,8 +189,10 @@ def _mirror(world: World, tenancy) -> World:
         workspace=other, name="rival-ce", credentials=credentials, region="eu-west-1", mode=ComputeEnv.Mode.MANUAL,
         status=ComputeEnv.Status.AVAILABLE, config=dict(MANUAL_CONFIG, workDir="s3://rival-bucket/work", headQueue="rival-head", computeQueue="rival-work"),
     )  # fmt: skip
+    run = RunFactory(workspace=other, owner=outsider, run_name="rival_run")
+    task = Task.objects.create(workspace=other, run=run, task_id=1, status="RUNNING", name="RIVAL (1)")
     return replace(
-        world, org=other.org, workspace=other, credentials=credentials, compute_env=compute_env,
+        world, run=run, task=task, org=other.org, workspace=other, credentials=credentials, compute_env=compute_env,
         label=services.create_label(workspace=other, name="rivalkey", value="rivalvalue", resource=True),
         forged=None, team=None, participant=Participant.objects.get(workspace=other, user=outsider),
         membership=OrgMembership.objects.get(org=other.org, user=outsider), users={"owner": outsider},
