@@ -15,6 +15,7 @@ from pipelines.trace.models import RunTrace, Task
 from pipelines.trace.serializers import TASK_STATUSES
 from seqera.api import MAX_ID, PageQuery, page, query_params
 from seqera.tenancy import WorkspaceViewSet
+from workspaces.api.views import ERRORS
 
 
 def _date(value):
@@ -120,6 +121,9 @@ class TaskListQuery(PageQuery):
 
 WORKFLOW_ID = OpenApiParameter("workflowId", str, OpenApiParameter.PATH, description="Workflow string identifier")
 TASK_ID = OpenApiParameter("taskId", int, OpenApiParameter.PATH, description="Task numeric identifier")
+WORKSPACE_ID = OpenApiParameter(
+    "workspaceId", int, OpenApiParameter.QUERY, required=True, description="Workspace numeric identifier"
+)
 TaskSchema = inline_serializer("Task", {"taskId": serializers.IntegerField(), "status": serializers.CharField()})
 DescribeTaskSchema = inline_serializer("DescribeTaskResponse", {"task": TaskSchema})
 ListTasksSchema = inline_serializer(
@@ -132,7 +136,7 @@ class WorkflowTaskViewSet(WorkspaceViewSet):
 
     model = Run
     lookup_url_kwarg = "workflowId"
-    permission_actions = {"list": "workflow:read", "retrieve": "workflow:read"}
+    permission_actions = {"tasks": "workflow:read", "task": "workflow:read"}
 
     def get_run(self) -> Run:
         run = self.get_queryset().filter(pk=self.kwargs["workflowId"]).first()
@@ -144,10 +148,10 @@ class WorkflowTaskViewSet(WorkspaceViewSet):
         operation_id="ListWorkflowTasks",
         summary="List the tasks for the given Workflow ID and filter parameters",
         tags=["workflows"],
-        parameters=[WORKFLOW_ID, TaskListQuery],
-        responses={200: ListTasksSchema},
+        parameters=[WORKFLOW_ID, WORKSPACE_ID, TaskListQuery],
+        responses={200: ListTasksSchema, **ERRORS},
     )
-    def list(self, request, workflowId=None):
+    def tasks(self, request, workflowId=None):
         params = query_params(request, TaskListQuery)
         run = self.get_run()
         query = selectors.TaskQuery(
@@ -164,10 +168,10 @@ class WorkflowTaskViewSet(WorkspaceViewSet):
         operation_id="DescribeWorkflowTask",
         summary="Describe a task entity with the given ID",
         tags=["workflows"],
-        parameters=[WORKFLOW_ID, TASK_ID],
-        responses={200: DescribeTaskSchema},
+        parameters=[WORKFLOW_ID, TASK_ID, WORKSPACE_ID],
+        responses={200: DescribeTaskSchema, **ERRORS},
     )
-    def retrieve(self, request, workflowId=None, taskId=None):
+    def task(self, request, workflowId=None, taskId=None):
         run = self.get_run()
         if not 0 <= int(taskId) <= MAX_ID:
             raise exceptions.NotFound("Task not found")

@@ -21,8 +21,8 @@ Guarantees:
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,7 +51,9 @@ class Principal:
 
 # --------------------------------------------------------------------------- create
 def _unique_run_name(workspace_id: int, name: str) -> str:
-    name = (name or "run")[:80]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", name or "")[:80] or "run"
+    if not name[0].isalnum():
+        name = ("r" + name)[:80]
     taken = set(
         Run.objects.filter(workspace_id=workspace_id, run_name__startswith=name[:70]).values_list("run_name", flat=True)
     )
@@ -225,10 +227,6 @@ def heartbeat(*, run: Run, data: dict) -> None:
         _apply_progress(trace, data.get("progress"), data.get("instant"))
         _alive(run, trace, now=now)
         trace.save()
-
-
-def _digest(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def complete(*, run: Run, data: dict) -> None:

@@ -11,10 +11,10 @@ urlpatterns = [
     path("trace/<str:workflowId>/progress", views.TraceProgressView.as_view(), name="api-trace-progress"),
     path("trace/<str:workflowId>/heartbeat", views.TraceHeartbeatView.as_view(), name="api-trace-heartbeat"),
     path("trace/<str:workflowId>/complete", views.TraceCompleteView.as_view(), name="api-trace-complete"),
-    path("workflow/<str:workflowId>/tasks", WorkflowTaskViewSet.as_view({"get": "list"}), name="api-workflow-tasks"),
+    path("workflow/<str:workflowId>/tasks", WorkflowTaskViewSet.as_view({"get": "tasks"}), name="api-workflow-tasks"),
     path(
         "workflow/<str:workflowId>/task/<int:taskId>",
-        WorkflowTaskViewSet.as_view({"get": "retrieve"}),
+        WorkflowTaskViewSet.as_view({"get": "task"}),
         name="api-workflow-task",
     ),
 ]

@@ -21,6 +21,7 @@ from pipelines.trace import services
 from pipelines.trace.authentication import TraceAuthentication
 from seqera.tenancy import beyond_reach
 from workspaces import audit
+from workspaces.api.views import ERRORS
 from workspaces.models import Workspace
 from workspaces.permissions import role_allows
 
@@ -108,7 +109,7 @@ class TraceCreateView(TraceView):
         tags=["trace"],
         parameters=[WORKSPACE_PARAM],
         request=s.TraceCreateRequestSerializer,
-        responses={200: s.TraceCreateResponseSerializer},
+        responses={200: s.TraceCreateResponseSerializer, **ERRORS},
     )
     def post(self, request):
         data = self.body(request)
@@ -172,7 +173,7 @@ def _report_schema(kind: str, operation_id: str, summary: str, request, response
         tags=["trace"],
         parameters=[WORKFLOW_PARAM, WORKSPACE_PARAM],
         request=request,
-        responses={200: response},
+        responses={200: response, **ERRORS},
     )
 
 

@@ -27,9 +27,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from computeenvs.models import ComputeEnv
+from pipelines.trace.models import Task
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
 from tests.computeenvs.test_services import make_ce, manual_doc
+from tests.factories import RunFactory
 from workspaces import services
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +90,8 @@ def world(tenancy, broker):
     auth_token, owner_token = services.create_api_token(user=owner, name="schemathesis")
     spare_token, _ = services.create_api_token(user=owner, name="spare")
     _, outsider_token = services.create_api_token(user=tenancy.outsider, name="outsider")
+    run = RunFactory(workspace=tenancy.workspace, owner=owner)
+    Task.objects.create(workspace=tenancy.workspace, run=run, task_id=1, status="RUNNING", name="P (1)", process="P")
     return {
         "owner_token": owner_token,
         "auth_token_id": auth_token.pk,
@@ -100,6 +104,8 @@ def world(tenancy, broker):
             "labelId": tenancy.label.pk,
             "tokenId": spare_token.pk,
             "id": ce.pk,
+            "workflowId": run.pk,
+            "taskId": 1,
         },
     }
 
