@@ -101,7 +101,7 @@ def run(args, db_label: str) -> None:
     counter = iter(range(10**9))
 
     def create_label():
-        response = client.post(reverse("label_create", kwargs=kwargs), {"name": f"bench{next(counter)}"})
+        response = client.post(reverse("workspaces:label_create", kwargs=kwargs), {"name": f"bench{next(counter)}"})
         assert response.status_code == 302, response.status_code
 
     label = services.create_label(workspace=workspace, name="benchflip")
@@ -111,8 +111,8 @@ def run(args, db_label: str) -> None:
         services.update_label(label=label, name=next(names))
 
     pages = {
-        "label list (25 rows)": reverse("label_list", kwargs=kwargs),
-        "credentials list": reverse("credentials_list", kwargs=kwargs),
+        "label list (25 rows)": reverse("workspaces:label_list", kwargs=kwargs),
+        "credentials list": reverse("workspaces:credentials_list", kwargs=kwargs),
         "CE list (200 CEs)": reverse("computeenvs:list", kwargs=kwargs),
     }
 
@@ -161,8 +161,8 @@ def run(args, db_label: str) -> None:
     batch = [AuditEvent(**template, object_id=str(i)) for i in range(args.events)]
     AuditEvent.objects.bulk_create(batch, batch_size=5000)
     total = existing + args.events
-    audit_url = reverse("workspace_audit", kwargs=kwargs)
-    export_url = reverse("workspace_audit_export", kwargs=kwargs)
+    audit_url = reverse("workspaces:workspace_audit", kwargs=kwargs)
+    export_url = reverse("workspaces:workspace_audit_export", kwargs=kwargs)
     print(f"\nworkspace trail of {total:,} records")
     for name, func in (
         ("GET audit page 1", lambda: client.get(audit_url)),

@@ -77,6 +77,9 @@ class ComputeEnv(TenantModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("computeenvs:detail", pk=self.pk)
+
     @property
     def is_forge(self) -> bool:
         return self.mode == self.Mode.FORGE

@@ -301,6 +301,16 @@ def resources_to_dispose(ce: ComputeEnv) -> list[ForgedResource]:
     return list(ce.forged_resources.exclude(state=ForgedResource.State.DELETED))
 
 
+# Callables `(ce) -> list[str]` saying what keeps a CE from being deleted (apps that use CEs
+# register theirs: the pipelines app refuses while runs are active on it). `force` skips them.
+DELETE_GUARDS: list = []
+
+
+def delete_blockers(ce: ComputeEnv) -> list[str]:
+    """What refuses the delete of `ce` now (empty: nothing)."""
+    return [reason for guard in DELETE_GUARDS for reason in guard(ce)]
+
+
 @transaction.atomic
 def delete_compute_env(*, ce: ComputeEnv, force: bool = False) -> bool:
     """Deletes `ce`: at once (True) or, for a Forge CE with forged resources and Dispose
@@ -318,6 +328,8 @@ def delete_compute_env(*, ce: ComputeEnv, force: bool = False) -> bool:
             )
         ce.delete()
         return True
+    if blockers := delete_blockers(ce):
+        raise ValidationError(" ".join(blockers))
     if not disposes_on_deletion(ce) or not resources_to_dispose(ce):
         ce.delete()
         return True

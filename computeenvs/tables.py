@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from computeenvs.models import ComputeEnv
-from workspaces.tables import BaseTable
+from seqera.tables import BaseTable
 from workspaces.templatetags.workspace_tags import status_badge
 
 

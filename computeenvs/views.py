@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.generic import DetailView, FormView, TemplateView, View
@@ -30,9 +29,10 @@ from computeenvs.forms import (
 )
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
-from seqera.tenancy import WorkspaceMixin
+from seqera.views.generic import PENDING_NOTICE, ObjectDeleteView
+from seqera.views.live import LiveStatusMixin, stamp
 from workspaces.models import Credentials
-from workspaces.views import PENDING_NOTICE, ObjectDeleteView, awaiting, next_poll, stamp
+from workspaces.tenancy import WorkspaceMixin
 
 LAYOUT = "layouts/workspace.html"
 LIVE_STATUSES = (ComputeEnv.Status.CREATING, ComputeEnv.Status.DELETING)
@@ -40,10 +40,7 @@ ACTION_URLS = ("edit", "delete", "primary", "disable", "enable", "validate", "ex
 
 
 def ce_url(view, name: str, ce: ComputeEnv | None = None) -> str:
-    kwargs = {"org": view.org.name, "workspace": view.workspace.name}
-    if ce is not None:
-        kwargs["pk"] = ce.pk
-    return reverse(f"computeenvs:{name}", kwargs=kwargs)
+    return view.workspace.url(f"computeenvs:{name}", **({"pk": ce.pk} if ce is not None else {}))
 
 
 def display_value(spec, value) -> str:
@@ -148,19 +145,21 @@ class ComputeEnvListView(ComputeEnvMixin, SingleTableMixin, FilterView):
         return context
 
 
-class ComputeEnvLiveMixin:
+class ComputeEnvLiveMixin(LiveStatusMixin):
     """The status block's context; it polls while Forge or a requested validation is still running."""
+
+    live_moment_field = "last_updated"
+
+    def is_pending(self, obj) -> bool:
+        return obj.status in LIVE_STATUSES
+
+    def live_status_url(self) -> str:
+        return ce_url(self, "status", self.object)
 
     def live_context(self) -> dict:
         ce = self.object
-        since = awaiting(self.request, ce.last_updated)
-        status_url, poll_delay = next_poll(
-            self.request, ce_url(self, "status", ce) + (f"?validating={since}" if since else "")
-        )
         return {
-            "live": ce.status in LIVE_STATUSES or bool(since),
-            "status_url": status_url,
-            "poll_delay": poll_delay,
+            **super().live_context(),
             "ledger": list(ce.forged_resources.all()),
             "urls": {name: ce_url(self, name, ce) for name in ACTION_URLS},
             "duplicate_url": f"{ce_url(self, 'create')}?from={ce.pk}",
@@ -308,6 +307,9 @@ class ComputeEnvDeleteView(ComputeEnvObjectMixin, ObjectDeleteView):
 
     def must_confirm_by_name(self) -> bool:
         return self.object.is_forge  # its AWS resources go with it (or stay, unmanaged): type the name
+
+    def blockers(self) -> list[str]:
+        return services.delete_blockers(self.object)
 
     def get_success_url(self) -> str:
         return self.detail_url() if self.deferred else ce_url(self, "list")

@@ -8,12 +8,42 @@ message beside its field.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from seqera.exceptions import NotAllowed
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors: field path (camelCase) -> messages.",
+    )
+
+
+# --------------------------------------------------------------------------- schema declarations
+WORKSPACE_ID = OpenApiParameter(
+    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
+)
+ERRORS = {
+    400: OpenApiResponse(ErrorResponseSerializer, description="Bad request (validation errors per field)"),
+    401: OpenApiResponse(ErrorResponseSerializer, description="Not authenticated"),
+    403: OpenApiResponse(ErrorResponseSerializer, description="Operation not allowed for your role"),
+    404: OpenApiResponse(ErrorResponseSerializer, description="Not found (or not visible to you)"),
+    409: OpenApiResponse(ErrorResponseSerializer, description="Duplicate element"),
+}
+
+
+def responses(ok: dict, *codes: int) -> dict:
+    """An operation's documented responses: `ok` (``{200: Serializer}``), 400, 401 and `codes`."""
+    return {**ok, **{code: ERRORS[code] for code in (400, 401, *codes)}}
 
 
 def _flatten(detail, prefix="") -> dict[str, list[str]]:
@@ -45,10 +75,30 @@ def validation_response(errors: dict[str, list[str]]) -> Response:
     return Response({"message": f"{where}{first_messages[0]}", "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def exception_handler(exc, context):
-    from seqera.tenancy import record_api_denial  # (tenancy imports the models; this module must not)
+def api_errors(
+    exc: DjangoValidationError, field_map: dict[str, tuple[str, ...]] | None = None
+) -> exceptions.APIException:
+    """The one translation of a service's ValidationError for the API: a DRF error keyed by API
+    field paths (`field_map`: service key -> path of nested API fields, e.g. ``("credentials",
+    "keys", "secretKey")``); a refusal for the caller's role (`NotAllowed`) is a 403 with the
+    service's message. Raise what it returns: ``raise api_errors(exc, FIELDS) from None``."""
+    if isinstance(exc, NotAllowed):
+        return exceptions.PermissionDenied(" ".join(exc.messages))
+    if not hasattr(exc, "error_dict"):
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    detail: dict = {}
+    for field, messages in exc.message_dict.items():
+        path = (field_map or {}).get(field, ("non_field_errors",) if field == "__all__" else (field,))
+        node = detail
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(path[-1], []).extend(messages)
+    return exceptions.ValidationError(detail)
 
-    record_api_denial(exc, context.get("view"), context.get("request"))
+
+def exception_handler(exc, context):
+    """Every API error as Seqera's ``ErrorResponse``. (The project's handler,
+    `workspaces.tenancy.api_exception_handler`, records denials first and then calls this.)"""
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return validation_response(_flatten(detail))
@@ -102,13 +152,3 @@ def page(queryset, params: dict):
     if len(items) < limit and (items or offset == 0):
         return items, offset + len(items)  # the last page: no COUNT needed
     return items, queryset.count()
-
-
-def lib_doc_excludes() -> list:
-    """Classes whose docstrings never become API descriptions: DRF's, and our base viewset's
-    (it documents the scoping infrastructure for developers, not an operation for API users)."""
-    from drf_spectacular.plumbing import get_lib_doc_excludes
-
-    from seqera.tenancy import WorkspaceViewSet
-
-    return [*get_lib_doc_excludes(), WorkspaceViewSet]

@@ -92,6 +92,18 @@ def _app_sandbox_functions(name: str):
                 yield function
 
 
+def _import_app_modules(name: str) -> None:
+    """Imports `<app>.<name>` of every installed app that has one."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    for app in apps.get_app_configs():
+        if find_spec(f"{app.name}.{name}") is not None:
+            import_module(f"{app.name}.{name}")
+
+
 def seed_app_sandboxes(credentials, endpoint: str) -> list[str]:
     """Each app's `seed_sandbox(credentials, endpoint=)`: what it puts in the sandbox account, said in a line."""
     return [seed(credentials, endpoint=endpoint) for seed in _app_sandbox_functions("seed_sandbox")]
@@ -137,6 +149,8 @@ class Scheduler:
         from dramatiq_crontab import scheduler
 
         from seqera import tasks, work  # noqa: F401  (register the dispatcher's schedule and the tick)
+
+        _import_app_modules("tasks")  # the apps' periodic actors, as `manage.py crontab` loads them
 
         self._scheduler = scheduler
         self._thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)

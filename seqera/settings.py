@@ -234,7 +234,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "seqera.api.exception_handler",
+    "EXCEPTION_HANDLER": "workspaces.tenancy.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["seqera.drf.BoundedJSONParser"],
     "DEFAULT_METADATA_CLASS": "seqera.drf.RoutePermissionMetadata",
@@ -249,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "GET_LIB_DOC_EXCLUDES": "seqera.api.lib_doc_excludes",
+    "GET_LIB_DOC_EXCLUDES": "workspaces.tenancy.lib_doc_excludes",
     # Enum components named as in the Seqera API.
     "ENUM_NAME_OVERRIDES": {
         "OrgRole": "workspaces.permissions.OrgRole",
@@ -344,6 +344,14 @@ FORGE_WAIT_SECONDS = env.float("FORGE_WAIT_SECONDS", default=1800.0)
 FORGE_IAM_WINDOW_SECONDS = env.float("FORGE_IAM_WINDOW_SECONDS", default=120.0)
 FORGE_IAM_RETRY_SECONDS = env.float("FORGE_IAM_RETRY_SECONDS", default=5.0)
 FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batch job queues per account and region
+
+# --- Pipelines and runs ---
+# The image of the Nextflow head job (Seqera's nf-launcher); its job definition is registered once
+# per distinct content and reused. The monitor reads DescribeJobs every RUN_MONITOR_SECONDS; a head
+# job RUNNABLE longer than RUN_RUNNABLE_WARNING_SECONDS gets a warning with the likely cause.
+LAUNCHER_IMAGE = env.str("LAUNCHER_IMAGE", default="quay.io/seqeralabs/nf-launcher:j17-24.10.2")
+RUN_MONITOR_SECONDS = env.int("RUN_MONITOR_SECONDS", default=15)
+RUN_RUNNABLE_WARNING_SECONDS = env.int("RUN_RUNNABLE_WARNING_SECONDS", default=600)
 
 # --- Nextflow trace API (pipelines/trace) ---
 # The API root head jobs report to (TOWER_API_ENDPOINT, e.g. https://seqera.example.org/api);

@@ -9,6 +9,7 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("seqera.api_urls")),
+    path("", include("workspaces.account_urls")),
     path("", include("workspaces.urls")),
     path("orgs/<str:org>/workspaces/<str:workspace>/compute-envs/", include("computeenvs.urls")),
 ]

@@ -88,7 +88,7 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
         )
     assert response.status_code == 200, response.content
     api_id = response.json()["credentialsId"]
-    credentials_url = reverse("credentials_create", kwargs={"org": world.org.name, "workspace": ws.name})
+    credentials_url = reverse("workspaces:credentials_create", kwargs={"org": world.org.name, "workspace": ws.name})
     with django_capture_on_commit_callbacks(execute=True):
         response = keep(
             "POST credentials page",
@@ -104,7 +104,7 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
     bad = {"credentials": {"name": "bad name!", "keys": {"accessKey": ACCESS_KEY, "secretKey": API_CANARY}}}
     keep("POST api, invalid", api.post(f"/api/credentials?workspaceId={ws.id}", bad, content_type="application/json"))
     secret_url = reverse(
-        "credentials_secret", kwargs={"org": world.org.name, "workspace": ws.name, "pk": page_creds.pk}
+        "workspaces:credentials_secret", kwargs={"org": world.org.name, "workspace": ws.name, "pk": page_creds.pk}
     )
     with django_capture_on_commit_callbacks(execute=True):
         keep("POST replace secret", page.post(secret_url, {"access_key": ACCESS_KEY, "secret_key": REPLACED_CANARY}))
@@ -131,7 +131,7 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
         keep(f"GET {path}", client.get(path, {"workspaceId": ws.id} if route.is_api else {}))
     for credentials_id in (api_id, page_creds.pk):
         keep("GET api detail", api.get(f"/api/credentials/{credentials_id}?workspaceId={ws.id}"))
-        for name in ("credentials_detail", "credentials_edit", "credentials_secret"):
+        for name in ("workspaces:credentials_detail", "workspaces:credentials_edit", "workspaces:credentials_secret"):
             url = reverse(name, kwargs={"org": world.org.name, "workspace": ws.name, "pk": credentials_id})
             keep(f"GET {url}", page.get(url))
     keep("GET api list", api.get(f"/api/credentials?workspaceId={ws.id}"))
@@ -154,11 +154,11 @@ def test_secret_never_leaves_the_vault(world, aws, recorder, caplog, capsys, dja
     audit_kwargs = {"org": world.org.name, "workspace": ws.name}
     keep(
         "GET audit page",
-        page.get(reverse("workspace_audit", kwargs=audit_kwargs), {"object_type": "workspaces.credentials"}),
+        page.get(reverse("workspaces:workspace_audit", kwargs=audit_kwargs), {"object_type": "workspaces.credentials"}),
     )
-    keep("GET audit export", page.get(reverse("workspace_audit_export", kwargs=audit_kwargs)))
+    keep("GET audit export", page.get(reverse("workspaces:workspace_audit_export", kwargs=audit_kwargs)))
     page.force_login(world.users["org_owner"])
-    keep("GET org audit export", page.get(reverse("org_audit_export", kwargs={"org": world.org.name})))
+    keep("GET org audit export", page.get(reverse("workspaces:org_audit_export", kwargs={"org": world.org.name})))
     for event in trail:
         keep(f"GET admin audit {event.pk}", staff.get(reverse("admin:workspaces_auditevent_change", args=[event.pk])))
 

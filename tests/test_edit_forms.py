@@ -91,33 +91,33 @@ def _org(tenancy):
     tenancy.org.full_name, tenancy.org.description = "Acme Research", "An org description"
     tenancy.org.location, tenancy.org.website = "Barcelona", "https://acme.example.org"
     tenancy.org.save()
-    return tenancy.org, reverse("org_edit", kwargs={"org": tenancy.org.name})
+    return tenancy.org, reverse("workspaces:org_edit", kwargs={"org": tenancy.org.name})
 
 
 def _workspace(tenancy):
     ws = tenancy.workspace
     ws.full_name, ws.description = "The lab", "A workspace description"
     ws.save()
-    return ws, reverse("workspace_edit", kwargs={"org": ws.org.name, "workspace": ws.name})
+    return ws, reverse("workspaces:workspace_edit", kwargs={"org": ws.org.name, "workspace": ws.name})
 
 
 def _team(tenancy):
     from tests.factories import TeamFactory
 
     team = TeamFactory(org=tenancy.org, name="bioinf", description="A team description")
-    return team, reverse("team_edit", kwargs={"org": tenancy.org.name, "team": team.name})
+    return team, reverse("workspaces:team_edit", kwargs={"org": tenancy.org.name, "team": team.name})
 
 
 def _credentials(tenancy):
     creds = tenancy.credentials
     kwargs = {"org": tenancy.org.name, "workspace": tenancy.workspace.name, "pk": creds.pk}
-    return creds, reverse("credentials_edit", kwargs=kwargs)
+    return creds, reverse("workspaces:credentials_edit", kwargs=kwargs)
 
 
 def _label(tenancy):
     label = tenancy.label
     kwargs = {"org": tenancy.org.name, "workspace": tenancy.workspace.name, "pk": label.pk}
-    return label, reverse("label_edit", kwargs=kwargs)
+    return label, reverse("workspaces:label_edit", kwargs=kwargs)
 
 
 def _compute_env(tenancy):
@@ -149,11 +149,11 @@ def test_every_edit_route_is_covered():
 
     edit_routes = {name for name in names(get_resolver()) if name.endswith(("edit", "_edit")) and "admin" not in name}
     assert edit_routes == {
-        "org_edit",
-        "workspace_edit",
-        "team_edit",
-        "credentials_edit",
-        "label_edit",
+        "workspaces:org_edit",
+        "workspaces:workspace_edit",
+        "workspaces:team_edit",
+        "workspaces:credentials_edit",
+        "workspaces:label_edit",
         "computeenvs:edit",
     }
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from seqera.forms import ServiceForm
 from workspaces import services
 from workspaces.models import Invitation, Team, Workspace
 from workspaces.permissions import OrgRole, WorkspaceRole
@@ -41,39 +42,6 @@ def clean_url_name(form) -> str:
     if name.lower() in RESERVED_NAMES:
         raise ValidationError(f"'{name}' is reserved; choose another name.")
     return name
-
-
-class ServiceForm(forms.Form):
-    """A form whose `save()` calls a service. `instance` (edit) pre-fills fields of the same
-    name; `context` carries org, workspace, user and base_url from the view."""
-
-    def __init__(self, *args, instance=None, context=None, **kwargs):
-        self.instance = instance
-        self.context = context or {}
-        super().__init__(*args, **kwargs)
-        if instance is not None and not self.is_bound:
-            for name in self.fields:
-                if name not in self.initial and hasattr(instance, name):
-                    self.initial[name] = getattr(instance, name)
-        for field in self.fields.values():
-            widget = field.widget
-            css = (
-                "form-check-input"
-                if isinstance(widget, forms.CheckboxInput)
-                else ("form-select" if isinstance(widget, forms.Select) else "form-control")
-            )
-            widget.attrs.setdefault("class", css)
-
-    def save(self):
-        raise NotImplementedError
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Field-keyed messages go beside their field; anything else above the form."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
 
 
 # --------------------------------------------------------------------------- accounts

@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from seqera.ids import new_public_id
@@ -91,6 +92,10 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def url(self, name: str, **kwargs) -> str:
+        """The URL of route `name` (``"<app>:<route>"``) in this organization (``/orgs/<org>/…``)."""
+        return reverse(name, kwargs={"org": self.name, **kwargs})
+
     def role_of(self, user) -> str | None:
         if not getattr(user, "is_authenticated", False):
             return None
@@ -147,6 +152,11 @@ class Workspace(models.Model):
 
     def __str__(self):
         return f"{self.org.name}/{self.name}"
+
+    def url(self, name: str, **kwargs) -> str:
+        """The URL of route `name` (``"<app>:<route>"``) in this workspace
+        (``/orgs/<org>/workspaces/<workspace>/…``): the one URL helper of workspace pages."""
+        return reverse(name, kwargs={"org": self.org.name, "workspace": self.name, **kwargs})
 
     def role_of(self, user) -> str | None:
         """The user's effective role here (None for non-participants), in one query."""
@@ -252,6 +262,9 @@ class Credentials(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("workspaces:credentials_detail", pk=self.pk)
 
     def _aad(self) -> bytes:
         return crypto.associated_data(workspace_id=self.workspace_id, row_id=self.id, field="secretKey")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from seqera import work
 from seqera.db import unique_as_field_error
+from seqera.exceptions import NotAllowed
 from workspaces import audit, aws, crypto
 from workspaces.models import (
     LABEL_PATTERN,
@@ -52,11 +53,6 @@ def _full_clean(instance, exclude=None) -> None:
 
 
 # --------------------------------------------------------------------------- who may grant what
-class NotAllowed(ValidationError):
-    """The acting user's role does not allow this change (pages show it beside the field; the API
-    answers 403 with the message)."""
-
-
 def grantable_workspace_roles(*, workspace: Workspace, actor) -> list[str]:
     """The workspace roles `actor` may grant here: none below admin, else every role up to their own."""
     own = workspace.role_of(actor)

@@ -2,29 +2,10 @@
 
 import django_tables2 as tables
 from django.contrib.auth import get_user_model
-from django.utils.html import format_html
 
+from seqera.tables import BaseTable, actions
 from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
 from workspaces.templatetags.workspace_tags import status_badge
-
-
-class BaseTable(tables.Table):
-    class Meta:
-        template_name = "django_tables2/bootstrap5-responsive.html"
-        attrs = {"class": "table table-hover align-middle"}
-        per_page = 25
-        empty_text = "Nothing here yet."
-
-
-def actions(template: str) -> tables.TemplateColumn:
-    return tables.TemplateColumn(
-        template_name=template,
-        verbose_name=format_html(
-            '<span class="visually-hidden">{}</span>', "Actions"
-        ),  # a header screen readers can name
-        orderable=False,
-        attrs={"td": {"class": "text-end text-nowrap"}},
-    )
 
 
 class WorkspaceTable(BaseTable):

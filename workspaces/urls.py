@@ -1,4 +1,7 @@
-from django.contrib.auth import views as auth_views
+"""Organization and workspace pages, namespaced ``workspaces:``. Site-wide routes (home, sign-in,
+profile, e-mailed links) are un-namespaced in `workspaces.account_urls`: Django's auth settings,
+log lines and metric labels name them."""
+
 from django.urls import include, path
 
 from workspaces import views, views_invitations
@@ -6,16 +9,7 @@ from workspaces.audit import views as audit_views
 
 WS = "orgs/<str:org>/workspaces/<str:workspace>/"
 
-account_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("profile/", views.ProfileView.as_view(), name="profile"),
-    path("profile/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
-    path("profile/tokens/revoke-all/", views.TokenRevokeAllView.as_view(), name="token_revoke_all"),
-    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("invitations/<str:token>/", views_invitations.InvitationAcceptView.as_view(), name="invitation_accept"),
-    path("email/verify/<str:token>/", views_invitations.EmailVerifyView.as_view(), name="email_verify"),
-]
+app_name = "workspaces"
 
 org_patterns = [
     path("", views.OrgDetailView.as_view(), name="org_detail"),
@@ -86,8 +80,6 @@ workspace_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("accounts/", include(account_patterns)),
     path("orgs/new/", views.OrgCreateView.as_view(), name="org_create"),
     path("orgs/<str:org>/", include(org_patterns)),
     path(WS, include(workspace_patterns)),

@@ -1,5 +1,5 @@
 """Browser pages. Views declare model, form, table, filterset and permission action; the base
-classes here and in `seqera.tenancy` bring scoping (404 outside, 403 below the role), and every
+classes in `seqera.views` and `workspaces.tenancy` bring scoping (404 outside, 403 below the role), and every
 write goes through a form's `save()`, i.e. through `workspaces.services`."""
 
 import json
@@ -7,218 +7,30 @@ import json
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import DetailView, FormView, TemplateView
-from django_filters.views import FilterView
+from django.views.generic import DetailView, TemplateView
 from django_tables2 import SingleTableMixin
 
 from computeenvs.models import ComputeEnv
-from seqera.tenancy import OrganizationMixin, WorkspaceMixin
+from seqera.views.generic import (
+    PENDING_NOTICE,
+    ObjectDeleteView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+    PageMixin,
+)
+from seqera.views.live import LiveStatusMixin, stamp
 from workspaces import filters, forms, services, tables
 from workspaces.models import ApiToken, Credentials, Invitation, Label, OrgMembership, Participant, Team, Workspace
 from workspaces.permissions import OrgRole, role_allows
-
-
-# --------------------------------------------------------------------------- generic building blocks
-class PageMixin:
-    """Context every page template uses: `layout` to extend, `section` for the navigation."""
-
-    layout = "layouts/page.html"
-    section = ""
-    page_title = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("layout", self.layout)
-        context.setdefault("section", self.section)
-        context.setdefault("page_title", self.get_page_title())
-        return context
-
-    def get_page_title(self) -> str:
-        return self.page_title
-
-
-class ObjectMixin:
-    """`self.object` from the (already scoped) queryset and the URL's `pk`, or None on create."""
-
-    lookup_url_kwarg = "pk"
-    lookup_field = "pk"
-
-    def get_object(self):
-        if self.lookup_url_kwarg not in self.kwargs:
-            return None
-        return get_object_or_404(self.get_queryset(), **{self.lookup_field: self.kwargs[self.lookup_url_kwarg]})
-
-    def dispatch_object(self):
-        self.object = self.get_object()
-
-    def get(self, request, *args, **kwargs):
-        self.dispatch_object()  # an unknown object is 404 before any method check
-        handler = getattr(super(), "get", None)
-        if handler is None:
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return handler(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.dispatch_object()  # an unknown object is 404 before any method check
-        handler = getattr(super(), "post", None)
-        if handler is None:
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return handler(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("object", self.object)
-        return context
-
-
-# A notice about queued work ("Validation … is queued"): the page removes it as soon as a live status
-# block reports the work done (static/js/app.js), so it never sits beside the final status.
-PENDING_NOTICE = "pending"
-
-
-class ObjectFormView(PageMixin, ObjectMixin, FormView):
-    """Create (no `pk` in the URL) or edit a scoped object through a `ServiceForm`."""
-
-    template_name = "generic/object_form.html"
-    submit_label = "Save"
-    success_message = "Saved."
-    success_message_tags = ""  # PENDING_NOTICE: the page clears it once the work it announces is done
-
-    def form_context(self) -> dict:
-        return {
-            "user": self.request.user,
-            "org": getattr(self, "org", None),
-            "workspace": getattr(self, "workspace", None),
-            "base_url": self.request.build_absolute_uri("/").rstrip("/"),
-        }
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.update(instance=self.object, context=self.form_context())
-        return kwargs
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                self.object = form.save()
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.get_success_message(), extra_tags=self.success_message_tags)
-        return HttpResponseRedirect(self.get_success_url())
-
-    def get_success_message(self) -> str:
-        return self.success_message.format(object=self.object)
-
-    def get_cancel_url(self) -> str:
-        try:
-            return self.get_success_url()
-        except AttributeError:  # a success URL that needs the object not created yet
-            return reverse("home")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(submit_label=self.submit_label, cancel_url=self.get_cancel_url())
-        return context
-
-
-class ObjectDeleteView(PageMixin, ObjectMixin, TemplateView):
-    """GET asks for confirmation, POST deletes through `perform_delete`; a refusal (the service
-    raises ValidationError) is shown as a message on the page the user came from.
-
-    What would refuse the delete (`blockers()`) is said on the confirmation page, whose button is
-    then off; with `confirm_by_name` the user types the object's name (`confirmation_name()`) and a
-    POST without it deletes nothing."""
-
-    template_name = "generic/object_confirm_delete.html"
-    success_message = "Deleted {object}."
-    consequences = ""
-    confirm_by_name = False
-
-    def perform_delete(self, obj):
-        raise NotImplementedError
-
-    def blockers(self) -> list[str]:
-        return []
-
-    def must_confirm_by_name(self) -> bool:
-        return self.confirm_by_name
-
-    def confirmation_name(self) -> str:
-        return getattr(self.object, "name", str(self.object))
-
-    def post(self, request, *args, **kwargs):
-        self.dispatch_object()
-        label = str(self.object)
-        if self.must_confirm_by_name() and request.POST.get("confirm_name", "").strip() != self.confirmation_name():
-            messages.error(request, f"Type {self.confirmation_name()} to confirm the delete; nothing was deleted.")
-            return redirect(request.get_full_path())
-        try:
-            with transaction.atomic():
-                self.perform_delete(self.object)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect(self.get_cancel_url())
-        messages.success(request, self.success_message.format(object=label))
-        return redirect(self.get_success_url())
-
-    def get_cancel_url(self) -> str:
-        return self.get_success_url()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            cancel_url=self.get_cancel_url(),
-            consequences=self.consequences,
-            object_type=self.object._meta.verbose_name,
-            blockers=self.blockers(),
-            confirm_name=self.confirmation_name() if self.must_confirm_by_name() else "",
-        )
-        return context
-
-
-class ObjectListView(PageMixin, SingleTableMixin, FilterView):
-    """A django-tables2 table (25 rows a page) over the scoped queryset, filtered by an explicit
-    `filterset_class` (never an auto-generated one: its choice fields would list other tenants)."""
-
-    template_name = "generic/object_list.html"
-    table_pagination = {"per_page": 25}
-    filterset_class = None
-
-    def get_filterset_class(self):
-        if self.filterset_class is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} declares no filterset_class")
-        return self.filterset_class
-
-
-class WorkspacePage(WorkspaceMixin):
-    """Pages inside a workspace: layout, navigation section and URL helpers."""
-
-    layout = "layouts/workspace.html"
-
-    @property
-    def ws_kwargs(self) -> dict:
-        return {"org": self.org.name, "workspace": self.workspace.name}
-
-    def ws_url(self, name: str, **kwargs) -> str:
-        return reverse(name, kwargs={**self.ws_kwargs, **kwargs})
-
-
-class OrgPage(OrganizationMixin):
-    layout = "layouts/org.html"
-
-    def org_url(self, name: str, **kwargs) -> str:
-        return reverse(name, kwargs={"org": self.org.name, **kwargs})
+from workspaces.tenancy import OrgPage, WorkspacePage
 
 
 # --------------------------------------------------------------------------- accounts
@@ -335,7 +147,7 @@ class OrgCreateView(LoginRequiredMixin, ObjectFormView):
     success_message = "Organization {object} created. Next: create a workspace in it."
 
     def get_success_url(self):
-        return reverse("org_detail", kwargs={"org": self.object.name})
+        return reverse("workspaces:org_detail", kwargs={"org": self.object.name})
 
     def get_cancel_url(self):
         return reverse("home")
@@ -368,11 +180,11 @@ class OrgEditView(OrgPage, ObjectFormView):
         return self.org
 
     def get_success_url(self):
-        return reverse("org_detail", kwargs={"org": self.object.name})
+        return reverse("workspaces:org_detail", kwargs={"org": self.object.name})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["delete_url"] = self.org_url("org_delete")
+        context["delete_url"] = self.org_url("workspaces:org_delete")
         return context
 
 
@@ -392,7 +204,7 @@ class OrgDeleteView(OrgPage, ObjectDeleteView):
         return reverse("home")
 
     def get_cancel_url(self):
-        return self.org_url("org_edit")
+        return self.org_url("workspaces:org_edit")
 
 
 class MemberListView(OrgPage, ObjectListView):
@@ -424,7 +236,7 @@ class MemberMixin(OrgPage):
         return OrgMembership.objects.filter(org=self.org).select_related("user", "org")
 
     def get_success_url(self):
-        return self.org_url("org_members")
+        return self.org_url("workspaces:org_members")
 
 
 class MemberAddView(MemberMixin, ObjectFormView):
@@ -474,7 +286,7 @@ class TeamMixin(OrgPage):
         return Team.objects.filter(org=self.org).select_related("org")
 
     def get_success_url(self):
-        return self.org_url("team_detail", team=self.object.name)
+        return self.org_url("workspaces:team_detail", team=self.object.name)
 
 
 class TeamDetailView(TeamMixin, PageMixin, ObjectMixin, SingleTableMixin, TemplateView):
@@ -503,7 +315,7 @@ class TeamCreateView(TeamMixin, ObjectFormView):
     success_message = "Team {object} created. Add its members next."
 
     def get_cancel_url(self):
-        return self.org_url("org_teams")
+        return self.org_url("workspaces:org_teams")
 
 
 class TeamEditView(TeamMixin, ObjectFormView):
@@ -515,7 +327,7 @@ class TeamEditView(TeamMixin, ObjectFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["delete_url"] = self.org_url("team_delete", team=self.object.name)
+        context["delete_url"] = self.org_url("workspaces:team_delete", team=self.object.name)
         return context
 
 
@@ -527,10 +339,10 @@ class TeamDeleteView(TeamMixin, ObjectDeleteView):
         services.delete_team(team=obj, actor=self.request.user)
 
     def get_success_url(self):
-        return self.org_url("org_teams")
+        return self.org_url("workspaces:org_teams")
 
     def get_cancel_url(self):
-        return self.org_url("team_detail", team=self.object.name)
+        return self.org_url("workspaces:team_detail", team=self.object.name)
 
 
 class TeamMemberAddView(TeamMixin, ObjectFormView):
@@ -551,7 +363,7 @@ class TeamMemberAddView(TeamMixin, ObjectFormView):
         return f"{self.object.username} added to team {self.team.name}."
 
     def get_success_url(self):
-        return self.org_url("team_detail", team=self.team.name)
+        return self.org_url("workspaces:team_detail", team=self.team.name)
 
     get_cancel_url = get_success_url
 
@@ -567,7 +379,7 @@ class TeamMemberRemoveView(TeamMixin, ObjectDeleteView):
         services.remove_team_member(team=self.team, user=obj, actor=self.request.user)
 
     def get_success_url(self):
-        return self.org_url("team_detail", team=self.team.name)
+        return self.org_url("workspaces:team_detail", team=self.team.name)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -585,17 +397,17 @@ class WorkspaceCreateView(OrgPage, ObjectFormView):
     success_message = "Workspace {object.name} created. Next: add AWS credentials, then a compute environment."
 
     def get_success_url(self):
-        return reverse("workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
+        return reverse("workspaces:workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
 
     def get_cancel_url(self):
-        return self.org_url("org_detail")
+        return self.org_url("workspaces:org_detail")
 
 
 def compute_envs_url(org: str, workspace: str) -> str:
     try:
         return reverse("computeenvs:list", kwargs={"org": org, "workspace": workspace})
     except NoReverseMatch:
-        return reverse("workspace_detail", kwargs={"org": org, "workspace": workspace}) + "compute-envs/"
+        return reverse("workspaces:workspace_detail", kwargs={"org": org, "workspace": workspace}) + "compute-envs/"
 
 
 class WorkspaceDetailView(WorkspacePage, PageMixin, TemplateView):
@@ -620,19 +432,19 @@ class WorkspaceDetailView(WorkspacePage, PageMixin, TemplateView):
             {
                 "title": "Credentials",
                 "count": credentials.count(),
-                "url": self.ws_url("credentials_list"),
+                "url": self.ws_url("workspaces:credentials_list"),
                 "text": "AWS keys and roles the service uses to reach your account.",
             },
             {
                 "title": "Labels",
                 "count": Label.objects.in_workspace(ws).count(),
-                "url": self.ws_url("label_list"),
+                "url": self.ws_url("workspaces:label_list"),
                 "text": "Labels and resource labels (AWS tags).",
             },
             {
                 "title": "Participants",
                 "count": ws.participants.count(),
-                "url": self.ws_url("participant_list"),
+                "url": self.ws_url("workspaces:participant_list"),
                 "text": "Who can do what in this workspace.",
             },
         ]
@@ -651,12 +463,12 @@ class WorkspaceEditView(WorkspacePage, ObjectFormView):
         return self.workspace
 
     def get_success_url(self):
-        return reverse("workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
+        return reverse("workspaces:workspace_detail", kwargs={"org": self.org.name, "workspace": self.object.name})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.role == "owner":
-            context["delete_url"] = self.ws_url("workspace_delete")
+            context["delete_url"] = self.ws_url("workspaces:workspace_delete")
         return context
 
 
@@ -677,10 +489,10 @@ class WorkspaceDeleteView(WorkspacePage, ObjectDeleteView):
         services.delete_workspace(workspace=obj)
 
     def get_success_url(self):
-        return reverse("org_detail", kwargs={"org": self.org.name})
+        return reverse("workspaces:org_detail", kwargs={"org": self.org.name})
 
     def get_cancel_url(self):
-        return self.ws_url("workspace_edit")
+        return self.ws_url("workspaces:workspace_edit")
 
 
 # --------------------------------------------------------------------------- participants
@@ -720,7 +532,7 @@ class ParticipantMixin(WorkspacePage):
         return super().get_queryset().select_related("user", "team", "workspace__org")
 
     def get_success_url(self):
-        return self.ws_url("participant_list")
+        return self.ws_url("workspaces:participant_list")
 
 
 class ParticipantAddView(ParticipantMixin, ObjectFormView):
@@ -761,7 +573,7 @@ class CredentialsPage(WorkspacePage):
     permission_action = "credentials:read"
 
     def get_success_url(self):
-        return self.ws_url("credentials_detail", pk=self.object.pk)
+        return self.ws_url("workspaces:credentials_detail", pk=self.object.pk)
 
 
 class CredentialsListView(CredentialsPage, ObjectListView):
@@ -769,32 +581,6 @@ class CredentialsListView(CredentialsPage, ObjectListView):
     filterset_class = filters.CredentialsFilterSet
     template_name = "credentials/credentials_list.html"
     page_title = "Credentials"
-
-
-def stamp(moment) -> int:
-    """A timestamp in microseconds (0 for never), carried in ``?validating=`` to see a result arrive."""
-    return int(moment.timestamp() * 1_000_000) if moment else 0
-
-
-POLL_FIRST_SECONDS, POLL_FACTOR, POLL_MAX_SECONDS = 2, 1.5, 30
-POLL_HEADER = "X-Background-Poll"  # sent by live blocks; such requests never extend the session
-
-
-def next_poll(request, url: str) -> tuple[str, int]:
-    """A live block's next poll: its URL (the attempt counted in ``?poll=``) and its delay in
-    seconds, 2 s growing ×1.5 per attempt up to 30 s, so a long wait costs few requests."""
-    raw = request.GET.get("poll", "")
-    attempt = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 3 else 0
-    delay = min(POLL_MAX_SECONDS, round(POLL_FIRST_SECONDS * POLL_FACTOR**attempt))
-    return f"{url}{'&' if '?' in url else '?'}poll={attempt + 1}", delay
-
-
-def awaiting(request, moment) -> str:
-    """The ``?validating=`` value while the result of a requested validation has not arrived, else ''."""
-    since = request.GET.get("validating", "")
-    # isdecimal() alone accepts other scripts' digits; ASCII digits only, so int() cannot fail.
-    valid = since.isascii() and since.isdecimal() and len(since) <= 20
-    return since if valid and stamp(moment) <= int(since) else ""
 
 
 def trust_policy(creds: Credentials) -> str:
@@ -808,22 +594,21 @@ def trust_policy(creds: Credentials) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=2)
 
 
-class CredentialsLiveMixin:
+class CredentialsLiveMixin(LiveStatusMixin):
     """The validation block's context: it polls until the first validation, or a requested one, reports."""
+
+    live_moment_field = "last_validated"
+
+    def is_pending(self, obj) -> bool:
+        return not obj.status
+
+    def live_status_url(self) -> str:
+        return self.ws_url("workspaces:credentials_status", pk=self.object.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         creds = self.object
-        since = awaiting(self.request, creds.last_validated)
-        status_url, poll_delay = next_poll(
-            self.request, self.ws_url("credentials_status", pk=creds.pk) + (f"?validating={since}" if since else "")
-        )
-        context.update(
-            polling=not creds.status or bool(since),
-            status_url=status_url,
-            poll_delay=poll_delay,
-            trust_policy=trust_policy(creds) if creds.assume_role_arn else "",
-        )
+        context.update(self.live_context(), trust_policy=trust_policy(creds) if creds.assume_role_arn else "")
         return context
 
 
@@ -859,7 +644,7 @@ class CredentialsCreateView(CredentialsPage, ObjectFormView):
     success_message_tags = PENDING_NOTICE
 
     def get_cancel_url(self):
-        return self.ws_url("credentials_list")
+        return self.ws_url("workspaces:credentials_list")
 
 
 class CredentialsEditView(CredentialsPage, ObjectFormView):
@@ -914,10 +699,10 @@ class CredentialsDeleteView(CredentialsPage, ObjectDeleteView):
         return [f"In use by {names}: give them other credentials or delete them first."]
 
     def get_success_url(self):
-        return self.ws_url("credentials_list")
+        return self.ws_url("workspaces:credentials_list")
 
     def get_cancel_url(self):
-        return self.ws_url("credentials_detail", pk=self.object.pk)
+        return self.ws_url("workspaces:credentials_detail", pk=self.object.pk)
 
 
 # --------------------------------------------------------------------------- labels
@@ -927,7 +712,7 @@ class LabelPage(WorkspacePage):
     permission_action = "label:read"
 
     def get_success_url(self):
-        return self.ws_url("label_list")
+        return self.ws_url("workspaces:label_list")
 
 
 class LabelListView(LabelPage, ObjectListView):

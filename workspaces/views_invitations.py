@@ -18,10 +18,11 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from seqera.views.generic import ObjectMixin, PageMixin
 from workspaces import services
 from workspaces.models import Invitation
 from workspaces.permissions import OrgRole
-from workspaces.views import ObjectMixin, OrgPage, PageMixin, WorkspacePage
+from workspaces.tenancy import OrgPage, WorkspacePage
 
 SESSION_INVITATION = "invitation_token"
 SESSION_EMAIL = "email_verification_token"
@@ -46,10 +47,10 @@ class NewAccountForm(UserCreationForm):
 def invitation_target_url(invitation: Invitation) -> str:
     if invitation.workspace_id:
         ws = invitation.workspace
-        return reverse("workspace_detail", kwargs={"org": ws.org.name, "workspace": ws.name})
+        return reverse("workspaces:workspace_detail", kwargs={"org": ws.org.name, "workspace": ws.name})
     if invitation.team_id:
-        return reverse("team_detail", kwargs={"org": invitation.org.name, "team": invitation.team.name})
-    return reverse("org_detail", kwargs={"org": invitation.org.name})
+        return reverse("workspaces:team_detail", kwargs={"org": invitation.org.name, "team": invitation.team.name})
+    return reverse("workspaces:org_detail", kwargs={"org": invitation.org.name})
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -205,7 +206,7 @@ class OrgInvitationMixin(OrgPage, InvitationActionMixin):
         return Invitation.objects.filter(org=self.org).select_related("org", "workspace", "team")
 
     def get_success_url(self):
-        return self.org_url("org_members")
+        return self.org_url("workspaces:org_members")
 
 
 class OrgInvitationRevokeView(RevokeMixin, OrgInvitationMixin):
@@ -223,7 +224,7 @@ class WorkspaceInvitationMixin(WorkspacePage, InvitationActionMixin):
         return Invitation.objects.filter(workspace=self.workspace).select_related("org", "workspace__org")
 
     def get_success_url(self):
-        return self.ws_url("participant_list")
+        return self.ws_url("workspaces:participant_list")
 
 
 class WorkspaceInvitationRevokeView(RevokeMixin, WorkspaceInvitationMixin):

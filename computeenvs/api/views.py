@@ -13,18 +13,14 @@ from rest_framework.response import Response
 from computeenvs import services
 from computeenvs.api import serializers as s
 from computeenvs.models import ComputeEnv
-from seqera.api import PageQuery, page, query_params
-from seqera.tenancy import WorkspaceViewSet
-from workspaces.api.serializers import ErrorResponseSerializer
+from seqera.api import ERRORS as RESPONSES
+from seqera.api import WORKSPACE_ID, PageQuery, page, query_params
+from workspaces.tenancy import WorkspaceViewSet
 
-WORKSPACE_ID = OpenApiParameter(
-    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
-)
 ATTRIBUTES = OpenApiParameter(
     "attributes", OpenApiTypes.STR, description="Comma-separated extra attributes to include: labels, resources"
 )
-ERROR = OpenApiResponse(ErrorResponseSerializer)
-ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
+ERRORS = {code: RESPONSES[code] for code in (400, 401, 403, 404)}
 NO_CONTENT = {204: OpenApiResponse(description="OK - No content"), **ERRORS}
 
 
@@ -147,7 +143,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         tags=["compute-envs"],
         parameters=[WORKSPACE_ID],
         request=s.UpdateComputeEnvRequestSerializer,
-        responses={**NO_CONTENT, 409: ERROR},
+        responses={**NO_CONTENT, 409: RESPONSES[409]},
     )
     def update(self, request, pk=None):
         ce = self.get_object()
@@ -176,7 +172,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
                 description="Drop the record at once, keeping what is left in AWS (only ERRORED, INVALID or DELETING).",
             ),
         ],
-        responses={**NO_CONTENT, 400: ERROR},
+        responses={**NO_CONTENT, 400: RESPONSES[400]},
     )
     def destroy(self, request, pk=None):
         force = request.query_params.get("force", "").lower() in ("true", "1")
@@ -243,7 +239,7 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         summary="Validate compute environment name",
         tags=["compute-envs"],
         parameters=[WORKSPACE_ID, OpenApiParameter("name", OpenApiTypes.STR, required=True)],
-        responses={**NO_CONTENT, 409: ERROR},
+        responses={**NO_CONTENT, 409: RESPONSES[409]},
     )
     def validate_name(self, request):
         name = request.query_params.get("name", "")

@@ -13,9 +13,8 @@ from pipelines.models import Run
 from pipelines.trace import selectors
 from pipelines.trace.models import RunTrace, Task
 from pipelines.trace.serializers import TASK_STATUSES
-from seqera.api import MAX_ID, PageQuery, page, query_params
-from seqera.tenancy import WorkspaceViewSet
-from workspaces.api.views import ERRORS
+from seqera.api import ERRORS, MAX_ID, PageQuery, page, query_params
+from workspaces.tenancy import WorkspaceViewSet
 
 
 def _date(value):

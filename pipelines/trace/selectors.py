@@ -157,6 +157,16 @@ def progress_data(run: Run) -> dict:
     return {"workflowProgress": workflow, "processesProgress": processes, "totalProcesses": len(processes)}
 
 
+def reported_progress(run: Run) -> dict | None:
+    """`progress_data` once Nextflow has reported on the run (None before: the run's own status
+    is all there is)."""
+    if not RunTrace.objects.filter(run=run, last_report_at__isnull=False).exists():
+        return None
+    data = progress_data(run)
+    data["workflowProgress"]["lastUpdated"] = data["workflowProgress"]["lastUpdated"] or run.last_updated.isoformat()
+    return data
+
+
 def process_bars(run: Run) -> list[dict]:
     """Per process: counts and the share of each state in its total, for the run page's bars."""
     bars = []

@@ -19,11 +19,11 @@ from pipelines.models import Run
 from pipelines.trace import serializers as s
 from pipelines.trace import services
 from pipelines.trace.authentication import TraceAuthentication
-from seqera.tenancy import beyond_reach
+from seqera.api import ERRORS
 from workspaces import audit
-from workspaces.api.views import ERRORS
 from workspaces.models import Workspace
 from workspaces.permissions import role_allows
+from workspaces.tenancy import beyond_reach
 
 ACTION = "workflow:execute"
 WORKSPACE_PARAM = OpenApiParameter(

@@ -44,7 +44,9 @@ def ws_url(tenancy, name, **kwargs):
 def test_a_change_through_a_page_records_who_from_where_and_only_the_changed_fields(tenancy):
     admin_user = tenancy.users["admin"]
     label = tenancy.label
-    response = page(admin_user).post(ws_url(tenancy, "label_edit", pk=label.pk), {"name": "team", "value": "bio"})
+    response = page(admin_user).post(
+        ws_url(tenancy, "workspaces:label_edit", pk=label.pk), {"name": "team", "value": "bio"}
+    )
     assert response.status_code == 302
     (event,) = events(action="update", object_type="workspaces.label")
     assert (event.username, event.user_id, event.address) == ("admin-user", admin_user.pk, "198.51.100.20")
@@ -157,7 +159,7 @@ def test_a_change_through_the_api_names_the_token(tenancy):
 # --------------------------------------------------------------------------- denied access
 def test_an_object_of_another_workspace_is_404_and_recorded_on_its_own_workspace(tenancy):
     other = tenancy.other_credentials
-    url = ws_url(tenancy, "credentials_detail", pk=other.pk)  # B's credentials through A's URL
+    url = ws_url(tenancy, "workspaces:credentials_detail", pk=other.pk)  # B's credentials through A's URL
     assert page(tenancy.users["admin"]).get(url).status_code == 404
     (event,) = events(action="access_denied")
     assert (event.object_type, event.object_id) == ("workspaces.credentials", other.pk)
@@ -166,7 +168,7 @@ def test_an_object_of_another_workspace_is_404_and_recorded_on_its_own_workspace
 
 
 def test_a_workspace_of_someone_else_is_404_and_recorded(tenancy):
-    assert page(tenancy.outsider).get(ws_url(tenancy, "label_list")).status_code == 404
+    assert page(tenancy.outsider).get(ws_url(tenancy, "workspaces:label_list")).status_code == 404
     (event,) = events(action="access_denied")
     assert (event.object_type, event.workspace_id, event.username) == (
         "workspaces.workspace", tenancy.workspace.pk, "outsider",
@@ -174,7 +176,7 @@ def test_a_workspace_of_someone_else_is_404_and_recorded(tenancy):
 
 
 def test_a_role_too_low_is_403_and_recorded(tenancy):
-    url = ws_url(tenancy, "credentials_delete", pk=tenancy.credentials.pk)
+    url = ws_url(tenancy, "workspaces:credentials_delete", pk=tenancy.credentials.pk)
     assert page(tenancy.users["view"]).post(url).status_code == 403
     (event,) = events(action="access_denied")
     assert (event.object_type, event.object_id) == ("workspaces.credentials", tenancy.credentials.pk)
@@ -197,7 +199,7 @@ def test_the_api_records_denials_of_existing_objects(tenancy):
 
 def test_what_does_not_exist_is_404_without_a_record(tenancy):
     client = page(tenancy.users["admin"])
-    assert client.get(ws_url(tenancy, "credentials_detail", pk="NoSuchCredentials0000")).status_code == 404
+    assert client.get(ws_url(tenancy, "workspaces:credentials_detail", pk="NoSuchCredentials0000")).status_code == 404
     assert client.get("/orgs/acme/workspaces/nowhere/labels/").status_code == 404
     assert not events(action="access_denied")
 
@@ -206,22 +208,25 @@ def test_what_does_not_exist_is_404_without_a_record(tenancy):
 def test_admins_see_their_workspace_trail_filtered_and_paged(tenancy):
     services.update_label(label=tenancy.label, name="team", value="bio")
     client = page(tenancy.users["admin"])
-    url = ws_url(tenancy, "workspace_audit")
+    url = ws_url(tenancy, "workspaces:workspace_audit")
     body = client.get(url, {"action": "update", "object_type": "workspaces.label"}).content.decode()
     assert "team=bio" in body and "genomics" in body
     assert "rival-aws" not in body  # another workspace's records
     assert "team=bio" not in client.get(url, {"action": "delete"}).content.decode()
     assert "team=bio" not in client.get(url, {"who": "nobody-like-this"}).content.decode()
     assert client.get(url, {"since": "2999-01-01"}).status_code == 200
-    assert "Audit log" in client.get(ws_url(tenancy, "workspace_detail")).content.decode()
-    assert "Audit log" not in page(tenancy.users["maintain"]).get(ws_url(tenancy, "workspace_detail")).content.decode()
+    assert "Audit log" in client.get(ws_url(tenancy, "workspaces:workspace_detail")).content.decode()
+    assert (
+        "Audit log"
+        not in page(tenancy.users["maintain"]).get(ws_url(tenancy, "workspaces:workspace_detail")).content.decode()
+    )
     assert page(tenancy.users["maintain"]).get(url).status_code == 403
 
 
 def test_the_export_is_the_filtered_trail_as_csv_without_formulas(tenancy):
     record("update", instance=tenancy.label, after={"value": "=HYPERLINK(1)"}, detail="=cmd|' /C calc'!A0")
     response = page(tenancy.users["owner"]).get(
-        ws_url(tenancy, "workspace_audit_export"), {"object_type": "workspaces.label"}
+        ws_url(tenancy, "workspaces:workspace_audit_export"), {"object_type": "workspaces.label"}
     )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -235,19 +240,19 @@ def test_org_owners_see_the_trail_of_the_org_and_its_workspaces(tenancy):
     services.update_label(label=tenancy.label, name="team", value="bio")
     services.update_organization(org=tenancy.org, full_name="Acme Renamed")
     client = page(tenancy.users["org_owner"])
-    body = client.get(reverse("org_audit", kwargs={"org": "acme"})).content.decode()
+    body = client.get(reverse("workspaces:org_audit", kwargs={"org": "acme"})).content.decode()
     assert "team=bio" in body and "Acme Renamed" in body and "rival" not in body
-    export = client.get(reverse("org_audit_export", kwargs={"org": "acme"}), {"workspace": "lab"})
+    export = client.get(reverse("workspaces:org_audit_export", kwargs={"org": "acme"}), {"workspace": "lab"})
     text = b"".join(export.streaming_content).decode()
     assert "team=bio" in text and "Acme Renamed" not in text
-    assert page(tenancy.users["owner"]).get(reverse("org_audit", kwargs={"org": "acme"})).status_code == 403
+    assert page(tenancy.users["owner"]).get(reverse("workspaces:org_audit", kwargs={"org": "acme"})).status_code == 403
 
 
 def test_a_list_page_costs_no_query_per_row(tenancy, django_assert_max_num_queries):
     for i in range(60):
         record("update", instance=tenancy.label, after={"value": str(i)})
     client = page(tenancy.users["admin"])
-    url = ws_url(tenancy, "workspace_audit")
+    url = ws_url(tenancy, "workspaces:workspace_audit")
     client.get(url)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
@@ -305,14 +310,14 @@ def test_records_keep_no_foreign_keys(tenancy):
 
 def test_an_object_the_user_can_open_elsewhere_is_a_wrong_url_not_a_probe(tenancy):
     ParticipantFactory(workspace=tenancy.other_workspace, user=tenancy.users["admin"], role="admin")
-    url = ws_url(tenancy, "credentials_detail", pk=tenancy.other_credentials.pk)
+    url = ws_url(tenancy, "workspaces:credentials_detail", pk=tenancy.other_credentials.pk)
     assert page(tenancy.users["admin"]).get(url).status_code == 404
     assert not events(action="access_denied")
 
 
 def test_a_membership_of_another_organization_is_recorded_on_that_organization(tenancy):
     theirs = OrgMembership.objects.get(org=tenancy.other_workspace.org, user=tenancy.outsider)
-    url = reverse("org_member_role", kwargs={"org": "acme", "pk": theirs.pk})
+    url = reverse("workspaces:org_member_role", kwargs={"org": "acme", "pk": theirs.pk})
     assert page(tenancy.users["org_owner"]).get(url).status_code == 404
     (event,) = events(action="access_denied")
     assert (event.object_type, event.object_id, event.org_id) == (

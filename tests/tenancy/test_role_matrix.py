@@ -20,6 +20,8 @@ credentials:delete          ✓ ✓ – – – –
 credentials_encrypted:read  ✓ ✓ ✓ ✓ – –
 pipeline:write              ✓ ✓ ✓ – – –
 pipeline:delete             ✓ ✓ ✓ – – –
+pipeline_secrets:write      ✓ ✓ ✓ – – –
+pipeline_secrets:delete     ✓ ✓ ✓ – – –
 workflow:execute            ✓ ✓ ✓ ✓ – –
 workflow:write              ✓ ✓ ✓ ✓ – –
 workflow:delete             ✓ ✓ ✓ ✓ – –
@@ -42,6 +44,7 @@ participant:write           ✓ ✓ – – – –
 label:read                  ✓ ✓ ✓ ✓ ✓ ✓
 pipeline:read               ✓ ✓ ✓ ✓ ✓ ✓
 workflow:read               ✓ ✓ ✓ ✓ ✓ ✓
+pipeline_secrets:read       ✓ ✓ ✓ ✓ ✓ ✓
 """
 # Not in §5.2 either: the workspace's audit trail (issue 14) is for its admins and owners.
 AUDIT = """

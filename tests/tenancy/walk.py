@@ -23,7 +23,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.views import APIView
 
-from seqera.tenancy import OrganizationMixin, WorkspaceMixin, WorkspaceViewSet
+from workspaces.tenancy import OrganizationMixin, WorkspaceMixin, WorkspaceViewSet
 
 UNSAFE = ("post", "put", "patch", "delete")
 # Sent to every route besides its own methods. Authorized exactly as the route's GET (or, on a

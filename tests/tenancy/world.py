@@ -11,12 +11,15 @@ from dataclasses import dataclass, field, replace
 from django.utils import timezone
 
 from computeenvs.models import ComputeEnv, ForgedResource
-from pipelines.models import Run
+from pipelines.models import Pipeline, PipelineSecret, Run
 from pipelines.trace.models import Task
 from tests.factories import (
     CredentialsFactory,
+    LaunchFactory,
     OrgMembershipFactory,
     ParticipantFactory,
+    PipelineFactory,
+    PipelineSecretFactory,
     RunFactory,
     TeamFactory,
     UserFactory,
@@ -79,9 +82,11 @@ class World:
     other_org: Organization
     other_workspace: Workspace
     canaries: list[str] = field(default_factory=list)
-    mirror: World | None = None
-    run: Run | None = None  # a run of A with one reported task (trace API, task routes)
-    task: Task | None = None  # the same kinds of objects in B, owned by the outsider
+    mirror: World | None = None  # the same kinds of objects in B, owned by the outsider
+    pipeline: Pipeline | None = None
+    secret: PipelineSecret | None = None
+    run: Run | None = None
+    task: Task | None = None  # a task Nextflow reported for `run`
 
     @property
     def by_model(self) -> dict:
@@ -99,6 +104,8 @@ class World:
             OrgMembership: self.membership,
             ApiToken: self.api_token,
             Invitation: self.invitation,
+            Pipeline: self.pipeline,
+            PipelineSecret: self.secret,
             Run: self.run,
             type(user): user,
         }
@@ -157,6 +164,19 @@ def build_world(tenancy) -> World:
         org=org, workspace=workspace, role="view", email="zq-invitee@example.org", invited_by=users["owner"],
         token_hash=token_hash(invitation_token), expires_at=timezone.now() + Invitation.LIFETIME,
     )  # fmt: skip
+    pipeline = PipelineFactory(
+        workspace=workspace, name="zq-canary-pipeline", description="zq-canary-pipeline-description",
+        repository="https://github.com/zq-canary/pipeline", compute_env=compute_env,
+    )  # fmt: skip
+    secret = PipelineSecretFactory(workspace=workspace, name="ZQ_CANARY_SECRET", value="zq-canary-secret-value")
+    run = RunFactory(
+        workspace=workspace, run_name="zq_canary_run", pipeline=pipeline, compute_env=compute_env,
+        credentials=credentials, region="eu-west-1", project_name="zq-canary/pipeline",
+        launch=LaunchFactory(workspace=workspace, pipeline=pipeline, compute_env=compute_env,
+                             repository="https://github.com/zq-canary/pipeline",
+                             compute_env_snapshot={"id": compute_env.pk, "name": compute_env.name,
+                                                   "region": "eu-west-1", "config": dict(MANUAL_CONFIG)}),
+    )  # fmt: skip
     participant = Participant.objects.get(workspace=workspace, user=users["view"])
     membership = OrgMembership.objects.get(org=org, user=users["view"])
     canaries = [
@@ -164,18 +184,18 @@ def build_world(tenancy) -> World:
         "zq-canary-team", "zq-canary-cred", "zqcanarykey", "zqcanaryvalue", "zq-canary-ce", "zq-canary-bucket",
         "zq-canary-head-queue", "zq-canary-forged", "zq-team-admin", "zq-collaborator", "zq-org-member",
         "acme-owner", "maintain-user", "zq-invitee@example.org", credentials.id, compute_env.id,
+        "zq-canary-pipeline", "ZQ_CANARY_SECRET", "zq_canary_run", run.pk,
     ]  # fmt: skip
     world = World(
         org=org, workspace=workspace, users=users, tokens=tokens, credentials=credentials, label=label,
         compute_env=compute_env, forged=forged, team=team, participant=participant, membership=membership,
         api_token=api_token, invitation=invitation, invitation_token=invitation_token, other_org=tenancy.other_workspace.org, other_workspace=tenancy.other_workspace,
-        canaries=canaries,
+        canaries=canaries, pipeline=pipeline, secret=secret, run=run,
     )  # fmt: skip
-    world.run = RunFactory(workspace=workspace, owner=users["launch"], run_name="zq_canary_run")
     world.task = Task.objects.create(
         workspace=workspace, run=world.run, task_id=1, status="RUNNING", name="ZQCANARY (1)", process="ZQCANARY"
     )
-    world.canaries += ["zq_canary_run", "ZQCANARY"]
+    world.canaries.append("ZQCANARY")
     world.mirror = _mirror(world, tenancy)
     return world
 
@@ -189,10 +209,16 @@ def _mirror(world: World, tenancy) -> World:
         workspace=other, name="rival-ce", credentials=credentials, region="eu-west-1", mode=ComputeEnv.Mode.MANUAL,
         status=ComputeEnv.Status.AVAILABLE, config=dict(MANUAL_CONFIG, workDir="s3://rival-bucket/work", headQueue="rival-head", computeQueue="rival-work"),
     )  # fmt: skip
-    run = RunFactory(workspace=other, owner=outsider, run_name="rival_run")
+    pipeline = PipelineFactory(workspace=other, name="rival-pipeline", compute_env=compute_env)
+    run = RunFactory(
+        workspace=other, run_name="rival_run", pipeline=pipeline, compute_env=compute_env, credentials=credentials,
+        launch=LaunchFactory(workspace=other, compute_env=compute_env,
+                             compute_env_snapshot={"id": compute_env.pk, "config": compute_env.config}),
+    )  # fmt: skip
     task = Task.objects.create(workspace=other, run=run, task_id=1, status="RUNNING", name="RIVAL (1)")
     return replace(
-        world, run=run, task=task, org=other.org, workspace=other, credentials=credentials, compute_env=compute_env,
+        world, task=task, pipeline=pipeline, secret=PipelineSecretFactory(workspace=other, name="RIVAL_SECRET"), run=run,
+        org=other.org, workspace=other, credentials=credentials, compute_env=compute_env,
         label=services.create_label(workspace=other, name="rivalkey", value="rivalvalue", resource=True),
         forged=None, team=None, participant=Participant.objects.get(workspace=other, user=outsider),
         membership=OrgMembership.objects.get(org=other.org, user=outsider), users={"owner": outsider},

@@ -107,7 +107,7 @@ def test_replacing_a_secret_with_the_broker_down_saves_and_no_longer_says_availa
     client, tenancy, django_capture_on_commit_callbacks
 ):
     client.force_login(tenancy.users["admin"])
-    url = reverse("credentials_secret", kwargs={**WS, "pk": tenancy.credentials.pk})
+    url = reverse("workspaces:credentials_secret", kwargs={**WS, "pk": tenancy.credentials.pk})
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"access_key": "AKIAIOSFODNN7NEWKEY0", "secret_key": SECRET})
     assert response.status_code == 302
@@ -127,7 +127,9 @@ def test_validate_buttons_with_the_broker_down_answer_normally(client, tenancy, 
         config=manual_doc(),
     )
     with broker_down(), django_capture_on_commit_callbacks(execute=True):
-        credentials = client.post(reverse("credentials_validate", kwargs={**WS, "pk": tenancy.credentials.pk}))
+        credentials = client.post(
+            reverse("workspaces:credentials_validate", kwargs={**WS, "pk": tenancy.credentials.pk})
+        )
         compute_env = client.post(reverse("computeenvs:validate", kwargs={**WS, "pk": ce.pk}))
     assert credentials.status_code == 302 and compute_env.status_code == 302
     assert WorkItem.objects.filter(state=WorkItem.State.PENDING, sent_at__isnull=True).count() == 2
@@ -212,7 +214,9 @@ def test_other_server_errors_under_api_are_json_and_pages_get_a_plain_page(faili
         "message": "Something went wrong on our side; it has been logged."
     }
     with mock.patch("workspaces.views.services.request_credentials_validation", side_effect=OperationalError("gone")):
-        page = failing_client.post(reverse("credentials_validate", kwargs={**WS, "pk": tenancy.credentials.pk}))
+        page = failing_client.post(
+            reverse("workspaces:credentials_validate", kwargs={**WS, "pk": tenancy.credentials.pk})
+        )
     assert page.status_code == 503 and b"Service briefly unavailable" in page.content
 
 

@@ -62,7 +62,10 @@ def test_credentials_under_a_removed_key_show_as_unusable_everywhere(ring_withou
 
     client.force_login(tenancy.users["view"])
     ws = {"org": tenancy.org.name, "workspace": tenancy.workspace.name}
-    for page in (reverse("credentials_list", kwargs=ws), reverse("credentials_detail", kwargs={**ws, "pk": creds.pk})):
+    for page in (
+        reverse("workspaces:credentials_list", kwargs=ws),
+        reverse("workspaces:credentials_detail", kwargs={**ws, "pk": creds.pk}),
+    ):
         content = client.get(page).content.decode()
         assert "no longer in CREDENTIALS_KEYS" in content and "INVALID" in content
 

@@ -39,7 +39,7 @@ def alerts(response) -> list[str]:
 
 def invite(client, tenancy, email, role="launch"):
     client.force_login(tenancy.users["admin"])
-    return client.post(ws_url("participant_add"), {"email": email, "role": role}, follow=True)
+    return client.post(ws_url("workspaces:participant_add"), {"email": email, "role": role}, follow=True)
 
 
 def open_link(path, user=None):
@@ -79,7 +79,7 @@ def test_an_existing_account_is_added_only_when_it_accepts(client, tenancy):
     browser, page, accept_url = open_link(link_in(email), colleague)
     assert b"Accept invitation" in page.content
     done = browser.post(accept_url, follow=True)
-    assert done.redirect_chain[-1][0] == ws_url("workspace_detail")
+    assert done.redirect_chain[-1][0] == ws_url("workspaces:workspace_detail")
     assert Participant.objects.get(workspace=tenancy.workspace, user=colleague).role == "maintain"
     assert tenancy.workspace.role_of(colleague) == "maintain"
 
@@ -125,7 +125,7 @@ def test_pending_invitations_are_listed_and_can_be_revoked_and_resent(client, te
     first_link = link_in(mail.outbox[0])
     # Resend: a new link, the old one stops working, expiry starts again.
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() + timedelta(hours=1))
-    client.post(ws_url("workspace_invitation_resend", pk=invitation.pk))
+    client.post(ws_url("workspaces:workspace_invitation_resend", pk=invitation.pk))
     second_link = link_in(mail.outbox[1])
     assert second_link != first_link
     invitation.refresh_from_db()
@@ -133,13 +133,13 @@ def test_pending_invitations_are_listed_and_can_be_revoked_and_resent(client, te
     _, page, _ = open_link(first_link)
     assert b"This invitation no longer works" in page.content
     # Revoke: the new link stops working too, and the list no longer shows it.
-    listing = client.post(ws_url("workspace_invitation_revoke", pk=invitation.pk), follow=True)
+    listing = client.post(ws_url("workspaces:workspace_invitation_revoke", pk=invitation.pk), follow=True)
     assert b"revoked" in listing.content and b"No pending invitations" in listing.content
     browser, page, accept_url = open_link(second_link)
     assert b"This invitation no longer works" in page.content
     browser.post(accept_url, {"username": "guest", "password1": PASSWORD, "password2": PASSWORD})
     assert not User.objects.filter(username="guest").exists()
-    again = client.post(ws_url("workspace_invitation_resend", pk=invitation.pk), follow=True)
+    again = client.post(ws_url("workspaces:workspace_invitation_resend", pk=invitation.pk), follow=True)
     assert b"was revoked; send a new one" in again.content
 
 
@@ -150,8 +150,8 @@ def test_invitations_expire_after_seven_days(client, tenancy):
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     _, page, _ = open_link(link_in(mail.outbox[0]))
     assert b"This invitation no longer works" in page.content
-    assert b"expired" in client.get(ws_url("participant_list")).content
-    client.post(ws_url("workspace_invitation_resend", pk=invitation.pk))  # an expired one can be resent
+    assert b"expired" in client.get(ws_url("workspaces:participant_list")).content
+    client.post(ws_url("workspaces:workspace_invitation_resend", pk=invitation.pk))  # an expired one can be resent
     _, page, _ = open_link(link_in(mail.outbox[1]))
     assert b"Create account and accept" in page.content
 
@@ -160,10 +160,10 @@ def test_only_those_who_manage_participants_revoke_or_resend(client, tenancy):
     invite(client, tenancy, "guest@example.org")
     invitation = Invitation.objects.get()
     client.force_login(tenancy.users["maintain"])
-    assert client.post(ws_url("workspace_invitation_revoke", pk=invitation.pk)).status_code == 403
-    assert client.post(ws_url("workspace_invitation_resend", pk=invitation.pk)).status_code == 403
+    assert client.post(ws_url("workspaces:workspace_invitation_revoke", pk=invitation.pk)).status_code == 403
+    assert client.post(ws_url("workspaces:workspace_invitation_resend", pk=invitation.pk)).status_code == 403
     client.force_login(tenancy.users["admin"])  # an org member, not its owner
-    org_revoke = reverse("org_invitation_revoke", kwargs={"org": "acme", "pk": invitation.pk})
+    org_revoke = reverse("workspaces:org_invitation_revoke", kwargs={"org": "acme", "pk": invitation.pk})
     assert client.post(org_revoke).status_code == 403
     invitation.refresh_from_db()
     assert invitation.status == "PENDING" and len(mail.outbox) == 1
@@ -184,9 +184,11 @@ def test_an_owner_invitation_is_managed_by_owners_only(tenancy):
 
 def test_org_member_invitation_accepted_makes_a_member_of_that_role(client, tenancy):
     client.force_login(tenancy.users["org_owner"])
-    page = client.post(reverse("org_member_add", kwargs={"org": "acme"}), {"email": "n@example.org", "role": "owner"})
+    page = client.post(
+        reverse("workspaces:org_member_add", kwargs={"org": "acme"}), {"email": "n@example.org", "role": "owner"}
+    )
     assert page.status_code == 302
-    members = client.get(reverse("org_members", kwargs={"org": "acme"}))
+    members = client.get(reverse("workspaces:org_members", kwargs={"org": "acme"}))
     assert b"n@example.org" in members.content and b"Resend" in members.content
     browser, page, accept_url = open_link(link_in(mail.outbox[0]))
     assert b"the organization Organization acme as owner" in page.content
@@ -217,7 +219,7 @@ def test_links_and_tokens_never_reach_the_logs(client, tenancy, caplog):
 
     caplog.set_level(logging.DEBUG)
     invite(client, tenancy, "guest@example.org")
-    client.post(ws_url("workspace_invitation_resend", pk=Invitation.objects.get().pk))
+    client.post(ws_url("workspaces:workspace_invitation_resend", pk=Invitation.objects.get().pk))
     paths = [link_in(m) for m in mail.outbox]
     Client().get(paths[0], follow=True)  # the replaced link: refused
     browser, _, accept_url = open_link(paths[1])

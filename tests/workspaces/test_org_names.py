@@ -17,7 +17,7 @@ migration = importlib.import_module("workspaces.migrations.0002_organization_nam
 
 def test_a_look_alike_name_is_refused_beside_the_field(client, tenancy):
     client.force_login(tenancy.users["view"])
-    response = client.post(reverse("org_create"), {"name": "ACME", "full_name": "Look-alike"})
+    response = client.post(reverse("workspaces:org_create"), {"name": "ACME", "full_name": "Look-alike"})
     assert response.status_code == 200
     assert "name" in response.context["form"].errors
     assert "already exists" in response.context["form"].errors["name"][0]

@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from workspaces.views import next_poll
+from seqera.views.live import next_poll
 
 
 @pytest.mark.parametrize(("poll", "delay"), [("", 2), ("1", 3), ("2", 4), ("5", 15), ("9", 30), ("999", 30), ("²", 2)])
@@ -24,7 +24,7 @@ def test_credentials_block_polls_with_backoff_until_validated(client, tenancy):
     creds.status = ""
     creds.save()
     client.force_login(tenancy.users["view"])
-    status_url = reverse("credentials_status", kwargs={"org": "acme", "workspace": "lab", "pk": creds.pk})
+    status_url = reverse("workspaces:credentials_status", kwargs={"org": "acme", "workspace": "lab", "pk": creds.pk})
     html = client.get(status_url, {"poll": "4"}).content.decode()
     assert 'hx-trigger="load delay:10s"' in html and "poll=5" in html and "X-Background-Poll" in html
     creds.status = "AVAILABLE"

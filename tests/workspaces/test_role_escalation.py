@@ -27,24 +27,26 @@ def test_the_reported_attack_admin_makes_self_owner_demotes_owner_and_deletes_th
     admin, owner = participant(tenancy, "admin"), participant(tenancy, "owner")
     client.force_login(tenancy.users["admin"])
 
-    promote = client.post(ws_url("participant_role", pk=admin.pk), {"role": "owner"})
+    promote = client.post(ws_url("workspaces:participant_role", pk=admin.pk), {"role": "owner"})
     assert promote.status_code == 200  # the form again, with the refusal
     admin.refresh_from_db()
     assert admin.role == "admin"
 
-    demote = client.post(ws_url("participant_role", pk=owner.pk), {"role": "view"})
+    demote = client.post(ws_url("workspaces:participant_role", pk=owner.pk), {"role": "view"})
     assert demote.status_code == 200 and b"Only an owner can change or remove an owner" in demote.content
     owner.refresh_from_db()
     assert owner.role == "owner"
 
-    remove = client.post(ws_url("participant_remove", pk=owner.pk), follow=True)
+    remove = client.post(ws_url("workspaces:participant_remove", pk=owner.pk), follow=True)
     assert b"Only an owner can change or remove an owner" in remove.content
     assert Participant.objects.filter(pk=owner.pk).exists()
 
-    assert client.post(ws_url("workspace_delete")).status_code == 403
+    assert client.post(ws_url("workspaces:workspace_delete")).status_code == 403
     assert Workspace.objects.filter(pk=tenancy.workspace.pk).exists()
 
-    added = client.post(ws_url("participant_add"), {"team": TeamFactory(org=tenancy.org).pk, "role": "owner"})
+    added = client.post(
+        ws_url("workspaces:participant_add"), {"team": TeamFactory(org=tenancy.org).pk, "role": "owner"}
+    )
     assert added.status_code == 200 and not Participant.objects.filter(workspace=tenancy.workspace, team__isnull=False)
 
 
@@ -112,7 +114,10 @@ def test_owners_manage_owners_and_the_workspace_keeps_one(tenancy):
 )
 def test_forms_offer_only_the_roles_the_actor_may_grant(client, tenancy, role, offered):
     client.force_login(tenancy.users[role])
-    for page in (ws_url("participant_add"), ws_url("participant_role", pk=participant(tenancy, "view").pk)):
+    for page in (
+        ws_url("workspaces:participant_add"),
+        ws_url("workspaces:participant_role", pk=participant(tenancy, "view").pk),
+    ):
         form = client.get(page).context["form"]
         assert [value for value, _ in form.fields["role"].choices] == offered
 
@@ -150,7 +155,7 @@ def test_org_members_and_teams_are_managed_by_owners_only(tenancy):
 def test_member_pages_refuse_non_owners(client, tenancy):
     client.force_login(tenancy.users["admin"])
     membership = OrgMembership.objects.get(org=tenancy.org, user=tenancy.users["admin"])
-    url = reverse("org_member_role", kwargs={"org": "acme", "pk": membership.pk})
+    url = reverse("workspaces:org_member_role", kwargs={"org": "acme", "pk": membership.pk})
     assert client.post(url, {"role": "owner"}).status_code == 403
     membership.refresh_from_db()
     assert membership.role == "member"
@@ -158,16 +163,16 @@ def test_member_pages_refuse_non_owners(client, tenancy):
 
 def test_owner_rows_offer_no_changes_to_admins(client, tenancy):
     owner = participant(tenancy, "owner")
-    role_url = ws_url("participant_role", pk=owner.pk)
+    role_url = ws_url("workspaces:participant_role", pk=owner.pk)
     client.force_login(tenancy.users["admin"])
-    page = client.get(ws_url("participant_list")).content.decode()
-    assert role_url not in page and ws_url("participant_role", pk=participant(tenancy, "view").pk) in page
+    page = client.get(ws_url("workspaces:participant_list")).content.decode()
+    assert role_url not in page and ws_url("workspaces:participant_role", pk=participant(tenancy, "view").pk) in page
     client.force_login(tenancy.users["owner"])
-    assert role_url in client.get(ws_url("participant_list")).content.decode()
+    assert role_url in client.get(ws_url("workspaces:participant_list")).content.decode()
 
 
 def test_the_api_answers_a_role_refusal_with_403_and_the_message(tenancy):
-    from workspaces.api.views import api_errors
+    from seqera.api import api_errors
 
     with pytest.raises(services.NotAllowed) as refused:
         services.change_participant_role(

@@ -155,7 +155,7 @@ def test_password_change(client, tenancy):
 def test_invitation_flow_end_to_end(client, tenancy):
     client.force_login(tenancy.users["org_owner"])
     response = client.post(
-        reverse("org_member_add", kwargs={"org": "acme"}),
+        reverse("workspaces:org_member_add", kwargs={"org": "acme"}),
         {"email": "newbie@example.net", "role": "member"},
         follow=True,
     )
@@ -174,7 +174,9 @@ def test_invitation_flow_end_to_end(client, tenancy):
     assert "/accounts/invitations/" in accept_url and path not in accept_url  # token moved to the session
     form = {"username": "newbie", "password1": "brand-new-passphrase", "password2": "brand-new-passphrase"}
     done = client.post(accept_url, form, follow=True)
-    assert done.status_code == 200 and done.redirect_chain[-1][0] == reverse("org_detail", kwargs={"org": "acme"})
+    assert done.status_code == 200 and done.redirect_chain[-1][0] == reverse(
+        "workspaces:org_detail", kwargs={"org": "acme"}
+    )
     assert done.context["user"].username == "newbie"  # signed in right after
 
     user = User.objects.get(username="newbie")

@@ -8,7 +8,15 @@ from tests.factories import CredentialsFactory, LabelFactory, ParticipantFactory
 WS = {"org": "acme", "workspace": "lab"}
 
 
-@pytest.mark.parametrize("name", ["credentials_list", "label_list", "participant_list", "workspace_detail"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "workspaces:credentials_list",
+        "workspaces:label_list",
+        "workspaces:participant_list",
+        "workspaces:workspace_detail",
+    ],
+)
 def test_list_pages_do_not_grow_with_rows(client, tenancy, django_assert_max_num_queries, name):
     client.force_login(tenancy.users["admin"])
     for n in range(20):

@@ -266,15 +266,6 @@ class DeleteCredentialsConflictResponseSerializer(serializers.Serializer):
     conflicts = DeleteCredentialsConflictSerializer(many=True)
 
 
-class ErrorResponseSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Validation errors: field path (camelCase) -> messages.",
-    )
-
-
 # --------------------------------------------------------------------------- labels
 class LabelDbDtoSerializer(serializers.ModelSerializer):
     isDefault = serializers.BooleanField(source="is_default")

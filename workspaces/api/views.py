@@ -14,8 +14,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -23,8 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from seqera.api import PageQuery, page, query_params
-from seqera.tenancy import WorkspaceViewSet
+from seqera.api import ERRORS, WORKSPACE_ID, PageQuery, api_errors, page, query_params, responses
 from workspaces import services
 from workspaces.api import serializers as s
 from workspaces.models import (
@@ -38,19 +36,9 @@ from workspaces.models import (
     name_validator,
 )
 from workspaces.permissions import OrgRole, WorkspaceRole, higher_role
+from workspaces.tenancy import WorkspaceViewSet
 
 User = get_user_model()
-
-WORKSPACE_ID = OpenApiParameter(
-    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
-)
-ERRORS = {
-    400: OpenApiResponse(s.ErrorResponseSerializer, description="Bad request (validation errors per field)"),
-    401: OpenApiResponse(s.ErrorResponseSerializer, description="Not authenticated"),
-    403: OpenApiResponse(s.ErrorResponseSerializer, description="Operation not allowed for your role"),
-    404: OpenApiResponse(s.ErrorResponseSerializer, description="Not found (or not visible to you)"),
-    409: OpenApiResponse(s.ErrorResponseSerializer, description="Duplicate element"),
-}
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -59,29 +47,6 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "Personal access token (POST /api/tokens)."}
-
-
-def responses(ok, *codes: int) -> dict:
-    return {**ok, **{code: ERRORS[code] for code in (400, 401, *codes)}}
-
-
-def api_errors(
-    exc: DjangoValidationError, field_map: dict[str, tuple[str, ...]] | None = None
-) -> exceptions.APIException:
-    """A service's field-keyed error as a DRF error keyed by API field paths (nested dicts); a
-    refusal for the caller's role (`services.NotAllowed`) is a 403 with the service's message."""
-    if isinstance(exc, services.NotAllowed):
-        return exceptions.PermissionDenied(" ".join(exc.messages))
-    if not hasattr(exc, "error_dict"):
-        return exceptions.ValidationError({"non_field_errors": exc.messages})
-    detail: dict = {}
-    for field, messages in exc.message_dict.items():
-        path = (field_map or {}).get(field, ("non_field_errors",) if field == "__all__" else (field,))
-        node = detail
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node.setdefault(path[-1], []).extend(messages)
-    return exceptions.ValidationError(detail)
 
 
 def unwrap(request, envelope: str, serializer_class) -> dict:

@@ -2,8 +2,8 @@
 
 import django_tables2 as tables
 
+from seqera.tables import BaseTable
 from workspaces.audit.models import AuditEvent
-from workspaces.tables import BaseTable
 
 
 class AuditEventTable(BaseTable):

@@ -10,11 +10,12 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django_tables2.paginators import LazyPaginator
 
+from seqera.views.generic import ObjectListView
 from workspaces.audit.filters import AuditEventFilterSet, OrgAuditEventFilterSet
 from workspaces.audit.models import AuditEvent
 from workspaces.audit.tables import AuditEventTable
 from workspaces.permissions import OrgRole
-from workspaces.views import ObjectListView, OrgPage, WorkspacePage
+from workspaces.tenancy import OrgPage, WorkspacePage
 
 EXPORT_COLUMNS = (
     "time", "action", "user", "token", "object_type", "object_id", "object", "organization", "workspace",
@@ -31,7 +32,7 @@ class WorkspaceTrail:
         return AuditEvent.objects.filter(workspace_id=self.workspace.pk)
 
     def export_url(self) -> str:
-        return self.ws_url("workspace_audit_export")
+        return self.ws_url("workspaces:workspace_audit_export")
 
 
 class OrgTrail:
@@ -42,7 +43,7 @@ class OrgTrail:
         return AuditEvent.objects.filter(org_id=self.org.pk)
 
     def export_url(self) -> str:
-        return self.org_url("org_audit_export")
+        return self.org_url("workspaces:org_audit_export")
 
 
 @method_decorator(never_cache, name="dispatch")

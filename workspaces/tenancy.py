@@ -1,4 +1,5 @@
-"""Scoped base views (pages) and viewsets (API): the workspace is the isolation boundary.
+"""Tenancy: scoped base views (pages) and viewsets (API); the workspace is the isolation boundary.
+It lives beside the tenant models it needs; the generic page layer is `seqera.views`.
 
 Guarantees, for every view built on these classes:
 
@@ -24,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import exceptions as api_exceptions
 from rest_framework import viewsets
 
+from seqera.api import exception_handler
 from workspaces import audit
 from workspaces.models import Organization, Workspace
 from workspaces.permissions import role_allows
@@ -140,6 +142,24 @@ class OrganizationMixin(LoginRequiredMixin):
         return context
 
 
+class WorkspacePage(WorkspaceMixin):
+    """Pages inside a workspace: its layout and `ws_url(name, **kwargs)` for routes in it."""
+
+    layout = "layouts/workspace.html"
+
+    def ws_url(self, name: str, **kwargs) -> str:
+        return self.workspace.url(name, **kwargs)
+
+
+class OrgPage(OrganizationMixin):
+    """Pages of an organization: its layout and `org_url(name, **kwargs)` for routes in it."""
+
+    layout = "layouts/org.html"
+
+    def org_url(self, name: str, **kwargs) -> str:
+        return self.org.url(name, **kwargs)
+
+
 class WorkspaceViewSet(viewsets.GenericViewSet):
     """API viewsets scoped by ``?workspaceId=``.
 
@@ -225,3 +245,18 @@ def record_api_denial(exc, view, request) -> None:
         if target is not None and status == 404 and target.role_of(request.user) is not None:
             target = None  # the caller may see it: the 404 is about something else
     audit.record_denial(request, instance=target, status=status)
+
+
+def api_exception_handler(exc, context):
+    """The API's exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``): records a denial
+    (`record_api_denial`), then answers as `seqera.api.exception_handler`."""
+    record_api_denial(exc, context.get("view"), context.get("request"))
+    return exception_handler(exc, context)
+
+
+def lib_doc_excludes() -> list:
+    """Classes whose docstrings never become API descriptions: DRF's, and our base viewset's
+    (it documents the scoping infrastructure for developers, not an operation for API users)."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    return [*get_lib_doc_excludes(), WorkspaceViewSet]

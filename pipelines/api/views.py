@@ -1,0 +1,500 @@
+"""Workflow, pipeline and pipeline-secret API in the Seqera shapes (``/api/workflow?workspaceId=``…).
+
+Scoping, 404 for outsiders and 403 for low roles come from `WorkspaceViewSet`; every write goes
+through `pipelines.services`, whose field errors are renamed to the API's camelCase names."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from pipelines import logs, services
+from pipelines.api import serializers as s
+from pipelines.models import Pipeline, PipelineSecret, Run
+from seqera.api import PageQuery, page, query_params
+from seqera.tenancy import WorkspaceViewSet
+from workspaces import aws
+from workspaces.api.serializers import ErrorResponseSerializer
+
+WORKSPACE_ID = OpenApiParameter(
+    "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
+)
+FORCE = OpenApiParameter(
+    "force", OpenApiTypes.BOOL, description="Go ahead even if AWS refuses (cancel) or the run is active (delete)"
+)
+ERROR = OpenApiResponse(ErrorResponseSerializer)
+ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
+NO_CONTENT = {204: OpenApiResponse(description="OK - No content"), **ERRORS}
+ATTRIBUTES = OpenApiParameter("attributes", OpenApiTypes.STR, description="Comma-separated extra attributes: labels")
+
+
+@contextmanager
+def api_errors():
+    """Service errors under the API's field names."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise exceptions.ValidationError({"non_field_errors": exc.messages}) from None
+        raise exceptions.ValidationError(
+            {s.ERROR_KEYS.get(key, key): messages for key, messages in exc.message_dict.items()}
+        ) from None
+
+
+def _body(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"non_field_errors": "The request body must be a JSON object."})
+    return request.data
+
+
+def _flag(request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("true", "1")
+
+
+def _with_labels(request) -> bool:
+    raw = ",".join(request.query_params.getlist("attributes"))
+    return "labels" in {value.strip() for value in raw.split(",")}
+
+
+class WorkflowViewSet(WorkspaceViewSet):
+    model = Run
+    lookup_url_kwarg = "workflowId"
+    permission_actions = {
+        "list": "workflow:read",
+        "retrieve": "workflow:read",
+        "launch_of": "workflow:read",
+        "log": "workflow:read",
+        "progress": "workflow:read",
+        "random_name": "workflow:read",
+        "launch": "workflow:execute",
+        "cancel": "workflow:execute",
+        "destroy": "workflow:delete",
+    }
+
+    def get_object(self) -> Run:
+        run = (
+            self.get_queryset()
+            .select_related("workspace__org", "launch", "credentials")
+            .filter(pk=self.kwargs["workflowId"])
+            .first()
+        )
+        if run is None:
+            raise exceptions.NotFound("Workflow not found")
+        return run
+
+    @extend_schema(
+        operation_id="ListWorkflows",
+        summary="List workflows (search: words in the run or project name, status:<STATUS>)",
+        tags=["workflows"],
+        parameters=[
+            WORKSPACE_ID,
+            ATTRIBUTES,
+            OpenApiParameter("includeTotalSize", OpenApiTypes.BOOL),
+            PageQuery,
+        ],
+        responses={200: s.ListWorkflowsResponseSerializer, **ERRORS},
+    )
+    def list(self, request):
+        params = query_params(request, PageQuery)
+        queryset = self.get_queryset().select_related("workspace__org", "launch").order_by("-submit", "-pk")
+        for word in (params.get("search") or "").split():
+            key, _, value = word.partition(":")
+            if key == "status" and value:
+                queryset = queryset.filter(status=value.upper())
+            else:
+                queryset = queryset.filter(Q(run_name__icontains=word) | Q(project_name__icontains=word))
+        with_labels = _with_labels(request)
+        if with_labels:
+            queryset = queryset.prefetch_related("labels")
+        offset, limit = params.get("offset", 0), params.get("max", 100)
+        items, total = page(queryset, params)
+        return Response(
+            {
+                "workflows": [s.list_element(run, with_labels=with_labels) for run in items],
+                "totalSize": total,
+                "hasMore": offset + len(items) < total and len(items) == limit,
+            }
+        )
+
+    @extend_schema(
+        operation_id="CreateWorkflowLaunch",
+        summary="Launch workflow (a saved pipeline with pipelineId, or a repository: maintain and up)",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID],
+        request=s.SubmitWorkflowLaunchRequestSerializer,
+        responses={200: s.SubmitWorkflowLaunchResponseSerializer, **ERRORS},
+    )
+    def launch(self, request):
+        body = s.SubmitWorkflowLaunchRequestSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data["launch"]
+        if data.get("userSecrets"):
+            raise exceptions.ValidationError({"userSecrets": "User secrets are not supported: use workspace secrets."})
+        pipeline = None
+        if data.get("pipelineId") is not None:
+            pipeline = Pipeline.objects.filter(workspace=self.workspace, pk=data["pipelineId"]).first()
+            if pipeline is None:
+                raise exceptions.ValidationError({"pipelineId": "Not found in this workspace."})
+        with api_errors():
+            run = services.launch_run(
+                workspace=self.workspace,
+                user=request.user,
+                role=self.role,
+                pipeline=pipeline,
+                compute_env=data.get("computeEnvId") or None,
+                run_name=data.get("runName") or "",
+                label_ids=data.get("labelIds"),
+                settings=s.settings_from(data),
+            )
+        return Response({"workflowId": run.pk})
+
+    @extend_schema(
+        operation_id="GenerateRandomWorkflowName",
+        summary="A random run name (adjective_surname) not used in the workspace",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.RandomWorkflowNameResponseSerializer, **ERRORS},
+    )
+    def random_name(self, request):
+        return Response({"name": services.random_run_name(workspace=self.workspace)})
+
+    @extend_schema(
+        operation_id="DescribeWorkflow",
+        summary="Describe workflow",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES],
+        responses={200: s.DescribeWorkflowResponseSerializer, **ERRORS},
+    )
+    def retrieve(self, request, workflowId=None):  # noqa: N803 (the path parameter's Seqera name)
+        return Response(s.describe_dto(self.get_object()))
+
+    @extend_schema(
+        operation_id="DeleteWorkflow",
+        summary="Delete a run that has ended (force: cancel an active one first)",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID, FORCE],
+        responses=NO_CONTENT,
+    )
+    def destroy(self, request, workflowId=None):  # noqa: N803
+        with api_errors():
+            services.delete_run(run=self.get_object(), user=request.user, force=_flag(request, "force"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="CancelWorkflow",
+        summary="Cancel workflow: terminates its head job and task jobs (force: cancelled even if AWS refuses)",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID, FORCE],
+        request=None,
+        responses=NO_CONTENT,
+    )
+    def cancel(self, request, workflowId=None):  # noqa: N803
+        with api_errors():
+            services.cancel_run(run=self.get_object(), user=request.user, force=_flag(request, "force"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="DescribeWorkflowLaunch",
+        summary="Describe workflow launch (the snapshot of what ran)",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.DescribeWorkflowLaunchResponseSerializer, **ERRORS},
+    )
+    def launch_of(self, request, workflowId=None):  # noqa: N803
+        return Response({"launch": s.launch_dto(self.get_object().launch)})
+
+    @extend_schema(
+        operation_id="GetWorkflowLog",
+        summary="One page of the head job's CloudWatch log (the latest lines without `next`)",
+        tags=["workflows"],
+        parameters=[
+            WORKSPACE_ID,
+            OpenApiParameter("next", OpenApiTypes.STR, description="forwardToken or rewindToken of a previous page"),
+            OpenApiParameter(
+                "maxLength", OpenApiTypes.INT64, description="Maximum number of lines (default 200, at most 10000)"
+            ),
+        ],
+        responses={200: s.WorkflowLogResponseSerializer, **ERRORS},
+    )
+    def log(self, request, workflowId=None):  # noqa: N803
+        run = self.get_object()
+        raw = request.query_params.get("maxLength") or logs.PAGE_LINES
+        try:
+            limit = int(raw)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError({"maxLength": "Give a whole number."}) from None
+        if not 1 <= limit <= 2**63 - 1:
+            raise exceptions.ValidationError({"maxLength": "Give a positive number."})
+        try:
+            result = logs.read_page(run, token=request.query_params.get("next") or None, limit=limit)
+        except aws.AwsError as exc:
+            raise exceptions.ValidationError(
+                {"next": f"CloudWatch refused the read: {aws.error_message(exc)}"}
+            ) from None
+        return Response({"log": result.as_api()})
+
+    @extend_schema(
+        operation_id="DescribeWorkflowProgress",
+        summary="Retrieve the execution progress",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.GetProgressResponseSerializer, **ERRORS},
+    )
+    def progress(self, request, workflowId=None):  # noqa: N803
+        return Response({"progress": s.progress_dto(self.get_object())})
+
+
+class PipelineViewSet(WorkspaceViewSet):
+    model = Pipeline
+    lookup_url_kwarg = "pipelineId"
+    permission_actions = {
+        "list": "pipeline:read",
+        "retrieve": "pipeline:read",
+        "launch_settings": "pipeline:read",
+        "validate_name": "pipeline:read",
+        "create": "pipeline:write",
+        "update": "pipeline:write",
+        "destroy": "pipeline:delete",
+    }
+
+    def get_object(self) -> Pipeline:
+        pipeline = (
+            self.get_queryset()
+            .select_related("workspace__org", "compute_env", "created_by")
+            .filter(pk=self.kwargs["pipelineId"])
+            .first()
+        )
+        if pipeline is None:
+            raise exceptions.NotFound("Pipeline not found")
+        return pipeline
+
+    @extend_schema(
+        operation_id="ListPipelines",
+        summary="List pipelines",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES, PageQuery],
+        responses={200: s.ListPipelinesResponseSerializer, **ERRORS},
+    )
+    def list(self, request):
+        params = query_params(request, PageQuery)
+        queryset = self.get_queryset().select_related("workspace__org", "compute_env", "created_by").order_by("name")
+        if params.get("search"):
+            queryset = queryset.filter(Q(name__icontains=params["search"]) | Q(repository__icontains=params["search"]))
+        with_labels = _with_labels(request)
+        if with_labels:
+            queryset = queryset.prefetch_related("labels")
+        items, total = page(queryset, params)
+        return Response({"pipelines": [s.pipeline_dto(p, with_labels=with_labels) for p in items], "totalSize": total})
+
+    @extend_schema(
+        operation_id="CreatePipeline",
+        summary="Create pipeline (saved launch settings)",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID],
+        request=s.CreatePipelineRequestSerializer,
+        responses={200: s.PipelineResponseSerializer, **ERRORS},
+    )
+    def create(self, request):
+        body = s.CreatePipelineRequestSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        launch = data.get("launch") or {}
+        with api_errors():
+            pipeline = services.create_pipeline(
+                workspace=self.workspace,
+                created_by=request.user,
+                name=data["name"],
+                description=data.get("description") or "",
+                settings=s.settings_from(launch),
+                compute_env=launch.get("computeEnvId") or None,
+                label_ids=data.get("labelIds"),
+            )
+        return Response({"pipeline": s.pipeline_dto(pipeline, with_labels=True)})
+
+    @extend_schema(
+        operation_id="DescribePipeline",
+        summary="Describe pipeline",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES],
+        responses={200: s.PipelineResponseSerializer, **ERRORS},
+    )
+    def retrieve(self, request, pipelineId=None):  # noqa: N803
+        return Response({"pipeline": s.pipeline_dto(self.get_object(), with_labels=_with_labels(request))})
+
+    @extend_schema(
+        operation_id="UpdatePipeline",
+        summary="Update pipeline (labelIds replaces its labels)",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID],
+        request=s.UpdatePipelineRequestSerializer,
+        responses={200: s.PipelineResponseSerializer, **ERRORS},
+    )
+    def update(self, request, pipelineId=None):  # noqa: N803
+        pipeline = self.get_object()
+        body = s.UpdatePipelineRequestSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        launch = data.get("launch")
+        with api_errors():
+            services.update_pipeline(
+                pipeline=pipeline,
+                name=data.get("name"),
+                description=data.get("description"),
+                settings=s.settings_from(launch) if launch else None,
+                compute_env=(launch.get("computeEnvId") or None) if launch and "computeEnvId" in launch else ...,
+                label_ids=data.get("labelIds") or [],
+            )
+        pipeline.refresh_from_db()
+        return Response({"pipeline": s.pipeline_dto(pipeline, with_labels=True)})
+
+    @extend_schema(
+        operation_id="DeletePipeline",
+        summary="Delete pipeline (its runs stay)",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID],
+        responses=NO_CONTENT,
+    )
+    def destroy(self, request, pipelineId=None):  # noqa: N803
+        services.delete_pipeline(pipeline=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="DescribePipelineLaunch",
+        summary="Describe pipeline launch (its settings, with the compute environment a launch would use)",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.DescribeLaunchResponseSerializer, **ERRORS},
+    )
+    def launch_settings(self, request, pipelineId=None):  # noqa: N803
+        pipeline = self.get_object()
+        ce = pipeline.compute_env or services.primary_compute_env(self.workspace)
+        return Response({"launch": s.pipeline_launch_dto(pipeline, ce)})
+
+    @extend_schema(
+        operation_id="ValidatePipelineName",
+        summary="Validate pipeline name",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID, OpenApiParameter("name", OpenApiTypes.STR, required=True)],
+        responses={**NO_CONTENT, 409: ERROR},
+    )
+    def validate_name(self, request):
+        name = request.query_params.get("name", "")
+        problem = services.pipeline_name_error(workspace=self.workspace, name=name)
+        if problem is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if Pipeline.objects.filter(workspace=self.workspace, name__iexact=name).exists():
+            return Response(
+                {"message": "Duplicate element", "errors": {"name": [problem]}}, status=status.HTTP_409_CONFLICT
+            )
+        raise exceptions.ValidationError({"name": problem})
+
+
+class PipelineSecretViewSet(WorkspaceViewSet):
+    model = PipelineSecret
+    lookup_url_kwarg = "secretId"
+    permission_actions = {
+        "list": "pipeline_secrets:read",
+        "retrieve": "pipeline_secrets:read",
+        "validate_name": "pipeline_secrets:read",
+        "create": "pipeline_secrets:write",
+        "update": "pipeline_secrets:write",
+        "destroy": "pipeline_secrets:delete",
+    }
+
+    def get_object(self) -> PipelineSecret:
+        secret = self.get_queryset().filter(pk=self.kwargs["secretId"]).first()
+        if secret is None:
+            raise exceptions.NotFound("Pipeline secret not found")
+        return secret
+
+    @extend_schema(
+        operation_id="ListPipelineSecrets",
+        summary="List pipeline secrets (names and dates; values are never returned)",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.ListPipelineSecretsResponseSerializer, **ERRORS},
+    )
+    def list(self, request):
+        secrets = list(self.get_queryset().order_by("name")[:1000])
+        return Response({"pipelineSecrets": [s.secret_dto(secret) for secret in secrets], "totalSize": len(secrets)})
+
+    @extend_schema(
+        operation_id="CreatePipelineSecret",
+        summary="Create pipeline secret (the value is write-only)",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        request=s.CreatePipelineSecretRequestSerializer,
+        responses={200: s.CreatePipelineSecretResponseSerializer, **ERRORS},
+    )
+    def create(self, request):
+        body = s.CreatePipelineSecretRequestSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        with api_errors():
+            secret = services.create_pipeline_secret(
+                workspace=self.workspace,
+                created_by=request.user,
+                name=body.validated_data["name"],
+                value=body.validated_data["value"],
+            )
+        return Response({"secretId": secret.pk})
+
+    @extend_schema(
+        operation_id="DescribePipelineSecret",
+        summary="Describe pipeline secret",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.DescribePipelineSecretResponseSerializer, **ERRORS},
+    )
+    def retrieve(self, request, secretId=None):  # noqa: N803
+        return Response({"pipelineSecret": s.secret_dto(self.get_object())})
+
+    @extend_schema(
+        operation_id="UpdatePipelineSecret",
+        summary="Update secret (its value)",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        request=s.UpdatePipelineSecretRequestSerializer,
+        responses=NO_CONTENT,
+    )
+    def update(self, request, secretId=None):  # noqa: N803
+        secret = self.get_object()
+        body = s.UpdatePipelineSecretRequestSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        with api_errors():
+            services.update_pipeline_secret(secret=secret, value=body.validated_data["value"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="DeletePipelineSecret",
+        summary="Delete pipeline secret",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        responses=NO_CONTENT,
+    )
+    def destroy(self, request, secretId=None):  # noqa: N803
+        services.delete_pipeline_secret(secret=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="ValidatePipelineSecretName",
+        summary="Validate secret name",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID, OpenApiParameter("name", OpenApiTypes.STR, required=True)],
+        responses={**NO_CONTENT, 409: ERROR},
+    )
+    def validate_name(self, request):
+        name = request.query_params.get("name", "")
+        problem = services.secret_name_error(workspace=self.workspace, name=name)
+        if problem is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if PipelineSecret.objects.filter(workspace=self.workspace, name=name).exists():
+            return Response(
+                {"message": "Duplicate element", "errors": {"name": [problem]}}, status=status.HTTP_409_CONFLICT
+            )
+        raise exceptions.ValidationError({"name": problem})
