@@ -120,6 +120,9 @@ class Pipeline(LaunchSettings, TenantModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("pipelines:detail", pk=self.pk)
+
 
 class PipelineSecret(TenantModel):
     """A workspace secret handed to runs through AWS Secrets Manager. The value is write-only and
@@ -151,6 +154,9 @@ class PipelineSecret(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("pipelines:secret_list")
 
     def _aad(self) -> bytes:
         return crypto.associated_data(workspace_id=self.workspace_id, row_id=f"secret:{self.name}", field="value")
@@ -268,6 +274,9 @@ class Run(TenantModel):
 
     def __str__(self):
         return self.run_name
+
+    def get_absolute_url(self) -> str:
+        return self.workspace.url("pipelines:run_detail", pk=self.pk)
 
     @property
     def is_active(self) -> bool:

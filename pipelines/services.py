@@ -38,6 +38,7 @@ from pipelines.models import (
 from pipelines.names import unique_random_name
 from seqera import work
 from seqera.db import unique_as_field_error
+from seqera.exceptions import NotAllowed
 from workspaces import aws
 from workspaces.models import NAME_PATTERN, Credentials, Label, Workspace
 from workspaces.permissions import role_allows
@@ -412,13 +413,23 @@ def launch_blocker(ce: ComputeEnv | None) -> str | None:
     return None
 
 
+def global_config(ce: ComputeEnv | None) -> str:
+    """The CE's global Nextflow config: the launch form's config starts from it (and replaces it)."""
+    return (ce.config.get("nextflowConfig") or "") if ce is not None else ""
+
+
 def _resolved_config(ce: ComputeEnv, launch: Launch, run: Run) -> str:
+    """What the run runs with: the CE's generated config (without its global part), then the
+    launch's config text (prefilled from that global part, so the launch's wins), then the run name."""
+    from computeenvs import nfconfig
     from computeenvs import services as ce_services
 
-    text = ce_services.nextflow_config_for(ce)
+    config = {key: value for key, value in ce.config.items() if key != "nextflowConfig"}
+    fallback = ce_services.forge_queue_names(ce.pk)[1] if ce.is_forge else ""
+    text = nfconfig.nextflow_config(config=config, compute_queue=config.get("computeQueue") or fallback)
     if launch.work_dir and launch.work_dir != ce.config.get("workDir"):
-        text += f"workDir = '{launch.work_dir}'\n"
-    text += f"runName = '{run.run_name}'\n"
+        text += f"workDir = {nfconfig.groovy_string(launch.work_dir)}\n"
+    text += f"runName = {nfconfig.groovy_string(run.run_name)}\n"
     if launch.config_text.strip():
         text += "\n// Nextflow config of the launch\n" + launch.config_text.rstrip("\n") + "\n"
     return text
@@ -446,10 +457,10 @@ def launch_run(
     launch) needs ``workflow_quick:execute`` (maintain and up).
     """
     settings = dict(settings or {})
-    if pipeline is None and not role_allows(role, "workflow_quick:execute"):
-        raise ValidationError("Your role may launch saved pipelines only: ask a maintainer to save this one first.")
     if not role_allows(role, "workflow:execute"):
-        raise ValidationError("Your role in this workspace does not allow launching pipelines.")
+        raise NotAllowed("Your role in this workspace does not allow launching pipelines.")
+    if pipeline is None and not role_allows(role, "workflow_quick:execute"):
+        raise NotAllowed("Your role may launch saved pipelines only: ask a maintainer to save this one first.")
     base = pipeline_settings(pipeline) if pipeline is not None else {}
     if pipeline is not None and not role_allows(role, "workflow_quick:execute"):
         changed = sorted(
@@ -460,7 +471,7 @@ def launch_run(
         ):
             changed.append("compute_env")
         if changed:
-            raise ValidationError(
+            raise NotAllowed(
                 dict.fromkeys(changed, "Your role (launch) may change only the parameters of a saved pipeline.")
             )
     errors: dict[str, list[str]] = {}

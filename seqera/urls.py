@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("workspaces.account_urls")),
     path("", include("workspaces.urls")),
     path("orgs/<str:org>/workspaces/<str:workspace>/compute-envs/", include("computeenvs.urls")),
+    path("orgs/<str:org>/workspaces/<str:workspace>/", include("pipelines.urls")),
 ]
 
 handler400 = "seqera.errors.bad_request"

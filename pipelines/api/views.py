@@ -17,10 +17,9 @@ from rest_framework.response import Response
 from pipelines import logs, services
 from pipelines.api import serializers as s
 from pipelines.models import Pipeline, PipelineSecret, Run
-from seqera.api import PageQuery, page, query_params
-from seqera.tenancy import WorkspaceViewSet
+from seqera.api import ErrorResponseSerializer, PageQuery, api_errors, page, query_params
 from workspaces import aws
-from workspaces.api.serializers import ErrorResponseSerializer
+from workspaces.tenancy import WorkspaceViewSet
 
 WORKSPACE_ID = OpenApiParameter(
     "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
@@ -34,17 +33,16 @@ NO_CONTENT = {204: OpenApiResponse(description="OK - No content"), **ERRORS}
 ATTRIBUTES = OpenApiParameter("attributes", OpenApiTypes.STR, description="Comma-separated extra attributes: labels")
 
 
+FIELD_MAP = {key: (api,) for key, api in s.ERROR_KEYS.items()}
+
+
 @contextmanager
-def api_errors():
-    """Service errors under the API's field names."""
+def service_errors():
+    """Service errors (field-keyed ValidationError, NotAllowed) under the API's field names."""
     try:
         yield
     except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise exceptions.ValidationError({"non_field_errors": exc.messages}) from None
-        raise exceptions.ValidationError(
-            {s.ERROR_KEYS.get(key, key): messages for key, messages in exc.message_dict.items()}
-        ) from None
+        raise api_errors(exc, FIELD_MAP) from None
 
 
 def _body(request) -> dict:
@@ -141,7 +139,7 @@ class WorkflowViewSet(WorkspaceViewSet):
             pipeline = Pipeline.objects.filter(workspace=self.workspace, pk=data["pipelineId"]).first()
             if pipeline is None:
                 raise exceptions.ValidationError({"pipelineId": "Not found in this workspace."})
-        with api_errors():
+        with service_errors():
             run = services.launch_run(
                 workspace=self.workspace,
                 user=request.user,
@@ -182,7 +180,7 @@ class WorkflowViewSet(WorkspaceViewSet):
         responses=NO_CONTENT,
     )
     def destroy(self, request, workflowId=None):  # noqa: N803
-        with api_errors():
+        with service_errors():
             services.delete_run(run=self.get_object(), user=request.user, force=_flag(request, "force"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -195,7 +193,7 @@ class WorkflowViewSet(WorkspaceViewSet):
         responses=NO_CONTENT,
     )
     def cancel(self, request, workflowId=None):  # noqa: N803
-        with api_errors():
+        with service_errors():
             services.cancel_run(run=self.get_object(), user=request.user, force=_flag(request, "force"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -305,7 +303,7 @@ class PipelineViewSet(WorkspaceViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         launch = data.get("launch") or {}
-        with api_errors():
+        with service_errors():
             pipeline = services.create_pipeline(
                 workspace=self.workspace,
                 created_by=request.user,
@@ -341,7 +339,7 @@ class PipelineViewSet(WorkspaceViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         launch = data.get("launch")
-        with api_errors():
+        with service_errors():
             services.update_pipeline(
                 pipeline=pipeline,
                 name=data.get("name"),
@@ -435,7 +433,7 @@ class PipelineSecretViewSet(WorkspaceViewSet):
     def create(self, request):
         body = s.CreatePipelineSecretRequestSerializer(data=_body(request))
         body.is_valid(raise_exception=True)
-        with api_errors():
+        with service_errors():
             secret = services.create_pipeline_secret(
                 workspace=self.workspace,
                 created_by=request.user,
@@ -466,7 +464,7 @@ class PipelineSecretViewSet(WorkspaceViewSet):
         secret = self.get_object()
         body = s.UpdatePipelineSecretRequestSerializer(data=_body(request))
         body.is_valid(raise_exception=True)
-        with api_errors():
+        with service_errors():
             services.update_pipeline_secret(secret=secret, value=body.validated_data["value"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 

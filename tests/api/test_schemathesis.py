@@ -31,7 +31,7 @@ from pipelines.trace.models import Task
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
 from tests.computeenvs.test_services import make_ce, manual_doc
-from tests.factories import RunFactory
+from tests.factories import PipelineFactory, PipelineSecretFactory, RunFactory
 from workspaces import services
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,9 @@ NEVER_2XX = {
     "POST /api/credentials",
     "DELETE /api/credentials/{credentialsId}",
     "POST /api/compute-envs/{id}/enable",
+    # Random launch bodies never name a repository and an AVAILABLE CE (happy path: tests/pipelines/test_api.py).
+    "POST /api/workflow/launch",
+    "POST /api/pipelines",
 }
 
 
@@ -87,10 +90,14 @@ def world(tenancy, broker):
     )
     ce = make_ce(tenancy, credentials=canary, config=manual_doc())
     ComputeEnv.objects.filter(pk=ce.pk).update(status=ComputeEnv.Status.AVAILABLE)  # so it may become primary
+    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=ce)
+    secret = PipelineSecretFactory(workspace=tenancy.workspace, value=CANARY_SECRET)
+    run = RunFactory(
+        workspace=tenancy.workspace, compute_env=ce, credentials=canary, pipeline=pipeline
+    )  # not submitted
     auth_token, owner_token = services.create_api_token(user=owner, name="schemathesis")
     spare_token, _ = services.create_api_token(user=owner, name="spare")
     _, outsider_token = services.create_api_token(user=tenancy.outsider, name="outsider")
-    run = RunFactory(workspace=tenancy.workspace, owner=owner)
     Task.objects.create(workspace=tenancy.workspace, run=run, task_id=1, status="RUNNING", name="P (1)", process="P")
     return {
         "owner_token": owner_token,
@@ -106,6 +113,8 @@ def world(tenancy, broker):
             "id": ce.pk,
             "workflowId": run.pk,
             "taskId": 1,
+            "pipelineId": pipeline.pk,
+            "secretId": secret.pk,
         },
     }
 

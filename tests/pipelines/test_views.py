@@ -1,0 +1,104 @@
+"""The pages of pipelines, runs and secrets over the strict layer and the sandbox runner."""
+
+import pytest
+from django.urls import reverse
+
+from pipelines import monitor
+from pipelines.models import Pipeline, PipelineSecret, Run, RunStatus
+from tests.factories import PipelineFactory, RunFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(tenancy, name, **kwargs):
+    return reverse(name, kwargs={"org": tenancy.org.name, "workspace": tenancy.workspace.name, **kwargs})
+
+
+def follow(run, polls=10):
+    for _ in range(polls):
+        monitor.sweep()
+        run.refresh_from_db()
+        if run.status in RunStatus.final():
+            break
+    return run
+
+
+def test_quick_launch_page_to_a_succeeded_run_with_its_log(
+    client, tenancy, forged_ce, runner, django_capture_on_commit_callbacks
+):
+    client.force_login(tenancy.users["maintain"])
+    page = client.get(url(tenancy, "pipelines:quick_launch"))
+    assert page.status_code == 200
+    run_name = page.context["form"].initial["run_name"]
+    assert "_" in run_name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url(tenancy, "pipelines:quick_launch"),
+            {"run_name": run_name, "repository": "https://github.com/nextflow-io/hello", "revision": "master",
+             "compute_env": forged_ce.pk, "params_text": "greeting: Bonjour\n"},
+        )  # fmt: skip
+    assert response.status_code == 302, response.context["form"].errors
+    run = Run.objects.get(run_name=run_name)
+    assert response.url == run.get_absolute_url()
+    from pipelines import services
+
+    services.submit_run(run_id=run.pk, workspace_id=run.workspace_id)
+    follow(run)
+    assert run.status == RunStatus.SUCCEEDED
+    detail = client.get(run.get_absolute_url())
+    assert b"SUCCEEDED" in detail.content and b"Bonjour" in detail.content
+    log = client.get(url(tenancy, "pipelines:run_log", pk=run.pk))
+    assert b"N E X T F L O W" in log.content and b"Succeeded   : 4" in log.content
+    download = client.get(url(tenancy, "pipelines:run_log_download", pk=run.pk))
+    body = b"".join(download.streaming_content).decode()
+    assert body.startswith("Nextflow launcher") and "Succeeded   : 4" in body
+    listing = client.get(url(tenancy, "pipelines:run_list"))
+    assert run_name.encode() in listing.content and b"run-badge-" in listing.content
+
+
+def test_launch_role_launches_a_saved_pipeline_but_may_change_only_its_parameters(client, tenancy, forged_ce, runner):
+    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=forged_ce, params_text="a: 1\n")
+    client.force_login(tenancy.users["launch"])
+    assert client.get(url(tenancy, "pipelines:quick_launch")).status_code == 403
+    page = client.get(url(tenancy, "pipelines:launch", pk=pipeline.pk))
+    assert page.context["form"].fields["repository"].disabled
+    data = {"run_name": "launch_role_run", "params_text": "a: 2\n", "repository": "https://github.com/evil/repo"}
+    response = client.post(url(tenancy, "pipelines:launch", pk=pipeline.pk), data)
+    assert response.status_code == 302, (response.context["form"].errors, response.context["form"].non_field_errors())
+    run = Run.objects.get(run_name="launch_role_run")
+    assert run.repository == pipeline.repository and run.params == {"a": 2}
+
+
+def test_pipeline_and_secret_pages(client, tenancy):
+    client.force_login(tenancy.users["maintain"])
+    response = client.post(
+        url(tenancy, "pipelines:create"),
+        {"name": "hello", "repository": "https://github.com/nextflow-io/hello", "params_text": "{not json"},
+    )
+    assert response.status_code == 200 and "not valid JSON" in response.content.decode()
+    response = client.post(
+        url(tenancy, "pipelines:create"), {"name": "hello", "repository": "https://github.com/nextflow-io/hello"}
+    )
+    pipeline = Pipeline.objects.get(name="hello")
+    assert response.url == pipeline.get_absolute_url()
+    for name in ("detail", "edit", "duplicate", "delete", "launch"):
+        assert client.get(url(tenancy, f"pipelines:{name}", pk=pipeline.pk)).status_code == 200, name
+    assert (
+        client.post(url(tenancy, "pipelines:secret_create"), {"name": "TOKEN", "value": "v4lue-zz"}).status_code == 302
+    )
+    secret = PipelineSecret.objects.get(name="TOKEN")
+    listing = client.get(url(tenancy, "pipelines:secret_list")).content.decode()
+    assert "TOKEN" in listing and "v4lue-zz" not in listing
+    assert client.get(url(tenancy, "pipelines:secret_replace", pk=secret.pk)).status_code == 200
+
+
+def test_active_run_cannot_be_deleted_and_the_list_polls_only_while_runs_are_active(client, tenancy):
+    run = RunFactory(workspace=tenancy.workspace, status=RunStatus.RUNNING)
+    client.force_login(tenancy.users["launch"])
+    confirm = client.get(url(tenancy, "pipelines:run_delete", pk=run.pk))
+    assert b"cancel it before deleting it" in confirm.content
+    listing = client.get(url(tenancy, "pipelines:run_list")).content.decode()
+    assert 'id="run-badges"' in listing and "hx-get" in listing.split('id="run-badges"')[1].split(">")[0]
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
+    badges = client.get(url(tenancy, "pipelines:run_badges") + f"?ids={run.pk}").content.decode()
+    assert "SUCCEEDED" in badges and "hx-get" not in badges.split('id="run-badges"')[1].split(">")[0]
