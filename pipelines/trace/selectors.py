@@ -62,8 +62,8 @@ def tasks(run: Run, query: TaskQuery):
     return qs.order_by(order, tie) if column != "task_id" else qs.order_by(tie)
 
 
-def process_names(run: Run) -> list[str]:
-    trace = RunTrace.objects.filter(run=run).first()
+def process_names(run: Run, trace: RunTrace | None = None) -> list[str]:
+    trace = trace or RunTrace.objects.filter(run=run).first()
     names = list(trace.process_names) if trace else []
     for record in (trace.progress or {}).get("processes", []) if trace else []:
         if record.get("name") and record["name"] not in names:
@@ -77,46 +77,46 @@ def _int(value) -> int:
 
 def _usage(rows) -> dict:
     return {
-        "cpus": _int(rows.get("cpus")),
-        "cpuTime": _int(rows.get("cpu_time")),
-        "cpuLoad": _int(rows.get("cpu_load")),
-        "memoryRss": _int(rows.get("rss")),
-        "memoryReq": _int(rows.get("memory")),
-        "readBytes": _int(rows.get("read_bytes")),
-        "writeBytes": _int(rows.get("write_bytes")),
-        "volCtxSwitch": _int(rows.get("vol_ctxt")),
-        "invCtxSwitch": _int(rows.get("inv_ctxt")),
+        "cpus": _int(rows.get("sum_cpus")),
+        "cpuTime": _int(rows.get("sum_cpu_time")),
+        "cpuLoad": _int(rows.get("sum_cpu_load")),
+        "memoryRss": _int(rows.get("sum_rss")),
+        "memoryReq": _int(rows.get("sum_memory")),
+        "readBytes": _int(rows.get("sum_read_bytes")),
+        "writeBytes": _int(rows.get("sum_write_bytes")),
+        "volCtxSwitch": _int(rows.get("sum_vol_ctxt")),
+        "invCtxSwitch": _int(rows.get("sum_inv_ctxt")),
     }
 
 
 _AGGREGATES = {
-    "cpus": Sum("cpus"),
-    "cpu_time": Sum(F("cpus") * F("realtime")),
-    "cpu_load": Sum(F("pcpu") * F("realtime") / 100.0),
-    "rss": Sum("peak_rss"),
-    "memory": Sum("memory"),
-    "read_bytes": Sum("read_bytes"),
-    "write_bytes": Sum("write_bytes"),
-    "vol_ctxt": Sum("vol_ctxt"),
-    "inv_ctxt": Sum("inv_ctxt"),
-    "cost": Sum("cost"),
+    "sum_cpus": Sum("cpus"),
+    "sum_cpu_time": Sum(F("cpus") * F("realtime")),
+    "sum_cpu_load": Sum(F("pcpu") * F("realtime") / 100.0),
+    "sum_rss": Sum("peak_rss"),
+    "sum_memory": Sum("memory"),
+    "sum_read_bytes": Sum("read_bytes"),
+    "sum_write_bytes": Sum("write_bytes"),
+    "sum_vol_ctxt": Sum("vol_ctxt"),
+    "sum_inv_ctxt": Sum("inv_ctxt"),
+    "sum_cost": Sum("cost"),
     "n": Count("pk"),
 }
 
 
-def progress_data(run: Run) -> dict:
+def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
     """``ProgressData``: Nextflow's latest counters (workflow and per process) with usage summed
     from the run's tasks. Empty counters before Nextflow reported anything."""
-    trace = RunTrace.objects.filter(run=run).first()
+    trace = trace or RunTrace.objects.filter(run=run).first()
     snapshot = (trace.progress if trace else None) or {}
     stamp = trace.last_report_at.isoformat().replace("+00:00", "Z") if trace and trace.last_report_at else None
-    totals = Task.objects.filter(run=run).aggregate(**_AGGREGATES)
-    per_process = {
-        row["process"]: row for row in Task.objects.filter(run=run).values("process").annotate(**_AGGREGATES)
-    }
-    executors = sorted(
-        e for e in Task.objects.filter(run=run).exclude(executor="").values_list("executor", flat=True).distinct() if e
+    tasks = Task.objects.filter(run=run).order_by()
+    per_process = {row["process"]: row for row in tasks.values("process").annotate(**_AGGREGATES)}
+    totals = {key: sum((row.get(key) or 0) for row in per_process.values()) for key in _AGGREGATES}
+    totals["sum_cost"] = (
+        None if all(row.get("sum_cost") is None for row in per_process.values()) else totals["sum_cost"]
     )
+    executors = sorted(set(tasks.exclude(executor="").values_list("executor", flat=True).distinct()))
     counts = {k: _int(snapshot.get(k)) for k in COUNTERS}
     workflow = {
         **counts,
@@ -128,12 +128,12 @@ def progress_data(run: Run) -> dict:
         "loadTasks": counts["running"],
         "numSpotInterruptions": _int(snapshot.get("numSpotInterruptions")),
         "executors": executors,
-        "cost": totals.get("cost"),
+        "cost": totals.get("sum_cost"),
         **_usage(totals),
         "dateCreated": trace.begun_at.isoformat().replace("+00:00", "Z") if trace and trace.begun_at else None,
         "lastUpdated": stamp,
     }
-    names = process_names(run)
+    names = process_names(run, trace)
     records = {r.get("name"): r for r in snapshot.get("processes", []) if r.get("name")}
     processes = []
     for name in names:
@@ -157,40 +157,31 @@ def progress_data(run: Run) -> dict:
     return {"workflowProgress": workflow, "processesProgress": processes, "totalProcesses": len(processes)}
 
 
+def has_reports(run: Run) -> bool:
+    return RunTrace.objects.filter(run=run, last_report_at__isnull=False).exists()
+
+
 def reported_progress(run: Run) -> dict | None:
     """`progress_data` once Nextflow has reported on the run (None before: the run's own status
     is all there is)."""
-    if not RunTrace.objects.filter(run=run, last_report_at__isnull=False).exists():
+    if not has_reports(run):
         return None
     data = progress_data(run)
     data["workflowProgress"]["lastUpdated"] = data["workflowProgress"]["lastUpdated"] or run.last_updated.isoformat()
     return data
 
 
-def process_bars(run: Run) -> list[dict]:
+def process_bars(run: Run, trace: RunTrace | None = None) -> list[dict]:
     """Per process: counts and the share of each state in its total, for the run page's bars."""
     bars = []
-    for p in progress_data(run)["processesProgress"]:
+    for p in progress_data(run, trace)["processesProgress"]:
         total = sum(p[k] for k in ("pending", "submitted", "running", "succeeded", "cached", "failed", "aborted"))
         done = p["succeeded"] + p["cached"]
-        bars.append(
-            {
-                **p,
-                "total": total,
-                "done": done,
-                "segments": [
-                    (state, p[state], (100.0 * p[state] / total) if total else 0.0, colour)
-                    for state, colour in (
-                        ("succeeded", "bg-success"),
-                        ("cached", "bg-secondary"),
-                        ("failed", "bg-danger"),
-                        ("running", "bg-info"),
-                        ("submitted", "bg-primary"),
-                        ("pending", "bg-light"),
-                        ("aborted", "bg-warning"),
-                    )
-                    if p[state]
-                ],
-            }
-        )
+        segments, offset = [], 0.0
+        for state in ("succeeded", "cached", "failed", "running", "submitted", "pending", "aborted"):
+            if p[state]:
+                share = 100.0 * p[state] / total
+                segments.append({"state": state, "count": p[state], "x": round(offset, 3), "width": round(share, 3)})
+                offset += share
+        bars.append({**p, "total": total, "done": done, "segments": segments})
     return bars

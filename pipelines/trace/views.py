@@ -8,7 +8,6 @@ Reports for a finished run are 409 (the plugin then stops the pipeline)."""
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
@@ -51,14 +50,7 @@ def workspace_param(request) -> int | None:
 
 
 def watch_url(request, run: Run) -> str:
-    try:
-        path = reverse(
-            "pipelines:run_detail",
-            kwargs={"org": run.workspace.org.name, "workspace": run.workspace.name, "pk": run.pk},
-        )
-    except NoReverseMatch:
-        path = f"/orgs/{run.workspace.org.name}/workspaces/{run.workspace.name}/runs/{run.pk}/"
-    return request.build_absolute_uri(path)
+    return request.build_absolute_uri(run.get_absolute_url())
 
 
 class TraceView(APIView):
