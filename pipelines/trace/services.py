@@ -307,9 +307,10 @@ def _task_row(run: Run, report: dict, now: datetime) -> dict:
 
 
 def upsert_tasks(run: Run, reports: list[dict]) -> int:
-    """One INSERT … ON CONFLICT (run, task_id) DO UPDATE … WHERE rank <= new rank for the batch
-    (PostgreSQL and SQLite alike): a report of an earlier status never overwrites a later one.
-    Within a batch the last report of a task wins, as in the plugin."""
+    """One INSERT … ON CONFLICT (run, task_id) DO UPDATE … WHERE rank <= new rank for the batch:
+    a report of an earlier status never overwrites a later one. Within a batch the last report of
+    a task wins, as in the plugin. On PostgreSQL the batch travels as one JSON parameter
+    (``jsonb_to_recordset``), elsewhere as one parameter per value."""
     if not reports:
         return 0
     now = timezone.now()
@@ -318,24 +319,33 @@ def upsert_tasks(run: Run, reports: list[dict]) -> int:
         latest[report["taskId"]] = report
     rows = [_task_row(run, latest[task_id], now) for task_id in sorted(latest)]
     columns = list(rows[0])
-    fields = [Task._meta.get_field(c if c not in ("workspace_id", "run_id") else c[:-3]) for c in columns]
-    table = connection.ops.quote_name(Task._meta.db_table)
-    quoted = [connection.ops.quote_name(f.column) for f in fields]
-    values, params = [], []
-    for row in rows:
-        values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
-        for column, field in zip(columns, fields, strict=True):
-            params.append(field.get_db_prep_save(row[column], connection))
+    fields = [Task._meta.get_field(c[:-3] if c in ("workspace_id", "run_id") else c) for c in columns]
+    quote = connection.ops.quote_name
+    table = quote(Task._meta.db_table)
+    quoted = [quote(f.column) for f in fields]
     keep = {"workspace_id", "run_id", "task_id", "date_created"}
     updates = ", ".join(f"{q} = EXCLUDED.{q}" for c, q in zip(columns, quoted, strict=True) if c not in keep)
-    rank = connection.ops.quote_name("rank")
+    conflict = f"ON CONFLICT ({quote('run_id')}, {quote('task_id')}) DO UPDATE SET {updates} WHERE {table}.{quote('rank')} <= EXCLUDED.{quote('rank')}"
     # Names come from the model's metadata, quoted; every value is a parameter.
-    conflict = f"{connection.ops.quote_name('run_id')}, {connection.ops.quote_name('task_id')}"
-    insert = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join(values)}"  # noqa: S608
-    sql = f"{insert} ON CONFLICT ({conflict}) DO UPDATE SET {updates} WHERE {table}.{rank} <= EXCLUDED.{rank}"
+    if connection.vendor == "postgresql":
+        record = ", ".join(f"{q} {f.db_type(connection)}" for q, f in zip(quoted, fields, strict=True))
+        source = f"SELECT {', '.join(quoted)} FROM jsonb_to_recordset(%s::jsonb) AS t({record})"  # noqa: S608
+        params = [
+            json.dumps([{f.column: row[c] for c, f in zip(columns, fields, strict=True)} for row in rows], default=_iso)
+        ]
+    else:
+        source = "VALUES " + ", ".join("(" + ", ".join(["%s"] * len(columns)) + ")" for _ in rows)
+        params = [f.get_db_prep_save(row[c], connection) for row in rows for c, f in zip(columns, fields, strict=True)]
+    sql = f"INSERT INTO {table} ({', '.join(quoted)}) {source} {conflict}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _iso(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 # --------------------------------------------------------------------------- watchdog
