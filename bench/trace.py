@@ -90,14 +90,13 @@ def main() -> None:
 
 
 def run_bench(args, label: str) -> None:
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
     from pipelines.models import Launch, Run
     from pipelines.trace import tokens
     from pipelines.trace.models import RunTrace, Task
     from workspaces import services
-    from django.contrib.auth import get_user_model
-
     from workspaces.models import Organization, Participant, Workspace
 
     User = get_user_model()  # noqa: N806
