@@ -23,10 +23,12 @@ def reporting(live_server, settings):
 
 
 def follow(run):
-    for _ in range(12):
+    """Sweeps until the run is over and Batch says its head job ended (the monitor keeps reading a
+    run Nextflow ended first, for its Batch state and log stream)."""
+    for _ in range(14):
         monitor.sweep()
         run.refresh_from_db()
-        if run.status in RunStatus.final():
+        if run.status in RunStatus.final() and run.batch_status in ("SUCCEEDED", "FAILED"):
             break
     return run
 
@@ -43,6 +45,7 @@ def test_a_sandbox_run_reports_its_tasks_and_end_through_the_trace_api(forged_ce
     tasks = Task.objects.filter(run=run)
     assert tasks.count() == 4 and set(tasks.values_list("process", flat=True)) == {"sayHello"}
     assert run.nextflow["version"] == "24.10.2"
+    assert run.batch_status == ("FAILED" if fail else "SUCCEEDED") and run.log_stream
     if fail:
         assert run.status == RunStatus.FAILED and "sayHello" in run.error_message
         assert tasks.get(task_id=2).status == "FAILED"
