@@ -53,3 +53,33 @@ def test_a_sandbox_run_reports_its_tasks_and_end_through_the_trace_api(forged_ce
         assert run.status == RunStatus.SUCCEEDED and run.exit_status == 0
         assert set(tasks.values_list("status", flat=True)) == {"COMPLETED"}
         assert trace.progress["succeeded"] == 4
+
+
+def test_the_run_token_is_handed_to_the_head_job_only(tenancy, forged_ce, runner, launch, client):
+    """TOWER_ACCESS_TOKEN is in the submitted job's environment, and in no page or API answer."""
+    from rest_framework.test import APIClient
+
+    from pipelines.trace import tokens
+
+    run = launch(compute_env=forged_ce, settings={"repository": "https://github.com/nextflow-io/hello"})
+    token = tokens.run_token(run.pk)
+    env = {e["name"]: e["value"] for e in runner.submitted[run.job_id]["containerOverrides"]["environment"]}
+    assert env["TOWER_ACCESS_TOKEN"] == token and env["TOWER_WORKFLOW_ID"] == run.pk
+    assert env["TOWER_API_ENDPOINT"].endswith("/api") and env["TOWER_WORKSPACE_ID"] == str(tenancy.workspace.pk)
+    follow(run)
+    client.force_login(tenancy.users["owner"])
+    api = APIClient()
+    api.force_authenticate(tenancy.users["owner"])
+    ws = tenancy.workspace
+    answers = [
+        client.get(run.get_absolute_url()),
+        client.get(ws.url("trace:run_trace", pk=run.pk)),
+        client.get(ws.url("pipelines:run_log", pk=run.pk)),
+        api.get(f"/api/workflow/{run.pk}?workspaceId={ws.pk}"),
+        api.get(f"/api/workflow/{run.pk}/launch?workspaceId={ws.pk}"),
+        api.get(f"/api/workflow/{run.pk}/log?workspaceId={ws.pk}"),
+        api.get(f"/api/workflow?workspaceId={ws.pk}"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer
+        assert token.encode() not in answer.content
