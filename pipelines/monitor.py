@@ -152,7 +152,7 @@ def apply(run: Run, job: dict | None, *, now: datetime) -> bool:
         )
     if state == "FAILED":
         reasons = [job.get("statusReason") or "", container.get("reason") or ""]
-        reason = " / ".join(r for r in reasons if r) or "The head job failed."
+        reason = " / ".join(dict.fromkeys(r for r in reasons if r)) or "The head job failed."
         message = f"The workflow execution failed: {reason}"
         if exit_code is not None:
             message += f" (exit status {exit_code})"

@@ -250,9 +250,11 @@ class BatchRunner:
         )
 
     def _log_group(self, client, definition: str) -> str:
-        found = self._internal(client.describe_job_definitions, jobDefinitions=[definition]).get("jobDefinitions", [])
+        name, _, revision = definition.rsplit("/", 1)[-1].partition(":")
+        found = self._internal(client.describe_job_definitions, jobDefinitionName=name).get("jobDefinitions", [])
+        found = [d for d in found if not revision or str(d.get("revision")) == revision]
         options = (
-            ((found[0].get("containerProperties") or {}).get("logConfiguration") or {}).get("options")
+            ((found[-1].get("containerProperties") or {}).get("logConfiguration") or {}).get("options")
             if found
             else None
         )
@@ -343,12 +345,13 @@ class BatchRunner:
                     play.next_at += self.step_seconds
 
     def _steps(self):
+        """Head job states, the Nextflow header, the tasks submitted, each task ending, the end."""
         return (
             lambda p: self._state(p, "RUNNABLE"),
             lambda p: self._state(p, "STARTING"),
             self._running,
             self._submit_tasks,
-            self._tasks_done,
+            *(lambda p, n=n: self._task_done(p, n) for n in range(1, self.task_count + 1)),
             self._complete,
         )
 
@@ -414,24 +417,28 @@ class BatchRunner:
         )
         return TASK_DEFINITION
 
-    def _tasks_done(self, play: Play) -> None:
-        lines = []
-        for task in play.tasks:
-            failing = play.fail and task.index == 2
-            task.status = "FAILED" if failing else "SUCCEEDED"
-            lines.append(f"{GREETINGS[(task.index - 1) % len(GREETINGS)]} world!")
-            self._report("task", play, process=task.process, task_id=task.index, name=task.name, status=task.status)
-        if play.fail:
-            lines += [
-                "ERROR ~ Error executing process > 'sayHello (2)'",
+    def _task_done(self, play: Play, index: int) -> None:
+        task = next((t for t in play.tasks if t.index == index), None)
+        if task is None:
+            return
+        failing = play.fail and index == 2
+        task.status = "FAILED" if failing else "SUCCEEDED"
+        self._report("task", play, process=task.process, task_id=index, name=task.name, status=task.status)
+        if not failing:
+            self._log(play, [f"{GREETINGS[(index - 1) % len(GREETINGS)]} world!"])
+            return
+        self._log(
+            play,
+            [
+                f"ERROR ~ Error executing process > '{task.process} ({index})'",
                 "",
                 "Caused by:",
-                "  Process `sayHello (2)` terminated with an error exit status (1)",
+                f"  Process `{task.process} ({index})` terminated with an error exit status (1)",
                 "",
                 "Command exit status:",
                 "  1",
-            ]
-        self._log(play, lines)
+            ],
+        )
 
     def _complete(self, play: Play) -> None:
         succeeded = sum(t.status == "SUCCEEDED" for t in play.tasks)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.views.generic import TemplateView
 
 from computeenvs.models import ComputeEnv
@@ -116,6 +118,9 @@ class PipelineDeleteView(PipelinePage, ObjectDeleteView):
     permission_action = "pipeline:delete"
     consequences = "Its saved launch settings go; its runs stay, with the snapshot of what they ran."
 
+    def get_page_title(self) -> str:
+        return f"Delete {self.object}"
+
     def perform_delete(self, obj):
         services.delete_pipeline(pipeline=obj)
 
@@ -166,7 +171,9 @@ class LaunchFormView(WorkspacePage, PageMixin, ObjectMixin, TemplateView):
                 else services.primary_compute_env(self.workspace)
             )
             blocker = services.launch_blocker(ce_obj)
-        context.update(form=form, pipeline=self.pipeline(), blocker=blocker, cancel_url=self.cancel_url())
+        context.update(
+            form=form, pipeline=self.pipeline(), blocker=blocker, cancel_url=self.cancel_url(), submit_label="Launch"
+        )
         return context
 
     def cancel_url(self) -> str:
@@ -329,7 +336,7 @@ class RunLogView(RunPage, ObjectDetailView):
         context = super().get_context_data(**kwargs)
         run = self.object
         token = self.request.GET.get("next") or None
-        tail = self.request.GET.get("tail") == "1"
+        tail = self.request.GET.get("tail") == "1"  # the live tail: only lines after the token
         try:
             page = logs.read_page(run, token=token)
         except aws.AwsError as exc:
@@ -337,12 +344,19 @@ class RunLogView(RunPage, ObjectDetailView):
         base = self.ws_url("pipelines:run_log", pk=run.pk)
         context.update(
             page=page,
-            tail=tail,
             live=page.pending and (tail or token is None or token.startswith("f/")),
             base_url=base,
             download_url=self.ws_url("pipelines:run_log_download", pk=run.pk),
         )
         return context
+
+    def render_to_response(self, context, **kwargs):
+        if self.request.GET.get("tail") != "1":
+            return super().render_to_response(context, **kwargs)
+        # The live tail appends the new lines to the <pre> as they are: no template whitespace.
+        parts = render_to_string("pipelines/_run_log_tail.html", context, request=self.request)
+        parts = "".join(part.strip() for part in parts.splitlines())  # no stray newline into the <pre>
+        return HttpResponse(parts + "".join(escape(line) + "\n" for line in context["page"].entries))
 
 
 class RunLogDownloadView(RunPage, ObjectMixin, TemplateView):
@@ -386,6 +400,9 @@ class RunDeleteView(RunPage, ObjectDeleteView):
         if run.is_active or run.status == RunStatus.UNKNOWN:
             return [f"This run is {run.status}: cancel it before deleting it."]
         return []
+
+    def get_page_title(self) -> str:
+        return f"Delete {self.object}"
 
     def perform_delete(self, obj):
         services.delete_run(run=obj, user=self.request.user)
@@ -437,6 +454,9 @@ class SecretReplaceView(SecretPage, ObjectFormView):
 class SecretDeleteView(SecretPage, ObjectDeleteView):
     permission_action = "pipeline_secrets:delete"
     consequences = "Runs that ask for it can no longer be launched; running ones keep their copy until they end."
+
+    def get_page_title(self) -> str:
+        return f"Delete {self.object}"
 
     def perform_delete(self, obj):
         services.delete_pipeline_secret(secret=obj)

@@ -122,6 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: the in-process worker and the web server share the file; wait instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Every transaction takes the write lock at BEGIN: two transactions that both read and then
+    # write would otherwise fail at once with "database is locked" (SQLite cannot wait there).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -350,7 +353,7 @@ FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batc
 # per distinct content and reused. The monitor reads DescribeJobs every RUN_MONITOR_SECONDS; a head
 # job RUNNABLE longer than RUN_RUNNABLE_WARNING_SECONDS gets a warning with the likely cause.
 LAUNCHER_IMAGE = env.str("LAUNCHER_IMAGE", default="quay.io/seqeralabs/nf-launcher:j17-24.10.2")
-RUN_MONITOR_SECONDS = env.int("RUN_MONITOR_SECONDS", default=15)
+RUN_MONITOR_SECONDS = env.int("RUN_MONITOR_SECONDS", default=5 if DEBUG else 15)
 RUN_RUNNABLE_WARNING_SECONDS = env.int("RUN_RUNNABLE_WARNING_SECONDS", default=600)
 
 # --- Nextflow trace API (pipelines/trace) ---

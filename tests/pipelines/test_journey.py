@@ -7,9 +7,9 @@ from pipelines.models import RunStatus
 
 
 @pytest.mark.django_db
-def test_a_launched_run_is_followed_to_succeeded_with_its_log(forged_ce, runner, launch):
+def test_a_launched_run_is_followed_to_succeeded_with_its_log(batch_ce, runner, launch):
     run = launch(
-        compute_env=forged_ce, settings={"repository": "https://github.com/nextflow-io/hello", "revision": "master"}
+        compute_env=batch_ce, settings={"repository": "https://github.com/nextflow-io/hello", "revision": "master"}
     )
     assert run.job_id and run.status == RunStatus.SUBMITTED
     seen = []

@@ -24,7 +24,7 @@ def follow(run, polls=10):
 
 
 def test_quick_launch_page_to_a_succeeded_run_with_its_log(
-    client, tenancy, forged_ce, runner, django_capture_on_commit_callbacks
+    client, tenancy, batch_ce, runner, django_capture_on_commit_callbacks
 ):
     client.force_login(tenancy.users["maintain"])
     page = client.get(url(tenancy, "pipelines:quick_launch"))
@@ -35,7 +35,7 @@ def test_quick_launch_page_to_a_succeeded_run_with_its_log(
         response = client.post(
             url(tenancy, "pipelines:quick_launch"),
             {"run_name": run_name, "repository": "https://github.com/nextflow-io/hello", "revision": "master",
-             "compute_env": forged_ce.pk, "params_text": "greeting: Bonjour\n"},
+             "compute_env": batch_ce.pk, "params_text": "greeting: Bonjour\n"},
         )  # fmt: skip
     assert response.status_code == 302, response.context["form"].errors
     run = Run.objects.get(run_name=run_name)
@@ -56,8 +56,8 @@ def test_quick_launch_page_to_a_succeeded_run_with_its_log(
     assert run_name.encode() in listing.content and b"run-badge-" in listing.content
 
 
-def test_launch_role_launches_a_saved_pipeline_but_may_change_only_its_parameters(client, tenancy, forged_ce, runner):
-    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=forged_ce, params_text="a: 1\n")
+def test_launch_role_launches_a_saved_pipeline_but_may_change_only_its_parameters(client, tenancy, batch_ce, runner):
+    pipeline = PipelineFactory(workspace=tenancy.workspace, compute_env=batch_ce, params_text="a: 1\n")
     client.force_login(tenancy.users["launch"])
     assert client.get(url(tenancy, "pipelines:quick_launch")).status_code == 403
     page = client.get(url(tenancy, "pipelines:launch", pk=pipeline.pk))
@@ -102,3 +102,25 @@ def test_active_run_cannot_be_deleted_and_the_list_polls_only_while_runs_are_act
     Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
     badges = client.get(url(tenancy, "pipelines:run_badges") + f"?ids={run.pk}").content.decode()
     assert "SUCCEEDED" in badges and "hx-get" not in badges.split('id="run-badges"')[1].split(">")[0]
+
+
+def test_the_live_tail_answers_only_new_lines_and_stops_when_the_run_ends(client, tenancy, batch_ce, runner, launch):
+    from pipelines import logs
+
+    run = launch(compute_env=batch_ce, settings={"repository": "https://github.com/nextflow-io/hello"})
+    for _ in range(3):
+        monitor.sweep()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+    first = logs.read_page(run)
+    client.force_login(tenancy.users["view"])
+    tail_url = url(tenancy, "pipelines:run_log", pk=run.pk) + f"?next={first.forward_token}&tail=1"
+    nothing_new = client.get(tail_url).content.decode()
+    assert nothing_new.count("\n") == 0 and "hx-get" in nothing_new  # no stray blank line; polls on
+    monitor.sweep()  # the tasks are submitted: new lines
+    answer = client.get(tail_url).content.decode()
+    assert "Submitted process &gt; sayHello (1)" in answer and "N E X T F L O W" not in answer
+    follow(run)
+    last = logs.read_page(run)
+    ended = client.get(url(tenancy, "pipelines:run_log", pk=run.pk) + f"?next={last.forward_token}&tail=1")
+    assert "hx-get" not in ended.content.decode() and 'id="run-log-live" hx-swap-oob="delete"' in ended.content.decode()
