@@ -34,10 +34,10 @@ def follow(run):
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_a_sandbox_run_reports_its_tasks_and_end_through_the_trace_api(forged_ce, runner, launch, reporting, fail):
+def test_a_sandbox_run_reports_its_tasks_and_end_through_the_trace_api(batch_ce, runner, launch, reporting, fail):
     params = '{"sandbox_fail": true}' if fail else "{}"
     run = launch(
-        compute_env=forged_ce, settings={"repository": "https://github.com/nextflow-io/hello", "params_text": params}
+        compute_env=batch_ce, settings={"repository": "https://github.com/nextflow-io/hello", "params_text": params}
     )
     run = follow(run)
     trace = RunTrace.objects.get(run=run)
@@ -55,13 +55,13 @@ def test_a_sandbox_run_reports_its_tasks_and_end_through_the_trace_api(forged_ce
         assert trace.progress["succeeded"] == 4
 
 
-def test_the_run_token_is_handed_to_the_head_job_only(tenancy, forged_ce, runner, launch, client):
+def test_the_run_token_is_handed_to_the_head_job_only(tenancy, batch_ce, runner, launch, client):
     """TOWER_ACCESS_TOKEN is in the submitted job's environment, and in no page or API answer."""
     from rest_framework.test import APIClient
 
     from pipelines.trace import tokens
 
-    run = launch(compute_env=forged_ce, settings={"repository": "https://github.com/nextflow-io/hello"})
+    run = launch(compute_env=batch_ce, settings={"repository": "https://github.com/nextflow-io/hello"})
     token = tokens.run_token(run.pk)
     env = {e["name"]: e["value"] for e in runner.submitted[run.job_id]["containerOverrides"]["environment"]}
     assert env["TOWER_ACCESS_TOKEN"] == token and env["TOWER_WORKFLOW_ID"] == run.pk
