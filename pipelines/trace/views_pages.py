@@ -91,5 +91,7 @@ class RunTraceView(WorkspacePage, ObjectDetailView):
             poll_url=poll_url,
             poll_delay=poll_delay,
             reported=trace is not None and trace.last_report_at is not None,
+            nextflow_version=(run.nextflow or {}).get("version", ""),
+            containers=[c.get("targetImage") for c in (trace.containers if trace else []) if c.get("targetImage")],
         )
         return context

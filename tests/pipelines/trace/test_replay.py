@@ -225,3 +225,30 @@ def test_the_plugin_basic_and_bearer_headers_are_both_accepted(launched):
             "/api/trace/create", json.dumps(plugin.create_request()), content_type="application/json"
         )
         assert response.status_code == 200, response.content
+
+
+def test_nextflow_silent_while_the_head_job_failed_ends_the_run_failed(launched):
+    """The monitor reads the head job FAILED while Nextflow said nothing more: the run ends FAILED
+    with AWS's reason, and a late report of that Nextflow is refused without change."""
+    from django.utils import timezone
+
+    from pipelines import monitor
+
+    run, nf, plugin = launched
+    nf.create(plugin.create_request())
+    calls = plugin.calls(run.pk)
+    play(nf, plugin, run.pk, calls[:3])
+    run.refresh_from_db()
+    assert run.status == "RUNNING"
+    job = {
+        "jobId": "j-1",
+        "status": "FAILED",
+        "statusReason": "Host EC2 instance terminated",
+        "container": {"exitCode": 137},
+    }
+    assert monitor.apply(run, job, now=timezone.now())
+    run.refresh_from_db()
+    assert run.status == "FAILED" and "Host EC2 instance terminated" in run.error_message and run.exit_status == 137
+    tasks_before = Task.objects.filter(run=run).count()
+    late = nf.report(run.pk, *calls[3])
+    assert late.status_code == 409 and Task.objects.filter(run=run).count() == tasks_before

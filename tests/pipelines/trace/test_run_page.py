@@ -52,6 +52,7 @@ def test_progress_bars_and_tasks(tenancy, reported):
     assert "6 of 6 done" in html and "1 failed" in html
     assert 'class="run-bar-failed"' in html and "style=" not in html  # CSP: no inline style
     assert "FASTQC (sample_1)" in html and 'hx-trigger="load delay:' in html  # active: it polls
+    assert "Nextflow 25.04.6" in html and "quay.io/nextflow/bash:latest" in html
 
 
 def test_filter_sort_and_page(tenancy, reported):
