@@ -50,10 +50,13 @@ class Principal:
 
 
 # --------------------------------------------------------------------------- create
-def _unique_run_name(workspace_id: int, name: str) -> str:
+def _valid_run_name(name: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", name or "")[:80] or "run"
-    if not name[0].isalnum():
-        name = ("r" + name)[:80]
+    return name if name[0].isalnum() else ("r" + name)[:80]
+
+
+def _unique_run_name(workspace_id: int, name: str) -> str:
+    name = _valid_run_name(name)
     taken = set(
         Run.objects.filter(workspace_id=workspace_id, run_name__startswith=name[:70]).values_list("run_name", flat=True)
     )
@@ -69,13 +72,15 @@ def create_trace(*, principal: Principal, workspace, run: Run | None, data: dict
     """`POST /trace/create`. `run`: the run TOWER_WORKFLOW_ID names (already authorized by the view),
     None to make one in `workspace` for a run started elsewhere with a personal token."""
     now = timezone.now()
+    if run is not None and run.status in RunStatus.final():
+        raise TraceRefused(f"Invalid workflow status - run {run.pk} is {run.status}: it cannot start.")
     with transaction.atomic():
         if run is None:
             run = (
                 Run.objects.filter(
                     workspace=workspace,
                     session_id=data.get("sessionId") or "",
-                    run_name__startswith=(data.get("runName") or "run")[:70],
+                    run_name__startswith=_valid_run_name(data.get("runName") or "")[:70],
                     job_id="",
                     owner=principal.user,
                 )

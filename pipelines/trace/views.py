@@ -123,7 +123,10 @@ class TraceCreateView(TraceView):
                 raise exceptions.NotFound("Workspace not found")
             self.authorize_workspace(request, workspace)
             run = self.resolve_run(request, workflow_id) if workflow_id else None
-        run = services.create_trace(principal=principal, workspace=workspace, run=run, data=data)
+        try:
+            run = services.create_trace(principal=principal, workspace=workspace, run=run, data=data)
+        except services.TraceRefused as exc:
+            raise Conflict(str(exc)) from None
         return Response(
             {
                 "workflowId": run.pk,

@@ -158,6 +158,7 @@ def test_reports_for_a_finished_run_are_refused_without_change(launched):
     run.refresh_from_db()
     assert run.status == "CANCELLED"
     assert list(Task.objects.filter(run=run).values_list("task_id", "status", "last_updated")) == before
+    assert nf.create(plugin.create_request()).status_code == 409  # a Nextflow starting late is stopped too
 
 
 def test_silence_makes_a_running_run_unknown_and_reports_bring_it_back(launched, settings):
