@@ -44,16 +44,22 @@ class LaunchSettingsForm(ServiceForm):
         label="Parameters",
         required=False,
         widget=forms.Textarea(attrs=TEXTAREA),
+        strip=False,
         help_text="JSON or YAML (name: value).",
     )
     config_text = forms.CharField(
         label="Nextflow config",
         required=False,
         widget=forms.Textarea(attrs=TEXTAREA),
+        strip=False,
         help_text="Added after the compute environment's config (it wins).",
     )
-    pre_run_script = forms.CharField(label="Pre-run script", required=False, widget=forms.Textarea(attrs=TEXTAREA))
-    post_run_script = forms.CharField(label="Post-run script", required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    pre_run_script = forms.CharField(
+        label="Pre-run script", required=False, strip=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    post_run_script = forms.CharField(
+        label="Post-run script", required=False, strip=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
     main_script = forms.CharField(label="Main script", required=False, max_length=200)
     entry_name = forms.CharField(label="Workflow entry name", required=False, max_length=200)
     head_job_cpus = forms.IntegerField(label="Head job CPUs", required=False, min_value=1, max_value=256)

@@ -39,7 +39,7 @@ from pipelines.names import unique_random_name
 from seqera import work
 from seqera.db import unique_as_field_error
 from seqera.exceptions import NotAllowed
-from workspaces import aws
+from workspaces import audit, aws
 from workspaces.models import NAME_PATTERN, Credentials, Label, Workspace
 from workspaces.permissions import role_allows
 
@@ -586,13 +586,17 @@ def resume_run(*, run: Run, user, role: str | None, run_name: str = "", settings
 
 # --------------------------------------------------------------------------- status transitions
 def _transition(run: Run, *, to: str, allowed_from: tuple[str, ...], **fields) -> bool:
+    """Compare and set of a run's status, recorded in the audit trail (a bulk update sends no signal)."""
     now = timezone.now()
     fields["last_updated"] = now
+    before = run.status
     updated = Run.objects.filter(pk=run.pk, status__in=allowed_from).update(status=to, **fields)
     if updated:
         run.status = to
         for key, value in fields.items():
             setattr(run, key, value)
+        after = {"status": to, **{k: v for k, v in fields.items() if k in ("exit_status", "error_message", "warning")}}
+        audit.record(audit.AuditAction.UPDATE, instance=run, before={"status": before}, after=after)
     return bool(updated)
 
 
@@ -804,10 +808,10 @@ def dispose_run_secrets(*, run_id: str, workspace_id: int) -> None:
 def secrets_disposal_gave_up(*, run_id: str, workspace_id: int, reason: str) -> None:
     run = _run_for_work(run_id, workspace_id)
     if run is not None and run.aws_secrets:
-        Run.objects.filter(pk=run.pk).update(
-            warning=f"Its secrets {', '.join(run.aws_secrets)} could not be deleted from AWS Secrets Manager: {reason}"[
-                :4000
-            ]
+        warning = f"Its secrets {', '.join(run.aws_secrets)} could not be deleted from AWS Secrets Manager: {reason}"
+        Run.objects.filter(pk=run.pk).update(warning=warning[:4000])
+        audit.record(
+            audit.AuditAction.UPDATE, instance=run, before={"warning": run.warning}, after={"warning": warning}
         )
 
 

@@ -11,7 +11,13 @@ _PATTERNS = [
 ]
 
 
+# Secret values sent to AWS Secrets Manager (pipeline secrets), as botocore's DEBUG lines echo
+# request parameters and bodies: 'SecretString': '…' (repr) and "SecretString": "…" (JSON).
+_SECRET_VALUES = re.compile(r"""(["']SecretString["']\s*:\s*)(b?)("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
+
+
 def redact(text: str) -> str:
+    text = _SECRET_VALUES.sub(r"\1\2'[REDACTED]'", text)
     for pattern in _PATTERNS:
         text = pattern.sub("[REDACTED]", text)
     return text

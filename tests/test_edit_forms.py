@@ -126,6 +126,21 @@ def _compute_env(tenancy):
     return ce, reverse("computeenvs:edit", kwargs=kwargs)
 
 
+def _pipeline(tenancy):
+    from pipelines import services as pipeline_services
+
+    ce = _ce(tenancy)
+    pipeline = pipeline_services.create_pipeline(
+        workspace=tenancy.workspace, created_by=tenancy.users["admin"], name="hello", description="Keeps it",
+        settings={"repository": "https://github.com/nextflow-io/hello", "revision": "master",
+                  "config_profiles": ["test", "docker"], "params_text": "greeting: Hello\n", "pull_latest": True,
+                  "head_job_cpus": 2, "config_text": "process.cpus = 2\n"},
+        compute_env=ce, label_ids=[],
+    )  # fmt: skip
+    kwargs = {"org": tenancy.org.name, "workspace": tenancy.workspace.name, "pk": pipeline.pk}
+    return pipeline, reverse("pipelines:edit", kwargs=kwargs)
+
+
 EDIT_FORMS = {
     "organization": (_org, "full_name"),
     "workspace": (_workspace, "full_name"),
@@ -133,6 +148,7 @@ EDIT_FORMS = {
     "credentials": (_credentials, "name"),
     "label": (_label, "name"),
     "compute environment": (_compute_env, "name"),
+    "pipeline": (_pipeline, "name"),
 }
 
 
@@ -155,6 +171,7 @@ def test_every_edit_route_is_covered():
         "workspaces:credentials_edit",
         "workspaces:label_edit",
         "computeenvs:edit",
+        "pipelines:edit",
     }
 
 

@@ -18,14 +18,23 @@ from django.urls import reverse
 
 from computeenvs import services as ce_services
 from computeenvs.models import ComputeEnv
-from tests.factories import CredentialsFactory, TeamFactory, UserFactory
+from pipelines import services as pipeline_services
+from pipelines.models import RunStatus
+from tests.factories import (
+    CredentialsFactory,
+    PipelineFactory,
+    PipelineSecretFactory,
+    RunFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.tenancy.world import MANUAL_CONFIG
 from workspaces import services
 from workspaces.audit import AuditEvent
 from workspaces.models import ApiToken, Credentials, Invitation, OrgMembership, Participant, token_hash
 
 pytestmark = pytest.mark.django_db
-MODULES = (services, ce_services)
+MODULES = (services, ce_services, pipeline_services)
 
 
 def public_functions(module) -> set[str]:
@@ -357,7 +366,97 @@ WRITES = {
         lambda t: ce_services.validate_compute_env(_available(_ce(t))),
         [rec("update", "computeenvs.computeenv", "workspace")],
     ),
+    # pipelines, secrets and runs
+    "create_pipeline": (
+        lambda t: pipeline_services.create_pipeline(
+            workspace=t.workspace, created_by=t.users["maintain"], name="audited", settings=HELLO
+        ),
+        [rec("create", "pipelines.pipeline", "workspace", name="audited")],
+    ),
+    "update_pipeline": (
+        lambda t: pipeline_services.update_pipeline(pipeline=PipelineFactory(workspace=t.workspace), description="d"),
+        [rec("update", "pipelines.pipeline", "workspace", description="d")],
+    ),
+    "delete_pipeline": (
+        lambda t: pipeline_services.delete_pipeline(pipeline=PipelineFactory(workspace=t.workspace)),
+        [rec("delete", "pipelines.pipeline", "workspace")],
+    ),
+    "create_pipeline_secret": (
+        lambda t: pipeline_services.create_pipeline_secret(
+            workspace=t.workspace, created_by=t.users["maintain"], name="AUDITED", value="zz-secret"
+        ),
+        [rec("create", "pipelines.pipelinesecret", "workspace", name="AUDITED")],
+    ),
+    "update_pipeline_secret": (
+        lambda t: pipeline_services.update_pipeline_secret(
+            secret=PipelineSecretFactory(workspace=t.workspace), value="new-value"
+        ),
+        [rec("update", "pipelines.pipelinesecret", "workspace")],
+    ),
+    "delete_pipeline_secret": (
+        lambda t: pipeline_services.delete_pipeline_secret(secret=PipelineSecretFactory(workspace=t.workspace)),
+        [rec("delete", "pipelines.pipelinesecret", "workspace")],
+    ),
+    "launch_run": (
+        lambda t: pipeline_services.launch_run(
+            workspace=t.workspace,
+            user=t.users["maintain"],
+            role="maintain",
+            compute_env=_available(_ce(t)),
+            run_name="audited_run",
+            settings=HELLO,
+        ),  # fmt: skip
+        [rec("create", "pipelines.launch", "workspace"), rec("create", "pipelines.run", "workspace")],
+    ),
+    "resume_run": (
+        lambda t: pipeline_services.resume_run(
+            run=_ended_run(t), user=t.users["maintain"], role="maintain", run_name="resumed_run"
+        ),
+        [rec("create", "pipelines.run", "workspace", run_name="resumed_run")],
+    ),
+    "start_run": (
+        lambda t: pipeline_services.start_run(RunFactory(workspace=t.workspace)),
+        [rec("update", "pipelines.run", "workspace", status="RUNNING")],
+    ),
+    "finish_run": (
+        lambda t: pipeline_services.finish_run(RunFactory(workspace=t.workspace), status="FAILED", exit_status=1),
+        [rec("update", "pipelines.run", "workspace", status="FAILED", exit_status=1)],
+    ),
+    "mark_unknown": (
+        lambda t: pipeline_services.mark_unknown(RunFactory(workspace=t.workspace, status="RUNNING"), reason="quiet"),
+        [rec("update", "pipelines.run", "workspace", status="UNKNOWN", warning="quiet")],
+    ),
+    "cancel_run": (
+        lambda t: pipeline_services.cancel_run(run=RunFactory(workspace=t.workspace), user=t.users["launch"]),
+        [rec("update", "pipelines.run", "workspace", status="CANCELLED")],
+    ),
+    "delete_run": (
+        lambda t: pipeline_services.delete_run(run=RunFactory(workspace=t.workspace, status="SUCCEEDED")),
+        [rec("delete", "pipelines.launch", "workspace"), rec("delete", "pipelines.run", "workspace")],
+    ),
+    "submission_gave_up": (
+        lambda t: pipeline_services.submission_gave_up(
+            run_id=RunFactory(workspace=t.workspace).pk, workspace_id=t.workspace.pk, reason="no answer"
+        ),
+        [rec("update", "pipelines.run", "workspace", status="FAILED")],
+    ),
+    "secrets_disposal_gave_up": (
+        lambda t: pipeline_services.secrets_disposal_gave_up(
+            run_id=RunFactory(workspace=t.workspace, status="SUCCEEDED", aws_secrets=["tower-x-A"]).pk,
+            workspace_id=t.workspace.pk,
+            reason="denied",
+        ),  # fmt: skip
+        [rec("update", "pipelines.run", "workspace")],
+    ),
 }
+
+HELLO = {"repository": "https://github.com/nextflow-io/hello"}
+
+
+def _ended_run(t):
+    ce = _available(_ce(t, name="resume-ce"))
+    return RunFactory(workspace=t.workspace, compute_env=ce, credentials=t.credentials, status=RunStatus.FAILED)
+
 
 # Public functions that write no row, with the reason.
 NOT_WRITES = {
@@ -406,6 +505,33 @@ NOT_WRITES = {
         "dispose_compute_env": "its transitions are written by `_finish`, which records each (AWS needed: tests/faults)",
         "dispose_workspace_compute_envs": "moves CEs with forged resources to DELETING through `request_dispose` "
         "(recorded above); the workspace delete itself is recorded",
+        "delete_blockers": "reads (the apps' delete guards)",
+    },
+    pipeline_services: {
+        "parse_params": "pure",
+        "clean_settings": "validates without saving",
+        "resolve_compute_env": "reads",
+        "resolve_labels": "reads",
+        "pipeline_name_error": "reads",
+        "pipeline_settings": "reads",
+        "secret_name_error": "reads",
+        "run_name_error": "reads",
+        "random_run_name": "reads which run names are taken",
+        "primary_compute_env": "reads",
+        "launch_blocker": "reads",
+        "global_config": "pure",
+        "request_submission": "enqueues the submission (ids only); what it changes is recorded",
+        "relaunch_settings": "reads",
+        "run_ended": "enqueues the secrets cleanup (ids only)",
+        "is_transient": "pure",
+        "find_head_job": "reads AWS",
+        "ensure_job_definition": "registers a job definition in AWS; no row (AWS needed: tests/pipelines)",
+        "ensure_run_secrets": "creates secrets in AWS and notes their names on the run (AWS needed: tests/pipelines)",
+        "submit_run": "submits the head job in AWS; its transitions go through `_transition`, which records each "
+        "(AWS needed: tests/pipelines)",
+        "dispose_run_secrets": "deletes secrets in AWS and clears their names (AWS needed: tests/pipelines)",
+        "active_runs_on": "reads",
+        "compute_env_delete_blockers": "reads",
     },
 }
 
