@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from pipelines import services
@@ -45,8 +46,12 @@ def _when(millis) -> datetime | None:
 
 
 def followed_runs():
+    # trace (issue 10): a run Nextflow ended (`complete`) before the monitor saw its head job end
+    # is still read, for a day, until Batch says the job ended: its Batch state, log stream, times.
+    ended_first = Q(status__in=RunStatus.final(), batch_status__in=("", *WAITING, "RUNNING"))
+    ended_first &= Q(complete__gte=timezone.now() - timedelta(days=1))
     return (
-        Run.objects.filter(status__in=FOLLOWED)
+        Run.objects.filter(Q(status__in=FOLLOWED) | ended_first)
         .exclude(job_id="")
         .select_related("credentials", "launch")
         .order_by("credentials_id", "region", "pk")

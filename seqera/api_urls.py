@@ -36,5 +36,6 @@ urlpatterns = [
     path("", include("workspaces.api.urls")),
     path("", include("computeenvs.api.urls")),
     path("", include("pipelines.api.urls")),
+    path("", include("pipelines.trace.urls")),
     re_path(r"", not_found, name="api-not-found"),
 ]

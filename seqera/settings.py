@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "workspaces",
     "computeenvs",
     "pipelines",
+    "pipelines.trace",
 ]
 
 MIDDLEWARE = [
@@ -359,6 +360,12 @@ FORGE_JOB_QUEUE_QUOTA = env.int("FORGE_JOB_QUEUE_QUOTA", default=50)  # AWS Batc
 LAUNCHER_IMAGE = env.str("LAUNCHER_IMAGE", default="quay.io/seqeralabs/nf-launcher:j17-24.10.2")
 RUN_MONITOR_SECONDS = env.int("RUN_MONITOR_SECONDS", default=5 if DEBUG else 15)
 RUN_RUNNABLE_WARNING_SECONDS = env.int("RUN_RUNNABLE_WARNING_SECONDS", default=600)
+
+# --- Nextflow trace API (pipelines/trace) ---
+# The API root head jobs report to (TOWER_API_ENDPOINT, e.g. https://seqera.example.org/api);
+# devstart sets it to its own address. A running run silent this long becomes UNKNOWN (domain.md §4.3).
+TOWER_API_ENDPOINT = env.str("TOWER_API_ENDPOINT", default="")
+TRACE_HEARTBEAT_TIMEOUT_SECONDS = env.int("TRACE_HEARTBEAT_TIMEOUT_SECONDS", default=190)
 
 # --- Operations: health, metrics, logs ---
 # Readiness (/health/ready): each check by name; the scheduler ticks every HEALTH_TICK_SECONDS

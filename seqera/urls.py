@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("orgs/<str:org>/workspaces/<str:workspace>/compute-envs/", include("computeenvs.urls")),
     path("orgs/<str:org>/workspaces/<str:workspace>/", include("pipelines.urls")),
+    path("orgs/<str:org>/workspaces/<str:workspace>/", include("pipelines.trace.page_urls")),
 ]
 
 handler400 = "seqera.errors.bad_request"

@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from pipelines.models import Launch, Pipeline, PipelineSecret, Run, RunStatus
+from pipelines.trace import api as trace_api
+from pipelines.trace import selectors as trace_selectors
 from seqera.api import MAX_ID
 from workspaces.api.serializers import LabelDbDtoSerializer
 
@@ -172,6 +174,8 @@ class WorkflowSerializer(serializers.Serializer):
 def progress_dto(run: Run) -> dict:
     """``ProgressData`` (the trace API fills the per-process counters; here the run's own)."""
     finished = run.status in RunStatus.final()
+    if (reported := trace_selectors.reported_progress(run)) is not None:  # what Nextflow reported
+        return {**reported, "finished": finished}
     counters = {
         "pending": 0,
         "submitted": int(run.status == RunStatus.SUBMITTED),
@@ -274,7 +278,7 @@ def describe_dto(run: Run) -> dict:
     workspace = run.workspace
     snapshot = run.launch.compute_env_snapshot
     return {
-        "workflow": workflow_dto(run),
+        "workflow": {**workflow_dto(run), **trace_api.workflow_extras(run)},
         "progress": progress_dto(run),
         "labels": LabelDbDtoSerializer(run.labels.all(), many=True).data,
         "messages": [run.warning] if run.warning else [],

@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from computeenvs.models import ComputeEnv
+from pipelines.trace.models import Task
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
 from tests.helpers.documents import make_ce, manual_doc
@@ -98,6 +99,7 @@ def world(tenancy, broker):
     auth_token, owner_token = services.create_api_token(user=owner, name="schemathesis")
     spare_token, _ = services.create_api_token(user=owner, name="spare")
     _, outsider_token = services.create_api_token(user=tenancy.outsider, name="outsider")
+    Task.objects.create(workspace=tenancy.workspace, run=run, task_id=1, status="RUNNING", name="P (1)", process="P")
     return {
         "owner_token": owner_token,
         "auth_token_id": auth_token.pk,
@@ -111,6 +113,7 @@ def world(tenancy, broker):
             "tokenId": spare_token.pk,
             "id": ce.pk,
             "workflowId": run.pk,
+            "taskId": 1,
             "pipelineId": pipeline.pk,
             "secretId": secret.pk,
         },

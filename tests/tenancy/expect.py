@@ -56,6 +56,7 @@ SAMPLES = {
     "app_label": lambda w, r: "workspaces",
     "content_type_id": lambda w, r: ContentType.objects.get_for_model(Credentials).id,
     "url": lambda w, r: "zq-nowhere/",
+    "taskId": lambda w, r: w.task.task_id,
 }
 GENERIC_KWARGS = ("pk", "id", "object_id")
 TENANT_KWARGS = ("org", "workspace", "orgId", "workspaceId")  # the tenant, not an object in it

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from computeenvs.models import ComputeEnv, ForgedResource
 from pipelines.models import Pipeline, PipelineSecret, Run
+from pipelines.trace.models import Task
 from tests.factories import (
     CredentialsFactory,
     LaunchFactory,
@@ -85,6 +86,7 @@ class World:
     pipeline: Pipeline | None = None
     secret: PipelineSecret | None = None
     run: Run | None = None
+    task: Task | None = None  # a task Nextflow reported for `run`
 
     @property
     def by_model(self) -> dict:
@@ -190,6 +192,10 @@ def build_world(tenancy) -> World:
         api_token=api_token, invitation=invitation, invitation_token=invitation_token, other_org=tenancy.other_workspace.org, other_workspace=tenancy.other_workspace,
         canaries=canaries, pipeline=pipeline, secret=secret, run=run,
     )  # fmt: skip
+    world.task = Task.objects.create(
+        workspace=workspace, run=world.run, task_id=1, status="RUNNING", name="ZQCANARY (1)", process="ZQCANARY"
+    )
+    world.canaries.append("ZQCANARY")
     world.mirror = _mirror(world, tenancy)
     return world
 
@@ -209,8 +215,9 @@ def _mirror(world: World, tenancy) -> World:
         launch=LaunchFactory(workspace=other, compute_env=compute_env,
                              compute_env_snapshot={"id": compute_env.pk, "config": compute_env.config}),
     )  # fmt: skip
+    task = Task.objects.create(workspace=other, run=run, task_id=1, status="RUNNING", name="RIVAL (1)")
     return replace(
-        world, pipeline=pipeline, secret=PipelineSecretFactory(workspace=other, name="RIVAL_SECRET"), run=run,
+        world, task=task, pipeline=pipeline, secret=PipelineSecretFactory(workspace=other, name="RIVAL_SECRET"), run=run,
         org=other.org, workspace=other, credentials=credentials, compute_env=compute_env,
         label=services.create_label(workspace=other, name="rivalkey", value="rivalvalue", resource=True),
         forged=None, team=None, participant=Participant.objects.get(workspace=other, user=outsider),

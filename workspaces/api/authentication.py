@@ -20,6 +20,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = token.strip()
         if not token:
             raise exceptions.AuthenticationFailed("Empty bearer token.")
+        return self.authenticate_token(request, token)
+
+    def authenticate_token(self, request, token: str):
+        """(user, token row) for a personal access token, or AuthenticationFailed (also used by
+        the trace routes, where Nextflow may send the token as HTTP Basic ``@token:<token>``)."""
         row = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked access token.")

@@ -50,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write("Applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
 
+        if not settings.TOWER_API_ENDPOINT:  # where the sandbox's head jobs report (the trace API)
+            settings.TOWER_API_ENDPOINT = f"http://127.0.0.1:{port}/api"
         previous_handler = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
         aws = sandbox.start_aws_sandbox(aws_port)
         worker = None

@@ -1,0 +1,193 @@
+"""Reads of what Nextflow reported: a page of a run's tasks, and its progress in Seqera's shapes
+(``ProgressData`` = ``WorkflowLoad`` + ``ProcessLoad`` per process; ``Task``).
+
+A page of tasks is one indexed query (filter by status or process, ordered by a whitelisted column
+with the task id as tie-breaker) plus a COUNT only when the page is not the last; the progress is
+the stored snapshot of Nextflow's counters plus one aggregate query over the run's tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Sum
+
+from pipelines.models import Run
+from pipelines.trace.models import RunTrace, Task
+
+SORTS = {  # API sortBy / page column -> model field
+    "taskId": "task_id",
+    "name": "name",
+    "process": "process",
+    "tag": "tag",
+    "status": "status",
+    "submit": "submit",
+    "start": "start",
+    "complete": "complete",
+    "duration": "duration",
+    "realtime": "realtime",
+    "exit": "exit",
+    "cpus": "cpus",
+    "memory": "memory",
+    "pcpu": "pcpu",
+    "pmem": "pmem",
+    "peakRss": "peak_rss",
+    "readBytes": "read_bytes",
+    "writeBytes": "write_bytes",
+    "cost": "cost",
+}
+COUNTERS = ("pending", "submitted", "running", "succeeded", "cached", "failed", "aborted", "ignored", "retries")
+
+
+@dataclass
+class TaskQuery:
+    status: str = ""
+    process: str = ""
+    search: str = ""
+    sort: str = "taskId"
+    descending: bool = False
+
+
+def tasks(run: Run, query: TaskQuery):
+    qs = Task.objects.filter(run=run)
+    if query.status:
+        qs = qs.filter(status=query.status)
+    if query.process:
+        qs = qs.filter(process=query.process)
+    if query.search:
+        term = query.search.strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(tag__icontains=term) | Q(hash__startswith=term))
+    column = SORTS.get(query.sort, "task_id")
+    order = F(column).desc(nulls_last=True) if query.descending else F(column).asc(nulls_last=True)
+    tie = "-task_id" if query.descending else "task_id"
+    return qs.order_by(order, tie) if column != "task_id" else qs.order_by(tie)
+
+
+def process_names(run: Run, trace: RunTrace | None = None) -> list[str]:
+    trace = trace or RunTrace.objects.filter(run=run).first()
+    names = list(trace.process_names) if trace else []
+    for record in (trace.progress or {}).get("processes", []) if trace else []:
+        if record.get("name") and record["name"] not in names:
+            names.append(record["name"])
+    return names
+
+
+def _int(value) -> int:
+    return int(value or 0)
+
+
+def _usage(rows) -> dict:
+    return {
+        "cpus": _int(rows.get("sum_cpus")),
+        "cpuTime": _int(rows.get("sum_cpu_time")),
+        "cpuLoad": _int(rows.get("sum_cpu_load")),
+        "memoryRss": _int(rows.get("sum_rss")),
+        "memoryReq": _int(rows.get("sum_memory")),
+        "readBytes": _int(rows.get("sum_read_bytes")),
+        "writeBytes": _int(rows.get("sum_write_bytes")),
+        "volCtxSwitch": _int(rows.get("sum_vol_ctxt")),
+        "invCtxSwitch": _int(rows.get("sum_inv_ctxt")),
+    }
+
+
+_AGGREGATES = {
+    "sum_cpus": Sum("cpus"),
+    "sum_cpu_time": Sum(F("cpus") * F("realtime")),
+    "sum_cpu_load": Sum(F("pcpu") * F("realtime") / 100.0),
+    "sum_rss": Sum("peak_rss"),
+    "sum_memory": Sum("memory"),
+    "sum_read_bytes": Sum("read_bytes"),
+    "sum_write_bytes": Sum("write_bytes"),
+    "sum_vol_ctxt": Sum("vol_ctxt"),
+    "sum_inv_ctxt": Sum("inv_ctxt"),
+    "sum_cost": Sum("cost"),
+    "n": Count("pk"),
+}
+
+
+def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
+    """``ProgressData``: Nextflow's latest counters (workflow and per process) with usage summed
+    from the run's tasks. Empty counters before Nextflow reported anything."""
+    trace = trace or RunTrace.objects.filter(run=run).first()
+    snapshot = (trace.progress if trace else None) or {}
+    stamp = trace.last_report_at.isoformat().replace("+00:00", "Z") if trace and trace.last_report_at else None
+    tasks = Task.objects.filter(run=run).order_by()
+    per_process = {row["process"]: row for row in tasks.values("process").annotate(**_AGGREGATES)}
+    totals = {key: sum((row.get(key) or 0) for row in per_process.values()) for key in _AGGREGATES}
+    totals["sum_cost"] = (
+        None if all(row.get("sum_cost") is None for row in per_process.values()) else totals["sum_cost"]
+    )
+    executors = sorted(set(tasks.exclude(executor="").values_list("executor", flat=True).distinct()))
+    counts = {k: _int(snapshot.get(k)) for k in COUNTERS}
+    workflow = {
+        **counts,
+        "loadCpus": _int(snapshot.get("loadCpus")),
+        "loadMemory": _int(snapshot.get("loadMemory")),
+        "peakCpus": _int(snapshot.get("peakCpus")),
+        "peakMemory": _int(snapshot.get("peakMemory")),
+        "peakTasks": _int(snapshot.get("peakRunning")),
+        "loadTasks": counts["running"],
+        "numSpotInterruptions": _int(snapshot.get("numSpotInterruptions")),
+        "executors": executors,
+        "cost": totals.get("sum_cost"),
+        **_usage(totals),
+        "dateCreated": trace.begun_at.isoformat().replace("+00:00", "Z") if trace and trace.begun_at else None,
+        "lastUpdated": stamp,
+    }
+    names = process_names(run, trace)
+    records = {r.get("name"): r for r in snapshot.get("processes", []) if r.get("name")}
+    processes = []
+    for name in names:
+        record = records.get(name, {})
+        processes.append(
+            {
+                "process": name,
+                **{k: _int(record.get(k)) for k in COUNTERS},
+                "loadCpus": _int(record.get("loadCpus")),
+                "loadMemory": _int(record.get("loadMemory")),
+                "peakCpus": _int(record.get("peakCpus")),
+                "peakMemory": _int(record.get("peakMemory")),
+                "peakTasks": _int(record.get("peakRunning")),
+                "loadTasks": _int(record.get("running")),
+                "terminated": bool(record.get("terminated")),
+                **_usage(per_process.get(name, {})),
+                "dateCreated": workflow["dateCreated"],
+                "lastUpdated": stamp,
+            }
+        )
+    return {"workflowProgress": workflow, "processesProgress": processes, "totalProcesses": len(processes)}
+
+
+def has_reports(run: Run) -> bool:
+    return RunTrace.objects.filter(run=run, last_report_at__isnull=False).exists()
+
+
+def reported_progress(run: Run) -> dict | None:
+    """`progress_data` once Nextflow has reported on the run (None before: the run's own status
+    is all there is)."""
+    if not has_reports(run):
+        return None
+    data = progress_data(run)
+    data["workflowProgress"]["lastUpdated"] = data["workflowProgress"]["lastUpdated"] or run.last_updated.isoformat()
+    return data
+
+
+def process_bars(run: Run, trace: RunTrace | None = None) -> list[dict]:
+    """Per process: counts and the share of each state in its total, for the run page's bars.
+    From Nextflow's counters only (no query over the tasks: the page stays cheap at 100,000)."""
+    trace = trace or RunTrace.objects.filter(run=run).first()
+    records = {
+        r.get("name"): r for r in ((trace.progress or {}).get("processes", []) if trace else []) if r.get("name")
+    }
+    bars = []
+    for name in process_names(run, trace):
+        p = {"process": name, **{k: _int(records.get(name, {}).get(k)) for k in COUNTERS}}
+        total = sum(p[k] for k in ("pending", "submitted", "running", "succeeded", "cached", "failed", "aborted"))
+        done = p["succeeded"] + p["cached"]
+        segments, offset = [], 0.0
+        for state in ("succeeded", "cached", "failed", "running", "submitted", "pending", "aborted"):
+            if p[state]:
+                share = 100.0 * p[state] / total
+                segments.append({"state": state, "count": p[state], "x": round(offset, 3), "width": round(share, 3)})
+                offset += share
+        bars.append({**p, "total": total, "done": done, "segments": segments})
+    return bars

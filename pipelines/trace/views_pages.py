@@ -1,0 +1,97 @@
+"""The run page's trace block: a progress bar per process and the task table (filter by status or
+process, search, sort, pages), as an htmx partial the run detail page loads and, while the run is
+active, polls (slowing down as `seqera.views.live.next_poll` says)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+
+from pipelines.models import Run, RunStatus
+from pipelines.trace import selectors
+from pipelines.trace.models import RunTrace, TaskStatus
+from seqera.views.generic import ObjectDetailView
+from seqera.views.live import next_poll
+from workspaces.tenancy import WorkspacePage
+
+PER_PAGE = 50
+COLUMNS = (  # (sort key, heading)
+    ("taskId", "Id"),
+    ("name", "Task"),
+    ("status", "Status"),
+    ("exit", "Exit"),
+    ("submit", "Submitted"),
+    ("duration", "Duration"),
+    ("realtime", "Run time"),
+    ("cpus", "CPUs"),
+    ("pcpu", "% CPU"),
+    ("peakRss", "Peak RSS"),
+    ("readBytes", "Read"),
+    ("writeBytes", "Written"),
+)
+
+
+class RunTraceView(WorkspacePage, ObjectDetailView):
+    model = Run
+    permission_action = "workflow:read"
+    template_name = "trace/_run_trace.html"
+    context_object_name = "run"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = self.object
+        get = self.request.GET
+        status = get.get("status", "")
+        status = status if status in TaskStatus.values else ""
+        sort = get.get("sort", "taskId")
+        sort = sort if sort in selectors.SORTS else "taskId"
+        descending = get.get("dir") == "desc"
+        trace = RunTrace.objects.filter(run=run).first()
+        names = selectors.process_names(run, trace)
+        process = get.get("process", "")
+        process = process if process in names else ""
+        search = get.get("q", "")[:100]
+        query = selectors.TaskQuery(status=status, process=process, search=search, sort=sort, descending=descending)
+        paginator = Paginator(selectors.tasks(run, query), PER_PAGE)
+        page = paginator.get_page(get.get("page"))
+        base = self.ws_url("trace:run_trace", pk=run.pk)
+        state = {
+            "status": status,
+            "process": process,
+            "q": search,
+            "sort": sort,
+            "dir": "desc" if descending else "asc",
+        }
+
+        def url(**changes):
+            params = {k: v for k, v in {**state, **changes}.items() if v not in ("", None)}
+            return f"{base}?{urlencode(params)}"
+
+        headings = []
+        for key, label in COLUMNS:
+            active = key == sort
+            flip = "asc" if active and descending else ("desc" if active else "asc")
+            headings.append(
+                {"label": label, "url": url(sort=key, dir=flip, page=None), "active": active, "descending": descending}
+            )
+        live = run.status not in RunStatus.final()
+        poll_url, poll_delay = next_poll(self.request, url(page=page.number)) if live else ("", 0)
+        context.update(
+            bars=selectors.process_bars(run, trace) if trace else [],
+            page=page,
+            headings=headings,
+            statuses=TaskStatus.choices,
+            process_names=names,
+            state=state,
+            base_url=base,
+            previous_url=url(page=page.previous_page_number()) if page.has_previous() else "",
+            next_url=url(page=page.next_page_number()) if page.has_next() else "",
+            live=live,
+            poll_url=poll_url,
+            poll_delay=poll_delay,
+            reported=trace is not None and trace.last_report_at is not None,
+            nextflow_version=(run.nextflow or {}).get("version", ""),
+            containers=[c.get("targetImage") for c in (trace.containers if trace else []) if c.get("targetImage")],
+        )
+        return context
