@@ -30,8 +30,8 @@ from computeenvs.models import ComputeEnv
 from pipelines.trace.models import Task
 from seqera.wsgi import application
 from tests.api.conftest import CANARY_ACCESS_KEY, CANARY_SECRET
-from tests.helpers.documents import make_ce, manual_doc
 from tests.factories import PipelineFactory, PipelineSecretFactory, RunFactory
+from tests.helpers.documents import make_ce, manual_doc
 from workspaces import services
 
 pytestmark = pytest.mark.django_db

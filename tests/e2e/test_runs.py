@@ -14,8 +14,8 @@ from computeenvs.models import ComputeEnv
 from pipelines import monitor
 from pipelines.models import Run
 from pipelines.sandbox import BatchRunner
-from tests.helpers.aws import bucket
 from tests.factories import PipelineFactory
+from tests.helpers.aws import bucket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

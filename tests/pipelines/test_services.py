@@ -72,8 +72,8 @@ def test_the_job_definition_is_registered_once_and_reused(batch_ce, runner, laun
 
 
 def test_resource_labels_of_the_ce_are_the_head_jobs_tags(tenancy, strict, runner, launch):
-    from tests.helpers.documents import make_ce
     from tests.faults.strict import SIMPLE_DOC, forge
+    from tests.helpers.documents import make_ce
 
     ce = forge(make_ce(tenancy, name="labelled", config=SIMPLE_DOC, label_ids=[tenancy.label.pk]))
     run = launch(compute_env=ce, settings=HELLO)
