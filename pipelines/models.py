@@ -20,7 +20,7 @@ from workspaces.models import Credentials, Label, TenantModel, TenantQuerySet, W
 
 RUN_NAME_MAX = 80
 RUN_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
-SECRET_NAME_PATTERN = r"^[a-zA-Z_](?:[0-9A-Za-z]+|(_)(?!\1)){1,49}$"  # Seqera's PipelineSecret.name
+SECRET_NAME_PATTERN = r"^[a-zA-Z_](?:[0-9A-Za-z]+|_(?!_)){1,49}$"  # Seqera's PipelineSecret.name, without its backreference (valid ECMA regex, so the OpenAPI document can carry it)
 DEFAULT_HEAD_MEMORY_MB = 4096
 
 

@@ -7,10 +7,10 @@ functions; the serializers beside them describe those dicts for the OpenAPI docu
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from pipelines.models import Launch, Pipeline, PipelineSecret, Run, RunStatus
+from pipelines.models import SECRET_NAME_PATTERN, Launch, Pipeline, PipelineSecret, Run, RunStatus
 from pipelines.trace import api as trace_api
 from pipelines.trace import selectors as trace_selectors
 from seqera.api import MAX_ID
@@ -535,8 +535,13 @@ class ListPipelinesResponseSerializer(serializers.Serializer):
 
 
 # --------------------------------------------------------------------------- pipeline secrets
+@extend_schema_field({"type": "string", "pattern": SECRET_NAME_PATTERN, "maxLength": 50})
+class SecretNameField(serializers.CharField):
+    """Documents the name rule; the service checks it (and says why)."""
+
+
 class CreatePipelineSecretRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, default="")
+    name = SecretNameField(required=False, allow_blank=True, default="")
     value = serializers.CharField(
         required=False,
         allow_blank=True,

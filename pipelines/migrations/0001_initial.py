@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
             name='PipelineSecret',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, validators=[django.core.validators.RegexValidator('^[a-zA-Z_](?:[0-9A-Za-z]+|(_)(?!\\1)){1,49}$', 'Use 2 to 50 letters, digits and single underscores, starting with a letter or an underscore.')])),
+                ('name', models.CharField(max_length=50, validators=[django.core.validators.RegexValidator('^[a-zA-Z_](?:[0-9A-Za-z]+|_(?!_)){1,49}$', 'Use 2 to 50 letters, digits and single underscores, starting with a letter or an underscore.')])),
                 ('value_encrypted', models.TextField(editable=False)),
                 ('date_created', models.DateTimeField(auto_now_add=True)),
                 ('last_updated', models.DateTimeField(auto_now=True)),
