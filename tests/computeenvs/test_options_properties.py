@@ -109,7 +109,7 @@ def valid(spec):
     if spec.kind == "choice":
         return st.sampled_from(spec.choice_values)
     if spec.kind == "text":
-        return st.text(max_size=30)
+        return st.text(st.characters(exclude_characters="\x00"), max_size=30)  # NUL is refused by field
     return plausible(spec)
 
 
