@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from pipelines.models import Run
@@ -63,3 +64,16 @@ class TraceAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Bearer"
+
+
+class TraceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "pipelines.trace.authentication.TraceAuthentication"
+    name = "TraceAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The run's token (TOWER_ACCESS_TOKEN) or a personal access token; "
+            "also accepted as HTTP Basic with user `@token`, as Nextflow's tower plugin sends it.",
+        }

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 TASK_STATUSES = ("NEW", "SUBMITTED", "RUNNING", "CACHED", "COMPLETED", "FAILED", "ABORTED")
@@ -28,6 +29,7 @@ MAX_INT = 2**31 - 1
 
 
 # --------------------------------------------------------------------------- lenient fields
+@extend_schema_field({"type": "integer", "format": "int64", "nullable": True})
 class LenientInteger(serializers.Field):
     """An integer, or null for anything that is not one (``"-"``, ``"12.5"``, out of range)."""
 
@@ -55,6 +57,7 @@ class LenientInteger(serializers.Field):
         return value
 
 
+@extend_schema_field({"type": "number", "nullable": True})
 class LenientFloat(LenientInteger):
     def to_internal_value(self, data):
         if isinstance(data, bool):
@@ -66,6 +69,7 @@ class LenientFloat(LenientInteger):
         return value if value == value and abs(value) != float("inf") else None
 
 
+@extend_schema_field({"type": "string", "nullable": True})
 class LenientString(serializers.Field):
     """A string cut to `max_length`; other scalars are turned into strings, containers into null."""
 
@@ -87,6 +91,7 @@ class LenientString(serializers.Field):
         return value
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
 class LenientDateTime(serializers.Field):
     """Java ``OffsetDateTime.toString()`` (``2026-12-01T10:00Z``, ``…T10:00:05.123+01:00``,
     nanoseconds), an ISO date, or epoch milliseconds; null when unreadable."""
