@@ -9,13 +9,14 @@ class PipelinesConfig(AppConfig):
         from computeenvs import services as ce_services
         from pipelines import services
         from pipelines.models import Launch, Pipeline, PipelineSecret, Run
-        from workspaces import audit
+        from workspaces import audit, crypto
         from workspaces.sections import WorkspaceSection, register
 
         if services.compute_env_delete_blockers not in ce_services.DELETE_GUARDS:
             ce_services.DELETE_GUARDS.append(services.compute_env_delete_blockers)
         audit.register(Pipeline, m2m=["labels"], ignore=["workspace_secrets"])  # names, not values
         audit.register(PipelineSecret, secret=["value_encrypted"])
+        crypto.register_encrypted("pipelines.PipelineSecret", "value_encrypted", noun="pipeline secret")
         audit.register(Launch, ignore=["workspace_secrets"])
         audit.register(
             Run,

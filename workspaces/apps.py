@@ -6,9 +6,13 @@ class WorkspacesConfig(AppConfig):
     verbose_name = "Organizations and workspaces"
 
     def ready(self):
-        from workspaces import checks  # noqa: F401  (registers system checks)
+        from workspaces import (
+            checks,  # noqa: F401  (registers system checks)
+            crypto,
+        )
 
         self.register_audit()
+        crypto.register_encrypted("workspaces.Credentials", "secret_encrypted", noun="credentials")
         self.register_sections()
 
     @staticmethod

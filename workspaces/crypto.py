@@ -115,3 +115,22 @@ def reencrypt(token: str, *, aad: bytes, ring: KeyRing | None = None) -> str:
     if key_id_of(token) == ring.current_id:
         return token
     return encrypt(decrypt(token, aad=aad, ring=ring), aad=aad, ring=ring)
+
+
+@dataclass(frozen=True)
+class EncryptedField:
+    """A model field holding tokens of this ring; its rows give their associated data by `_aad()`."""
+
+    model: str  # "app_label.Model"
+    field: str
+    noun: str  # what a row is, in the rotation's messages
+
+
+ENCRYPTED_FIELDS: list[EncryptedField] = []
+
+
+def register_encrypted(model: str, field: str, *, noun: str) -> None:
+    """Apps declare their encrypted fields (in `AppConfig.ready()`), so key rotation covers them all."""
+    entry = EncryptedField(model, field, noun)
+    if entry not in ENCRYPTED_FIELDS:
+        ENCRYPTED_FIELDS.append(entry)

@@ -39,11 +39,14 @@ def test_rotation_moves_pipeline_secrets_to_the_current_key(tenancy, settings):
     from django.core.management import call_command
 
     old, new = crypto.generate_key_entry("old1"), crypto.generate_key_entry("new2")
+    first = settings.CREDENTIALS_KEYS  # the tenancy's credentials were stored under it
     settings.CREDENTIALS_KEYS = old
     secrets = [PipelineSecretFactory(workspace=tenancy.workspace, value=f"value-{n}") for n in range(5)]
-    settings.CREDENTIALS_KEYS = f"{new},{old}"
-    call_command("rotate_pipeline_secrets_key", chunk_size=2, stdout=StringIO())
+    settings.CREDENTIALS_KEYS = f"{new},{old},{first}"
+    call_command("rotate_credentials_key", chunk_size=2, stdout=StringIO())  # one command rotates every secret
     settings.CREDENTIALS_KEYS = new  # the old key left the ring
     for n, secret in enumerate(secrets):
         stored = PipelineSecret.objects.get(pk=secret.pk)
         assert crypto.key_id_of(stored.value_encrypted) == "new2" and stored.get_value() == f"value-{n}"
+    tenancy.credentials.refresh_from_db()
+    assert crypto.key_id_of(tenancy.credentials.secret_encrypted) == "new2"  # and the credentials with them

@@ -1,4 +1,5 @@
-"""`manage.py rotate_credentials_key`: re-encrypts every stored secret under the current key.
+"""`manage.py rotate_credentials_key`: re-encrypts every stored secret under the current key:
+each field apps registered with `crypto.register_encrypted` (credentials, pipeline secrets).
 
 Guarantees: works in chunks, one transaction per chunk, locking the chunk's rows and skipping
 rows another process holds (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL); rows already under
@@ -8,45 +9,52 @@ when run again. A row that cannot be decrypted is reported and left as it is (ex
 
 from collections import Counter
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from workspaces import crypto
-from workspaces.models import Credentials
+
+
+def stored(entry: crypto.EncryptedField):
+    return apps.get_model(entry.model).objects.exclude(**{entry.field: ""})
 
 
 def key_counts() -> Counter:
     counts: Counter = Counter()
-    rows = Credentials.objects.exclude(secret_encrypted="").values_list("secret_encrypted", flat=True)
-    for token in rows.iterator(chunk_size=2000):
-        try:
-            counts[crypto.key_id_of(token)] += 1
-        except crypto.DecryptionError:
-            counts["(malformed)"] += 1
+    for entry in crypto.ENCRYPTED_FIELDS:
+        for token in stored(entry).values_list(entry.field, flat=True).iterator(chunk_size=2000):
+            try:
+                counts[crypto.key_id_of(token)] += 1
+            except crypto.DecryptionError:
+                counts["(malformed)"] += 1
     return counts
 
 
 def rotate_chunk(ring: crypto.KeyRing, chunk_size: int, skip: set[str]) -> tuple[int, list[str]]:
-    """Re-encrypts up to `chunk_size` rows not under the current key; returns (rotated, failed ids)."""
-    with transaction.atomic():
-        rows = list(
-            Credentials.objects.select_for_update(skip_locked=True)
-            .exclude(secret_encrypted="")
-            .exclude(secret_encrypted__startswith=f"{crypto.VERSION}:{ring.current_id}:")
-            .exclude(pk__in=skip)
-            .only("id", "workspace_id", "secret_encrypted")
-            .order_by("pk")[:chunk_size]
-        )
-        rotated, failed = [], []
-        for row in rows:
-            try:
-                row.secret_encrypted = crypto.reencrypt(row.secret_encrypted, aad=row._aad(), ring=ring)
-            except crypto.DecryptionError:
-                failed.append(row.pk)
-            else:
-                rotated.append(row)
-        Credentials.objects.bulk_update(rotated, ["secret_encrypted"])
-    return len(rotated), failed
+    """Re-encrypts up to `chunk_size` rows not under the current key; returns (rotated, failed rows)."""
+    for entry in crypto.ENCRYPTED_FIELDS:
+        model = apps.get_model(entry.model)
+        with transaction.atomic():
+            rows = list(
+                stored(entry)
+                .select_for_update(skip_locked=True)
+                .exclude(**{f"{entry.field}__startswith": f"{crypto.VERSION}:{ring.current_id}:"})
+                .exclude(pk__in=[key[len(entry.noun) + 1 :] for key in skip if key.startswith(f"{entry.noun} ")])
+                .order_by("pk")[:chunk_size]
+            )
+            rotated, failed = [], []
+            for row in rows:
+                try:
+                    setattr(row, entry.field, crypto.reencrypt(getattr(row, entry.field), aad=row._aad(), ring=ring))
+                except crypto.DecryptionError:
+                    failed.append(f"{entry.noun} {row.pk}")
+                else:
+                    rotated.append(row)
+            model.objects.bulk_update(rotated, [entry.field])
+        if rotated or failed:
+            return len(rotated), failed
+    return 0, []
 
 
 class Command(BaseCommand):
@@ -78,7 +86,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(
                 f"{len(failed)} secret(s) could not be decrypted with CREDENTIALS_KEYS and were left as they are "
-                f"(credential ids: {', '.join(failed[:20])}). Add the key they use to the ring and run again."
+                f"({', '.join(failed[:20])}). Add the key they use to the ring and run again."
             )
         remaining = sum(count for kid, count in after.items() if kid != ring.current_id)
         if remaining:
