@@ -383,7 +383,11 @@ HEALTH_TICK_MAX_AGE_SECONDS = env.int("HEALTH_TICK_MAX_AGE_SECONDS", default=60)
 # token; to nobody when both are empty.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_COLLECTORS = ["seqera.metrics.WorkCollector", "computeenvs.metrics.ComputeEnvCollector"]
+METRICS_COLLECTORS = [
+    "seqera.metrics.WorkCollector",
+    "computeenvs.metrics.ComputeEnvCollector",
+    "pipelines.metrics.RunCollector",
+]
 PROMETHEUS_EXPORT_MIGRATIONS = False
 # LOG_FORMAT=json: one JSON object per line (seqera.logging.JsonFormatter); "text" otherwise.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from computeenvs.models import ComputeEnv
 from seqera.models import WorkItem
-from tests.factories import CredentialsFactory
+from tests.factories import CredentialsFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,16 @@ def test_domain_gauges(client, settings):
     assert sample(body, "seqera_work_items", state="PENDING") == 1
     assert sample(body, "seqera_work_items_active") == 1
     assert sample(body, "seqera_work_oldest_pending_age_seconds") >= 0
+
+
+def test_run_gauges(client, settings):
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    for status in ("SUBMITTED", "RUNNING", "RUNNING", "SUCCEEDED", "FAILED", "UNKNOWN"):
+        RunFactory(status=status)
+    body = client.get("/metrics").content.decode()
+    assert sample(body, "seqera_workflow_runs", status="RUNNING") == 2
+    assert sample(body, "seqera_workflow_runs", status="CANCELLED") == 0
+    assert sample(body, "seqera_workflow_runs_active") == 3
 
 
 @mock_aws
