@@ -3,10 +3,7 @@ never shows up again — not in any page, API response, admin page, log record, 
 e-mail, audit record (page, CSV export, admin) or database column other than its ciphertext — in
 plain, base64 or URL-encoded form; nor does its ciphertext show anywhere but its own column."""
 
-import base64
-import json
 import logging
-from urllib.parse import quote, quote_plus
 
 import pytest
 from django.contrib import admin
@@ -16,6 +13,7 @@ from django.urls import reverse
 
 from seqera.logging import JsonFormatter
 from tests.factories import UserFactory
+from tests.helpers.canary import LOGGERS, encodings
 from tests.tenancy.expect import Unmappable, fill_kwargs, is_admin
 from tests.tenancy.harness import body_text, describe
 from tests.tenancy.oracle import SideEffects, tenant_models
@@ -32,16 +30,6 @@ PAGE_CANARY = "CANARYwJalrXUtnFEMI/K7MDENG/bPxRfiCY0002"
 REPLACED_CANARY = "CANARYwJalrXUtnFEMI/K7MDENG/bPxRfiCY0003"
 CANARIES = (API_CANARY, PAGE_CANARY, REPLACED_CANARY)
 ACCESS_KEY = "AKIAIOSFODNN7CANARY1"
-LOGGERS = ("", "botocore", "boto3", "urllib3", "dramatiq", "django", "moto", "workspaces", "computeenvs", "seqera")
-
-
-def encodings(secret: str) -> list[str]:
-    raw = secret.encode()
-    return [
-        secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
-        base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(),
-        base64.b64encode(raw).decode().rstrip("="), secret[6:26],  # a distinctive middle part
-    ]  # fmt: skip
 
 
 def leaks(where: str, text: str) -> list[str]:

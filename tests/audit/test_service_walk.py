@@ -41,7 +41,8 @@ def public_functions(module) -> set[str]:
     return {
         name
         for name, obj in inspect.getmembers(module, inspect.isfunction)
-        if obj.__module__ == module.__name__ and not name.startswith("_")
+        if (obj.__module__ == module.__name__ or obj.__module__.startswith(f"{module.__name__}."))
+        and not name.startswith("_")
     }
 
 

@@ -53,7 +53,7 @@ def played(strict_aws):
 
 
 def test_launch_follow_log_cancel_and_dispose(live_server, strict_aws, aws, worker, played, lab, page, sign_in, shot):
-    from tests.e2e.test_compute_envs import new_ce_form
+    from tests.helpers.browser import new_ce_form
 
     workspace, credentials = lab
     bucket(aws, "e2e-runs")

@@ -14,8 +14,8 @@ from django.urls import reverse
 from pipelines import monitor, services
 from pipelines.models import PipelineSecret, Run, RunStatus
 from seqera.logging import JsonFormatter
+from tests.helpers.canary import LOGGERS, encodings
 from tests.tenancy.harness import body_text, describe
-from tests.test_canary import LOGGERS, encodings
 
 pytestmark = pytest.mark.django_db
 

@@ -72,7 +72,11 @@ class ServiceSpy:
     def __enter__(self):
         for module in (ws_services, ce_services):
             for name, func in vars(module).items():
-                if callable(func) and not name.startswith("_") and getattr(func, "__module__", "") == module.__name__:
+                if (
+                    callable(func)
+                    and not name.startswith("_")
+                    and getattr(func, "__module__", "").startswith(module.__name__)
+                ):
                     self.stack.enter_context(mock.patch.object(module, name, side_effect=self.record(name, func)))
         return self
 
