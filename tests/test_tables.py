@@ -12,8 +12,18 @@ from django_tables2 import RequestConfig
 from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
+from pipelines.models import Pipeline, PipelineSecret, Run
+from pipelines.tables import PipelineTable, RunTable, SecretTable
 from seqera.tables import BaseTable
-from tests.factories import CredentialsFactory, LabelFactory, ParticipantFactory, TeamFactory
+from tests.factories import (
+    CredentialsFactory,
+    LabelFactory,
+    ParticipantFactory,
+    PipelineFactory,
+    PipelineSecretFactory,
+    RunFactory,
+    TeamFactory,
+)
 from tests.helpers.documents import make_ce
 from workspaces import services
 from workspaces.audit.models import AuditEvent
@@ -45,6 +55,9 @@ TABLES = {
     WorkspaceTable: lambda t: Workspace.objects.all(),
     ApiTokenTable: lambda t: ApiToken.objects.all(),
     AuditEventTable: lambda t: AuditEvent.objects.all(),
+    PipelineTable: lambda t: Pipeline.objects.filter(workspace=t.workspace),
+    RunTable: lambda t: Run.objects.filter(workspace=t.workspace),
+    SecretTable: lambda t: PipelineSecret.objects.filter(workspace=t.workspace),
 }
 
 
@@ -73,6 +86,9 @@ def rows(tenancy):
     team.members.add(admin)
     ParticipantFactory(workspace=tenancy.workspace, team=team, user=None, role="launch")
     services.create_api_token(user=admin, name="ci <token>")
+    PipelineFactory(workspace=tenancy.workspace, name="hello <world>")
+    RunFactory(workspace=tenancy.workspace, status="FAILED")
+    PipelineSecretFactory(workspace=tenancy.workspace, name="TOKEN_A")
     return tenancy
 
 

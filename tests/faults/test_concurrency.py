@@ -22,7 +22,7 @@ def _in_thread(func, *args, **kwargs):
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite's in-memory test database locks across threads")
 @pytest.mark.django_db(transaction=True)
-def test_twenty_forges_and_disposes_on_four_threads(tenancy, strict):
+def test_twenty_forges_and_disposes_on_four_threads(tenancy, serialized_moto, strict):
     strict.iam_delay = 0
     baseline = inventory()
     ces = [make_ce(tenancy, name=f"c{i}", config=SIMPLE_DOC) for i in range(CES)]
