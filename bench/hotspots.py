@@ -9,6 +9,7 @@ database is dropped at the end, also after an error or Ctrl-C.
 
     .venv/bin/python bench/hotspots.py                              # every endpoint, 1,000 CEs
     .venv/bin/python bench/hotspots.py --only ce-list.html --top 40
+    .venv/bin/python bench/hotspots.py --only run-list.html,run-tasks.html --runs 100000 --tasks 1000000
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the repository, not bench/, first
 
 from bench import _env  # noqa: E402
-from bench.pages import HOST, SMALL, _user, build_endpoints  # noqa: E402
-from bench.seed import seed  # noqa: E402
+from bench.pages import HOST, _user, build_endpoints, seed_world  # noqa: E402
 
 # Areas: (a piece of the file path, the function name or "" for any function of that file).
 AREAS = {
@@ -95,6 +95,8 @@ class Sampler:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ces", type=int, default=1000, help="compute environments in the profiled workspace")
+    parser.add_argument("--runs", type=int, default=10_000, help="runs in the profiled workspace")
+    parser.add_argument("--tasks", type=int, default=None, help="their Nextflow tasks (default 10 per run)")
     parser.add_argument("--requests", type=int, default=30, help="profiled requests per endpoint (after 3 warm ones)")
     parser.add_argument("--top", type=int, default=25, help="functions listed per table")
     parser.add_argument("--only", default="", help="comma-separated endpoint names (default: all)")
@@ -112,7 +114,8 @@ def main(argv=None) -> None:
         from workspaces import services
 
         call_command("collectstatic", interactive=False, verbosity=0)
-        data = seed(workspaces=1, compute_envs=args.ces, extra={SMALL: 10})
+        tasks = args.tasks if args.tasks is not None else 10 * args.runs
+        data = seed_world(workspaces=1, ces=args.ces, runs=args.runs, tasks=tasks)
         _, bearer = services.create_api_token(user=_user(data.user_id), name="bench")
         endpoints = build_endpoints(
             data,

@@ -1,6 +1,6 @@
 """Page and API benchmark: gunicorn (2 sync workers) + a dedicated database, every endpoint
 measured beside the framework floor (a fixed body through the same server and middleware,
-`bench/urls.py`) in the same run, and per-request query counts at 10 and N CEs.
+`bench/urls.py`) in the same run, and per-request query counts at 10 and N rows (CEs, runs, tasks).
 
 Prints figures only: each endpoint's cost as a multiple of the floor, checked against the goals
 of quality.md P2 (PASS/MISS, informational); it never fails on a number. The load generator is
@@ -11,6 +11,7 @@ after an error or Ctrl-C.
     .venv/bin/python bench/pages.py            # PostgreSQL seqera_bench on 127.0.0.1, 2 s + 10 s per endpoint
     .venv/bin/python bench/pages.py --quick    # smaller data set, 1 s + 3 s per endpoint
     .venv/bin/python bench/pages.py --sqlite   # no PostgreSQL needed
+    .venv/bin/python bench/pages.py --runs 100000 --tasks 1000000   # the run pages at issue 11's scale
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the repository, not bench/, first
 
 from bench import _env  # noqa: E402
-from bench.seed import BENCH_PASSWORD, BENCH_USER, ORG_NAME, seed  # noqa: E402
+from bench.seed import BENCH_PASSWORD, BENCH_USER, ORG_NAME, seed, seed_runs  # noqa: E402
 
 HOST = "127.0.0.1"
 SMALL = "small"  # the extra workspace with few CEs, for the 10 vs N comparison
+SMALL_RUNS, SMALL_TASKS = 10, 100  # the small workspace's runs and tasks (its newest run holds 10 of them)
 FLOOR_KIND = "floor"
 FLOOR = "floor"  # every endpoint's cost is a multiple of this one's
 
@@ -457,10 +459,12 @@ def print_rss(rss: dict[str, list[float]]) -> None:
 
 def print_in_process(args, endpoints, figures, ces_small: int) -> None:
     print()
-    print(f"In-process, concurrency 1 (test Client): {ces_small} vs {args.ces} compute environments in the workspace")
     print(
-        f"{'':<28}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}{'':>8}  {'':<6}{f'{ces_small} CEs':>9}{f'{args.ces} CEs':>9}"
+        f"In-process, concurrency 1 (test Client): the small workspace ({ces_small} CEs, {SMALL_RUNS} runs, "
+        f"{SMALL_TASKS // 10} tasks in the run shown) vs the first ({args.ces} CEs, {args.runs:,} runs, "
+        f"{args.tasks // 10:,} tasks in the run shown)"
     )
+    print(f"{'':<28}{'small':>9}{'big':>9}{'':>8}  {'':<6}{'small':>9}{'big':>9}")
     header = f"{'endpoint':<28}{'queries':>9}{'queries':>9}{'budget':>8}  {'P1':<6}{'ms/req':>9}{'ms/req':>9}"
     print(header)
     print("-" * len(header))
@@ -470,9 +474,9 @@ def print_in_process(args, endpoints, figures, ces_small: int) -> None:
         f = figures[endpoint.name]
         small, big = f.queries
         budget = QUERY_BUDGET.get(endpoint.kind)
-        notes = [] if small == big else ["queries grow with CEs"]
+        notes = [] if small == big else ["queries grow with rows"]
         if f.ms[1] > SCALE_TOLERANCE * f.ms[0] and f.ms[1] - f.ms[0] > 1:
-            notes.append(f"time grows {f.ms[1] / f.ms[0]:.1f}x with CEs")
+            notes.append(f"time grows {f.ms[1] / f.ms[0]:.1f}x with rows")
         if f.status != 200:
             notes.append(f"HTTP {f.status}")
         p1 = "" if budget is None else verdict(small == big and big <= budget)
@@ -484,7 +488,7 @@ def print_in_process(args, endpoints, figures, ces_small: int) -> None:
     if args.show_queries:
         for endpoint in endpoints:
             if endpoint.name in figures:
-                print(f"\n{endpoint.name} ({args.ces} CEs):")
+                print(f"\n{endpoint.name} (big workspace):")
                 for sql in figures[endpoint.name].sql:
                     print(f"  {sql[:160]}")
 
@@ -493,9 +497,9 @@ def print_goals(loaded, results, figures) -> None:
     print()
     print(
         f"Goals (quality.md P2, informational): cost per request ≤ the kind's multiple of the floor; "
-        f"p99 ≤ {TAIL_GOAL}× p50; the same time at 10 as at N CEs (within {SCALE_TOLERANCE}×)"
+        f"p99 ≤ {TAIL_GOAL}× p50; the same time at 10 as at N rows (within {SCALE_TOLERANCE}×)"
     )
-    header = f"{'endpoint':<28}{'kind':<13}{'cost':>14}{'p99/p50':>14}{'N vs 10 CEs':>16}  P2"
+    header = f"{'endpoint':<28}{'kind':<13}{'cost':>14}{'p99/p50':>14}{'N vs 10 rows':>16}  P2"
     print(header)
     print("-" * len(header))
     for endpoint in loaded:
@@ -532,6 +536,10 @@ def parse_args(argv=None):
     parser.add_argument("--sqlite", action="store_true", help="temporary SQLite file instead of PostgreSQL")
     parser.add_argument("--workspaces", type=int, default=None, help="workspaces of --ces CEs each (default 10)")
     parser.add_argument("--ces", type=int, default=1000, help="compute environments per workspace (default 1000)")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="runs in the first workspace (default 10,000; --quick 2,000)"
+    )
+    parser.add_argument("--tasks", type=int, default=None, help="Nextflow tasks of those runs (default 10 per run)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=None, help="seconds (default 2)")
     parser.add_argument("--duration", type=float, default=None, help="measured seconds per endpoint (default 10)")
@@ -545,7 +553,28 @@ def parse_args(argv=None):
     args.workspaces = args.workspaces or (2 if args.quick else 10)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
+    args.runs = args.runs if args.runs is not None else (2_000 if args.quick else 10_000)
+    args.tasks = args.tasks if args.tasks is not None else 10 * args.runs
     return args
+
+
+def seed_world(*, workspaces: int, ces: int, runs: int, tasks: int):
+    """`seed` (with the small workspace) and the runs and tasks of the first and the small
+    workspace (`data.runs`, by workspace id); prints what it made and how long it took."""
+    began = time.perf_counter()
+    data = seed(workspaces=workspaces, compute_envs=ces, extra={SMALL: 10})
+    print(f"Seeded {data.counts} in {time.perf_counter() - began:.1f} s")
+    big_id, small_id = data.workspace_ids[0], data.workspace_ids[-1]
+    data.runs = {
+        big_id: seed_runs(workspace_id=big_id, user_id=data.user_id, runs=runs, tasks=tasks),
+        small_id: seed_runs(workspace_id=small_id, user_id=data.user_id, runs=SMALL_RUNS, tasks=SMALL_TASKS),
+    }
+    for ws_id, made in data.runs.items():
+        print(
+            f"Seeded {data.workspace_names[data.workspace_ids.index(ws_id)]}: {made.counts} in {made.seconds:.1f} s "
+            f"({made.method}; {made.counts['tasks'] / max(made.seconds, 1e-9):,.0f} tasks/s with the rest)"
+        )
+    return data
 
 
 def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) -> list[Endpoint]:
@@ -592,6 +621,50 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
         Endpoint(
             "api/labels", "api-list", True, f"/api/labels?workspaceId={big_id}", f"/api/labels?workspaceId={small_id}"
         ),
+        *run_endpoints(data, big_ws, small_ws),
+    ]
+
+
+def run_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) -> list[Endpoint]:
+    """The pipelines and runs pages and API over the seeded runs (`seed_world`): the run list, the
+    newest run (RUNNING, the most tasks) with its task table and its API, the pipelines list.
+    The log pane is measured on a SUBMITTED run: no seeded run has a CloudWatch log stream (the
+    bench has no AWS), so the pane answers "not started yet" without calling AWS (an AWS call
+    from here would wait on the network); `bench/runs.py` measures CloudWatch reads on moto."""
+    (big_id, big), (small_id, small) = big_ws, small_ws
+    sizes = ((big_id, big, data.runs[big_id]), (small_id, small, data.runs[small_id]))
+
+    def page(tail) -> tuple[str, str]:
+        return tuple(f"/orgs/{ORG_NAME}/workspaces/{name}/{tail(made)}" for _, name, made in sizes)
+
+    def api(tail) -> tuple[str, str]:
+        return tuple(f"/api/{tail(made)}?workspaceId={ws_id}" for ws_id, _, made in sizes)
+
+    run_list, pipelines = page(lambda made: "runs/"), page(lambda made: "pipelines/")
+    run_tasks = page(lambda made: f"runs/{made.big_run_id}/trace/")
+    api_runs, api_tasks = api(lambda made: "workflow"), api(lambda made: f"workflow/{made.big_run_id}/tasks")
+    return [
+        Endpoint("run-list.html", "html-list", False, *run_list),
+        Endpoint("run-list.html (10 runs)", "html-list", False, run_list[1], run_list[1], True, "run-list.html"),
+        Endpoint("run-detail.html", "html-detail", False, *page(lambda made: f"runs/{made.big_run_id}/")),
+        Endpoint("run-tasks.html", "html-list", False, *run_tasks),
+        Endpoint("run-tasks.html (10 tasks)", "html-list", False, run_tasks[1], run_tasks[1], True, "run-tasks.html"),
+        Endpoint("run-log.html", "html-detail", False, *page(lambda made: f"runs/{made.run_with('SUBMITTED')}/log/")),
+        Endpoint("pipelines.html", "html-list", False, *pipelines),
+        Endpoint("pipelines.html (10)", "html-list", False, pipelines[1], pipelines[1], True, "pipelines.html"),
+        Endpoint("api/workflow", "api-list", True, *api_runs),
+        Endpoint("api/workflow (10 runs)", "api-list", True, api_runs[1], api_runs[1], True, "api/workflow"),
+        Endpoint("api/workflow/{id}", "api-detail", True, *api(lambda made: f"workflow/{made.big_run_id}")),
+        Endpoint("api/workflow/{id}/tasks", "api-list", True, *api_tasks),
+        Endpoint(
+            "api/workflow/{id}/tasks (10)",
+            "api-list",
+            True,
+            api_tasks[1],
+            api_tasks[1],
+            True,
+            "api/workflow/{id}/tasks",
+        ),
     ]
 
 
@@ -616,11 +689,10 @@ def main(argv=None) -> None:
         from workspaces import services
 
         call_command("collectstatic", interactive=False, verbosity=0)
-        t0 = time.perf_counter()
-        data = seed(workspaces=args.workspaces, compute_envs=args.ces, extra={SMALL: 10})
+        print(f"Database: {db.label}")
+        data = seed_world(workspaces=args.workspaces, ces=args.ces, runs=args.runs, tasks=args.tasks)
         data.label = db.label
         _, bearer = services.create_api_token(user=_user(data.user_id), name="bench")
-        print(f"Seeded {data.counts} in {time.perf_counter() - t0:.1f} s on {db.label}")
         _env.close_connections()
 
         endpoints = build_endpoints(

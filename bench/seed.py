@@ -359,7 +359,7 @@ def seed_runs(
     RUN_MIX proportions (or all `status`), submitted every 7 minutes back from CLOCK, a quarter
     of them labelled; and `tasks` Nextflow tasks with each started run's trace (processes,
     progress): the newest run, RUNNING, holds 1/BIG_RUN_SHARE of them (all of them if it is
-    the only one), the other started runs share the rest. `job_ids` (one per run) and `region`
+    the only one), the other started runs share the rest; the second newest is SUBMITTED. `job_ids` (one per run) and `region`
     name the head jobs for a monitor benchmark; `prefix` keeps names and ids apart when a
     workspace is seeded more than once. No run has a CloudWatch log stream (a benchmark has no
     AWS): the log pane says the head job's log is not there, without calling AWS."""
@@ -390,8 +390,8 @@ def seed_runs(
     mix = [name for name, share in RUN_MIX.items() for _ in range(share)]
     rng.shuffle(mix)
     statuses = [status or mix[i % len(mix)] for i in range(runs)]
-    if runs and status is None:
-        statuses[0] = "RUNNING"
+    if status is None:  # the newest runs: one running (the big one), one just submitted
+        statuses[:2] = ["RUNNING", "SUBMITTED"][:runs]
     started = [i for i, s in enumerate(statuses) if s != "SUBMITTED"]
     per_run = dict.fromkeys(range(runs), 0)
     if tasks and started:

@@ -12,6 +12,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from seqera.ids import new_public_id
@@ -267,9 +269,15 @@ class Run(TenantModel):
         constraints = [models.UniqueConstraint(fields=["workspace", "run_name"], name="unique_run_name")]
         ordering = ["-submit"]
         indexes = [
+            # The run list: newest first (and the date filters), each filter newest first, each sort.
             models.Index(fields=["workspace", "-submit"], name="run_workspace_submit"),
-            models.Index(fields=["workspace", "status"], name="run_workspace_status"),
-            models.Index(fields=["status"], name="run_status"),
+            models.Index(fields=["workspace", "status", "-submit"], name="run_list_status"),
+            models.Index(fields=["pipeline", "-submit"], name="run_list_pipeline"),
+            models.Index(F("workspace"), Upper("user_name"), F("submit").desc(), name="run_list_user"),
+            models.Index(fields=["workspace", "user_name"], name="run_list_sort_user"),
+            models.Index(fields=["workspace", "project_name"], name="run_list_sort_project"),
+            models.Index(fields=["workspace", "revision"], name="run_list_sort_revision"),
+            models.Index(fields=["status"], name="run_status"),  # the monitor's active runs
         ]
 
     def __str__(self):

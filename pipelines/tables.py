@@ -28,7 +28,10 @@ class RunTable(BaseTable):
     run_name = tables.Column(verbose_name="Run")
     project_name = tables.Column(verbose_name="Pipeline")
     revision = tables.Column(default="")
-    compute_env = tables.Column(accessor="compute_env__name", verbose_name="Compute environment", default="(deleted)")
+    # Not sortable: its name is another table's column, which no index of the runs can order.
+    compute_env = tables.Column(
+        accessor="compute_env__name", verbose_name="Compute environment", default="(deleted)", orderable=False
+    )
     user_name = tables.Column(verbose_name="User")
     submit = tables.DateTimeColumn(verbose_name="Submitted", format="Y-m-d H:i:s")
     duration = tables.Column(accessor="duration_ms", verbose_name="Duration", orderable=False, default="")

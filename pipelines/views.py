@@ -16,6 +16,7 @@ from pipelines import forms, logs, services
 from pipelines.filters import PipelineFilter, RunFilter, SecretFilter
 from pipelines.models import Pipeline, PipelineSecret, Run, RunStatus
 from pipelines.tables import PipelineTable, RunTable, SecretTable
+from seqera.paging import BoundedPaginator
 from seqera.views.generic import (
     ObjectActionView,
     ObjectDeleteView,
@@ -238,13 +239,18 @@ class RunPage(WorkspacePage):
 
 
 class RunListView(RunPage, ObjectListView):
+    """Runs, newest first; the count stops at 10,000 past the page (`BoundedPaginator`), so the
+    page costs the same over 100,000 runs as over 10 and says "more than" when it stopped."""
+
     table_class = RunTable
     filterset_class = RunFilter
     template_name = "pipelines/run_list.html"
     page_title = "Runs"
+    table_pagination = {"per_page": 25, "paginator_class": BoundedPaginator}
 
-    def get_filterset_kwargs(self, filterset_class):
-        return {**super().get_filterset_kwargs(filterset_class), "workspace": self.workspace}
+    def get_queryset(self):
+        shown = super().get_queryset().select_related(None).select_related("workspace__org", "compute_env")
+        return shown.defer("config_text", "params", "command_line", "error_report", "compute_env__config")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -298,6 +304,9 @@ class RunLiveMixin(LiveStatusMixin):
 class RunDetailView(RunLiveMixin, RunPage, ObjectDetailView):
     template_name = "pipelines/run_detail.html"
     context_object_name = "run"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("pipeline__workspace__org")  # its link
 
     def get_page_title(self) -> str:
         return self.object.run_name

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
-
 from pipelines.models import Run, RunStatus
 from pipelines.trace import selectors
 from pipelines.trace.models import RunTrace, TaskStatus
+from seqera.paging import BoundedPaginator
 from seqera.views.generic import ObjectDetailView
 from seqera.views.live import next_poll
 from workspaces.tenancy import WorkspacePage
@@ -53,7 +52,7 @@ class RunTraceView(WorkspacePage, ObjectDetailView):
         process = process if process in names else ""
         search = get.get("q", "")[:100]
         query = selectors.TaskQuery(status=status, process=process, search=search, sort=sort, descending=descending)
-        paginator = Paginator(selectors.tasks(run, query), PER_PAGE)
+        paginator = BoundedPaginator(selectors.tasks(run, query), PER_PAGE)
         page = paginator.get_page(get.get("page"))
         base = self.ws_url("trace:run_trace", pk=run.pk)
         state = {
