@@ -430,6 +430,9 @@ class SecretPage(WorkspacePage):
     section = "secrets"
     permission_action = "pipeline_secrets:read"
 
+    def get_queryset(self):
+        return super().get_queryset().select_related("workspace__org")  # each row's action links
+
 
 class SecretListView(SecretPage, ObjectListView):
     table_class = SecretTable
