@@ -40,23 +40,17 @@ def tenant():
     return user, workspace, credentials
 
 
-def make_runs(workspace, credentials, count: int, *, job_ids=None, status="SUBMITTED", prefix="r") -> list:
-    from pipelines.models import Launch, Run, new_run_id
+def make_runs(workspace, user, count: int, *, job_ids=None, status=None, prefix="r") -> list[str]:
+    """`count` runs of `workspace` (ids, newest first) from the benchmarks' one run seed, their
+    head jobs in us-east-1 (where the moto clients here live)."""
+    from bench.seed import seed_runs
 
-    launches = Launch.objects.bulk_create(
-        [Launch(workspace=workspace, repository="https://github.com/nextflow-io/hello") for _ in range(count)],
-        batch_size=2000,
-    )
-    runs = [
-        Run(id=new_run_id(), workspace=workspace, launch=launch, credentials=credentials, region="us-east-1",
-            run_name=f"{prefix}_{n}", session_id=launch.session_id, status=status, project_name="nextflow-io/hello",
-            job_id=job_ids[n] if job_ids else "")
-        for n, launch in enumerate(launches)
-    ]  # fmt: skip
-    return Run.objects.bulk_create(runs, batch_size=2000)
+    made = seed_runs(workspace_id=workspace.pk, user_id=user.pk, runs=count, pipelines=0, status=status,
+                     job_ids=job_ids, region="us-east-1", prefix=prefix)  # fmt: skip
+    return made.run_ids
 
 
-def bench_monitor(workspace, credentials, count: int, runner) -> None:
+def bench_monitor(user, workspace, count: int, runner) -> None:
     import boto3
 
     from pipelines import monitor
@@ -75,7 +69,7 @@ def bench_monitor(workspace, credentials, count: int, runner) -> None:
     ids = [batch.submit_job(jobName=f"nf-workflow-{n}", jobQueue="bench-head", jobDefinition="bench")["jobId"]
            for n in range(count)]  # fmt: skip
     print(f"  submitted {count:,} head jobs to moto in {time.perf_counter() - began:.1f} s")
-    make_runs(workspace, credentials, count, job_ids=ids)
+    make_runs(workspace, user, count, job_ids=ids, status="SUBMITTED")
     calls = []
     from workspaces import aws
 
@@ -98,7 +92,7 @@ def bench_monitor(workspace, credentials, count: int, runner) -> None:
     Run.objects.filter(workspace=workspace).delete()
 
 
-def bench_logs(workspace, credentials, lines: int) -> None:
+def bench_logs(user, workspace, lines: int) -> None:
     import boto3
 
     from pipelines import logs
@@ -116,9 +110,9 @@ def bench_logs(workspace, credentials, lines: int) -> None:
                        for n in range(first, min(first + 10_000, lines))],
         )  # fmt: skip
     print(f"  wrote {lines:,} lines to moto in {time.perf_counter() - began:.1f} s")
-    run = make_runs(workspace, credentials, 1, status="RUNNING", prefix="log")[0]
-    Run.objects.filter(pk=run.pk).update(log_group="/aws/batch/job", log_stream="bench/default/1")
-    run.refresh_from_db()
+    run_id = make_runs(workspace, user, 1, status="RUNNING", prefix="log")[0]
+    Run.objects.filter(pk=run_id).update(log_group="/aws/batch/job", log_stream="bench/default/1")
+    run = Run.objects.get(pk=run_id)
     calls = []
     client.meta.events.register("before-call.logs.GetLogEvents", lambda **kw: calls.append(1))
     began = time.perf_counter()
@@ -138,7 +132,7 @@ def bench_logs(workspace, credentials, lines: int) -> None:
     )
 
 
-def bench_list(user, workspace, credentials, count: int) -> None:
+def bench_list(user, workspace, count: int) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -151,17 +145,19 @@ def bench_list(user, workspace, credentials, count: int) -> None:
 
     Participant.objects.create(workspace=small, user=user, role="owner")
     began = time.perf_counter()
-    for first in range(0, count, 10_000):
-        make_runs(workspace, credentials, min(10_000, count - first), status="SUCCEEDED", prefix=f"l{first}")
-    make_runs(small, None, 10, status="SUCCEEDED", prefix="s")
-    print(f"  stored {count:,} runs in {time.perf_counter() - began:.1f} s")
+    listed = make_runs(workspace, user, count, prefix="l")
+    make_runs(small, user, 10, prefix="s")
+    print(f"  stored {count:,} runs (every status) in {time.perf_counter() - began:.1f} s")
+    from pipelines.models import Run
+
+    one_name = Run.objects.get(pk=listed[99]).run_name
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     for label, ws, query in (
         ("10 runs (floor)", small, ""),
         (f"{count:,} runs, first page", workspace, ""),
         (f"{count:,} runs, page 200", workspace, "?page=200"),
-        (f"{count:,} runs, search", workspace, "?q=l0_99"),
+        (f"{count:,} runs, search", workspace, f"?q={one_name}"),
         (f"{count:,} runs, status filter", workspace, "?status=FAILED"),
     ):
         url = reverse("pipelines:run_list", kwargs={"org": "bench", "workspace": ws.name}) + query
@@ -199,13 +195,13 @@ def main(argv=None) -> None:
 
         with mock_aws(config={"batch": {"use_docker": False}}):
             runner = BatchRunner(step_seconds=3600.0).install()  # head jobs stay SUBMITTED
-            user, workspace, credentials = tenant()
+            user, workspace, _ = tenant()
             print(f"{db.label}; moto in process\n\nmonitor sweep over {runs:,} active runs:")
-            bench_monitor(workspace, credentials, runs, runner)
+            bench_monitor(user, workspace, runs, runner)
             print(f"\nlog of {lines:,} lines:")
-            bench_logs(workspace, credentials, lines)
+            bench_logs(user, workspace, lines)
             print(f"\nrun list page over {listed:,} runs (25 a page):")
-            bench_list(user, workspace, credentials, listed)
+            bench_list(user, workspace, listed)
             runner.uninstall()
     finally:
         _env.close_connections()

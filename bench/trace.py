@@ -95,7 +95,7 @@ def run_bench(args, label: str) -> None:
 
     from pipelines.models import Launch, Run
     from pipelines.trace import tokens
-    from pipelines.trace.models import RunTrace, Task
+    from pipelines.trace.models import Task
     from workspaces import services
     from workspaces.models import Organization, Participant, Workspace
 
@@ -163,52 +163,31 @@ def run_bench(args, label: str) -> None:
     )
 
     # ---------------------------------------------------------------- 100,000 tasks
-    big = new_run("big")
-    RunTrace.objects.create(
-        run=big, workspace=workspace, process_names=[f"PROC_{i}" for i in range(7)], progress=progress(),
-        last_report_at=datetime.now(tz=UTC), begun_at=datetime.now(tz=UTC),
-    )  # fmt: skip
-    print(f"\nSeeding a run with {args.tasks:,} tasks …", end="", flush=True)
-    began = time.perf_counter()
-    statuses = ["COMPLETED"] * 8 + ["RUNNING", "FAILED"]
-    chunk = []
-    for i in range(1, args.tasks + 1):
-        rec = task_record(i, statuses[i % 10], base)
-        chunk.append(
-            Task(
-                workspace=workspace, run=big, task_id=i, status=rec["status"], rank=3, name=rec["name"],
-                process=rec["process"], tag=rec["tag"], hash=rec["hash"], exit=rec["exit"], cpus=2,
-                memory=rec["memory"], submit=base + timedelta(seconds=i), duration=(i * 7919) % 100_000,
-                realtime=(i * 104729) % 90_000, pcpu=rec["pcpu"], peak_rss=rec["peakRss"],
-                read_bytes=rec["readBytes"], write_bytes=rec["writeBytes"], executor="awsbatch",
-            )
-        )  # fmt: skip
-        if len(chunk) == 5000:
-            Task.objects.bulk_create(chunk)
-            chunk = []
-    Task.objects.bulk_create(chunk)
-    print(f" {time.perf_counter() - began:.1f} s")
-    from django.db import connection
+    from bench.seed import PROCESSES, seed_runs
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE trace_task")
+    print(f"\nSeeding a run with {args.tasks:,} tasks …", end="", flush=True)
+    made = seed_runs(
+        workspace_id=workspace.pk, user_id=user.pk, runs=1, tasks=args.tasks, status="RUNNING", prefix="big"
+    )
+    big = Run.objects.get(pk=made.big_run_id)
+    print(f" {made.seconds:.1f} s ({made.method})")
+    last_page, process, tag = max(1, -(-args.tasks // 50)), PROCESSES[3], f"sample_{args.tasks * 7 // 9}"
 
     page_client = Client(**{"HTTP_HOST": "127.0.0.1"})
     page_client.force_login(user)
     trace_url = workspace.url("trace:run_trace", pk=big.pk)
     cases = [
         ("run page block, page 1", page_client, f"{trace_url}"),
-        ("run page block, page 1,000", page_client, f"{trace_url}?page=1000"),
-        ("run page block, last page", page_client, f"{trace_url}?page=2000"),
+        ("run page block, middle page", page_client, f"{trace_url}?page={last_page // 2}"),
+        ("run page block, last page", page_client, f"{trace_url}?page={last_page}"),
         ("run page block, FAILED only", page_client, f"{trace_url}?status=FAILED"),
-        ("run page block, one process", page_client, f"{trace_url}?process=PROC_3&page=50"),
+        ("run page block, one process", page_client, f"{trace_url}?process={process}&page=50"),
         ("run page block, by duration desc", page_client, f"{trace_url}?sort=duration&dir=desc"),
-        ("run page block, search a tag", page_client, f"{trace_url}?q=sample_77777"),
+        ("run page block, search a tag", page_client, f"{trace_url}?q={tag}"),
         ("API tasks, first 100", api, f"/api/workflow/{big.pk}/tasks?workspaceId={workspace.pk}"),
-        ("API tasks, offset 99,900", api, f"/api/workflow/{big.pk}/tasks?workspaceId={workspace.pk}&offset=99900"),
+        ("API tasks, last 100", api, f"/api/workflow/{big.pk}/tasks?workspaceId={workspace.pk}&offset={args.tasks - 100}"),
         ("API tasks, sort by peakRss", api, f"/api/workflow/{big.pk}/tasks?workspaceId={workspace.pk}&sortBy=peakRss&sortDir=desc"),
-        ("API task detail", api, f"/api/workflow/{big.pk}/task/50000?workspaceId={workspace.pk}"),
+        ("API task detail", api, f"/api/workflow/{big.pk}/task/{args.tasks // 2}?workspaceId={workspace.pk}"),
         ("API progress", api, f"/api/workflow/{big.pk}/progress?workspaceId={workspace.pk}"),
     ]  # fmt: skip
     print(
