@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
+from seqera.prepared import PreparedQuery
 from workspaces import crypto
 from workspaces.permissions import ROLE_ORDER, ROLE_RANK, OrgRole, WorkspaceRole, role_allows, roles_allowing
 
@@ -92,6 +93,50 @@ class WorkspaceQuerySet(TenantQuerySet):
             team_rank=models.Subquery(team.values("rank")[:1]),
             org_owner=models.Exists(owner),
         )
+
+
+def _workspace_with_role(user_id: int, **lookup):
+    from django.contrib.auth import get_user_model
+
+    org_columns = [f"org__{field.attname}" for field in Organization._meta.concrete_fields]
+    return (
+        Workspace.objects.with_role(get_user_model()(pk=user_id))
+        .filter(**lookup)
+        .order_by()
+        .values_list(*WORKSPACE_COLUMNS, *org_columns, "direct_rank", "team_rank", "org_owner")
+    )
+
+
+_BY_ID = PreparedQuery(
+    lambda user_id, workspace_id: _workspace_with_role(user_id, pk=workspace_id), ints=("user_id", "workspace_id")
+)
+_BY_NAME = PreparedQuery(
+    lambda user_id, org, workspace: _workspace_with_role(user_id, org__name=org, name=workspace),
+    ints=("user_id",),
+    strs=("org", "workspace"),
+)
+
+
+def workspace_with_role(user, *, pk: int | None = None, org: str = "", name: str = "") -> "Workspace":
+    """The workspace `pk` (or `name` in organization `org`) with its organization and what
+    `annotated_role` needs for `user` (signed in), as `select_related("org").with_role(user)`
+    reads it, in one statement compiled once per process (`seqera.prepared`); DoesNotExist when
+    there is none."""
+    if pk is not None:
+        rows = _BY_ID.rows(user_id=user.pk, workspace_id=pk)
+    else:
+        rows = _BY_NAME.rows(user_id=user.pk, org=org, workspace=name)
+    if not rows:
+        raise Workspace.DoesNotExist
+    row = rows[0]
+    split = len(WORKSPACE_COLUMNS)
+    org_fields = Organization._meta.concrete_fields
+    workspace = Workspace.from_db("default", WORKSPACE_COLUMNS, row[:split])
+    workspace.org = Organization.from_db(
+        "default", [f.attname for f in org_fields], row[split : split + len(org_fields)]
+    )
+    workspace.direct_rank, workspace.team_rank, workspace.org_owner = row[split + len(org_fields) :]
+    return workspace
 
 
 class TenantModel(models.Model):
@@ -219,6 +264,9 @@ class Workspace(models.Model):
             return WorkspaceRole.OWNER.value
         ranks = [rank for rank in (self.direct_rank, self.team_rank) if rank is not None]
         return ROLE_ORDER[max(ranks)] if ranks else None
+
+
+WORKSPACE_COLUMNS = [field.attname for field in Workspace._meta.concrete_fields]
 
 
 class Participant(models.Model):

@@ -9,7 +9,8 @@ Guarantees, for every view built on these classes:
   for an object id that does not exist; a participant whose role is too low for the view's
   action gets 403;
 * the workspace and the user's effective role in it are read once per request, in one query
-  (`WorkspaceQuerySet.with_role`); the view's queryset is the model's rows in that workspace
+  (`WorkspaceQuerySet.with_role`, its SQL compiled once per process: `workspace_with_role`);
+  the view's queryset is the model's rows in that workspace
   when that role allows the view's action and none otherwise (``for_role``: what
   ``restrict(user, action).in_workspace(workspace)`` returns, without deriving the role again in
   SQL), so object lookups outside it are 404;
@@ -30,7 +31,7 @@ from rest_framework import viewsets
 
 from seqera.api import exception_handler
 from workspaces import audit
-from workspaces.models import Organization, Workspace
+from workspaces.models import Organization, Workspace, workspace_with_role
 from workspaces.permissions import role_allows
 
 
@@ -76,11 +77,10 @@ class WorkspaceMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.workspace = get_object_or_404(
-            Workspace.objects.select_related("org").with_role(request.user),
-            org__name=kwargs["org"],
-            name=kwargs["workspace"],
-        )
+        try:
+            self.workspace = workspace_with_role(request.user, org=kwargs["org"], name=kwargs["workspace"])
+        except Workspace.DoesNotExist:
+            raise Http404("No such workspace") from None
         self.org = self.workspace.org
         self.role = self.workspace.annotated_role
         if self.role is None:
@@ -197,7 +197,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         except ValueError:
             raise api_exceptions.ValidationError({"workspaceId": "Must be a numeric workspace id."}) from None
         try:
-            return Workspace.objects.select_related("org").with_role(request.user).get(pk=workspace_id)
+            return workspace_with_role(request.user, pk=workspace_id)
         except Workspace.DoesNotExist:
             raise api_exceptions.NotFound("Workspace not found") from None
 
