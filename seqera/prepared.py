@@ -10,11 +10,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
+M = TypeVar("M", bound=Model)
 _PLACEHOLDER_INTS = itertools.count(-7_316_000_001, -1)
 
 
@@ -92,3 +94,27 @@ def _chain(funcs, expression, connection):
         return value
 
     return convert
+
+
+def model_columns(model: type[Model], *related: str) -> list[str]:
+    """The `values_list` columns that `model_instance` reads back: `model`'s concrete fields, then
+    those of each forward foreign key in `related` (as `select_related` would read them)."""
+    columns = [field.attname for field in model._meta.concrete_fields]
+    for name in related:
+        target = model._meta.get_field(name).related_model
+        columns += [f"{name}__{field.attname}" for field in target._meta.concrete_fields]
+    return columns
+
+
+def model_instance(model: type[M], row: tuple, *related: str, alias: str = "default") -> tuple[M, tuple]:
+    """The instance of `model` (with its `related` objects attached, no further query for them)
+    built from the leading columns of `row` in `model_columns` order, and the rest of `row`."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    instance = model.from_db(alias, names, row[: len(names)])
+    rest = row[len(names) :]
+    for name in related:
+        target = model._meta.get_field(name).related_model
+        target_names = [field.attname for field in target._meta.concrete_fields]
+        setattr(instance, name, target.from_db(alias, target_names, rest[: len(target_names)]))
+        rest = rest[len(target_names) :]
+    return instance, rest

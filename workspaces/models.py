@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
-from seqera.prepared import PreparedQuery
+from seqera.prepared import PreparedQuery, model_columns, model_instance
 from workspaces import crypto
 from workspaces.permissions import ROLE_ORDER, ROLE_RANK, OrgRole, WorkspaceRole, role_allows, roles_allowing
 
@@ -96,14 +96,11 @@ class WorkspaceQuerySet(TenantQuerySet):
 
 
 def _workspace_with_role(user_id: int, **lookup):
-    from django.contrib.auth import get_user_model
-
-    org_columns = [f"org__{field.attname}" for field in Organization._meta.concrete_fields]
     return (
-        Workspace.objects.with_role(get_user_model()(pk=user_id))
+        Workspace.objects.with_role(_user(user_id))
         .filter(**lookup)
         .order_by()
-        .values_list(*WORKSPACE_COLUMNS, *org_columns, "direct_rank", "team_rank", "org_owner")
+        .values_list(*model_columns(Workspace, "org"), "direct_rank", "team_rank", "org_owner")
     )
 
 
@@ -128,15 +125,32 @@ def workspace_with_role(user, *, pk: int | None = None, org: str = "", name: str
         rows = _BY_NAME.rows(user_id=user.pk, org=org, workspace=name)
     if not rows:
         raise Workspace.DoesNotExist
-    row = rows[0]
-    split = len(WORKSPACE_COLUMNS)
-    org_fields = Organization._meta.concrete_fields
-    workspace = Workspace.from_db("default", WORKSPACE_COLUMNS, row[:split])
-    workspace.org = Organization.from_db(
-        "default", [f.attname for f in org_fields], row[split : split + len(org_fields)]
+    workspace, (workspace.direct_rank, workspace.team_rank, workspace.org_owner) = model_instance(
+        Workspace, rows[0], "org"
     )
-    workspace.direct_rank, workspace.team_rank, workspace.org_owner = row[split + len(org_fields) :]
     return workspace
+
+
+_READABLE = PreparedQuery(
+    lambda user_id: (
+        Workspace.objects.restrict(_user(user_id), "workspace:read")
+        .order_by("org__name", "name")
+        .values_list(*model_columns(Workspace, "org"))
+    ),
+    ints=("user_id",),
+)
+
+
+def readable_workspaces(user) -> list["Workspace"]:
+    """The workspaces `user` (signed in) can open, with their organizations, by organization and
+    name: `restrict(user, "workspace:read")` in one statement compiled once per process."""
+    return [model_instance(Workspace, row, "org")[0] for row in _READABLE.rows(user_id=user.pk)]
+
+
+def _user(user_id: int):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(pk=user_id)
 
 
 class TenantModel(models.Model):
@@ -264,9 +278,6 @@ class Workspace(models.Model):
             return WorkspaceRole.OWNER.value
         ranks = [rank for rank in (self.direct_rank, self.team_rank) if rank is not None]
         return ROLE_ORDER[max(ranks)] if ranks else None
-
-
-WORKSPACE_COLUMNS = [field.attname for field in Workspace._meta.concrete_fields]
 
 
 class Participant(models.Model):

@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from seqera.prepared import PreparedQuery
 from tests.factories import OrgMembershipFactory, ParticipantFactory, TeamFactory, UserFactory, WorkspaceFactory
-from workspaces.models import Participant, Workspace, workspace_with_role
+from workspaces.models import Participant, Workspace, readable_workspaces, workspace_with_role
 
 
 def orm_read(user, workspace):
@@ -76,3 +76,15 @@ def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused():
             query.rows(pk=3)
     with pytest.raises(TypeError):
         PreparedQuery(lambda pk: Workspace.objects.filter(pk=pk).values_list("pk"), ints=("pk",)).rows()
+
+
+@pytest.mark.django_db
+def test_the_switchers_workspaces_are_those_restrict_allows(tenancy):
+    later = WorkspaceFactory(org=tenancy.org, name="later")  # the org owner's, with no participant row
+    for user in [*tenancy.users.values(), tenancy.outsider]:
+        expected = list(
+            Workspace.objects.restrict(user, "workspace:read").select_related("org").order_by("org__name", "name")
+        )
+        listed = readable_workspaces(user)
+        assert [(w.pk, w.name, w.org.name) for w in listed] == [(w.pk, w.name, w.org.name) for w in expected]
+    assert later in readable_workspaces(tenancy.users["org_owner"])
