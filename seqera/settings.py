@@ -117,6 +117,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "seqera.renderers.FormRenderer"  # Django's, with the select widget rendered in Python
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
