@@ -48,15 +48,37 @@ def accessible_workspace_ids(user, action: str):
 
 class TenantQuerySet(models.QuerySet):
     """Queryset of a tenant-owned model: views read it through `restrict(user, action)`, or, once
-    the request's role in the workspace is known, `for_role(workspace, role, action)`."""
+    the request's role in the workspace is known, `for_role(workspace, role, action)`.
+
+    Rows read through `in_workspace(workspace)` (and so `for_role`) hold that workspace instance
+    as their `workspace`, with its organization if it was read with one: a page links its rows
+    (`workspace.url()`) without joining or reading the workspace again for each row."""
 
     workspace_lookup = "workspace"
+    _workspace = None
 
     def restrict(self, user, action: str):
         return self.filter(**{f"{self.workspace_lookup}__in": accessible_workspace_ids(user, action)})
 
     def in_workspace(self, workspace):
-        return self.filter(**{self.workspace_lookup: workspace})
+        queryset = self.filter(**{self.workspace_lookup: workspace})
+        if self.workspace_lookup == "workspace" and isinstance(workspace, Workspace):
+            queryset._workspace = workspace
+        return queryset
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._workspace = self._workspace
+        return clone
+
+    def _fetch_all(self):
+        super()._fetch_all()
+        workspace = self._workspace
+        if workspace is None or self._iterable_class is not models.query.ModelIterable:
+            return
+        for row in self._result_cache:
+            if row.__dict__.get("workspace_id") == workspace.pk:  # not deferred, and of this workspace
+                row._state.fields_cache.setdefault("workspace", workspace)
 
     def for_role(self, workspace, role: str | None, action: str):
         """`restrict(user, action).in_workspace(workspace)` for a user whose effective role in
