@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "CredentialsStatus": "workspaces.models.Credentials.Status",
         "AwsCredentialsMode": ["keys", "role"],
         "ComputeEnvStatus": "computeenvs.api.serializers.STATUSES",
+        "TaskStatus": "pipelines.trace.serializers.TASK_STATUSES",
+        "WorkflowStatus": "pipelines.models.RunStatus",
     },
 }
 
