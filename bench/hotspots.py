@@ -38,8 +38,8 @@ AREAS = {
     "URL reverse": (("django/urls/base.py", "reverse"),),
     "DRF serializers": (("rest_framework/serializers.py", ""), ("rest_framework/fields.py", "")),
     "workspace and role": (
-        ("workspaces/tenancy.py", "resolve_workspace"),
-        ("django/shortcuts.py", "get_object_or_404"),
+        ("workspaces/models.py", "workspace_with_role"),
+        ("workspaces/models.py", "readable_workspaces"),
         ("workspaces/models.py", "role_of"),
     ),
     "API token": (("workspaces/api/authentication.py", "authenticate"),),

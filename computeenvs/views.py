@@ -117,7 +117,7 @@ class ComputeEnvPage(WorkspacePage):
     context_object_name = "ce"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("credentials", "workspace__org", "created_by")
+        return super().get_queryset().select_related("credentials", "created_by")
 
 
 # --------------------------------------------------------------------------- list / detail
@@ -128,9 +128,7 @@ class ComputeEnvListView(ComputeEnvPage, ObjectListView):
     context_object_name = None
 
     def get_queryset(self):
-        return selectors.for_listing(
-            super().get_queryset().select_related(None).select_related("credentials", "workspace__org")
-        )
+        return selectors.for_listing(super().get_queryset().select_related(None).select_related("credentials"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -3,7 +3,9 @@
 Guarantees:
 
 * `read_page` makes one `GetLogEvents` call (two only when the token expired: then it restarts
-  from the tail and says so in `message`); no call at all before the head job has a log stream;
+  from the tail and says so in `message`); no call at all before the head job has a log stream,
+  nor for a run reported from outside this service (it has no head job: `message` says where
+  Nextflow's own log is, when the trace told);
 * tokens are CloudWatch's own (``f/…`` newer, ``b/…`` older): `forward_token` reads what was
   written after the page (the live tail polls it), `rewind_token` what came before it; at the end
   of the stream the forward token comes back unchanged with no entries, and at its beginning
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 from pipelines.launch import AWS_DEFAULT_LOG_GROUP
 from pipelines.models import Run
+from pipelines.trace import selectors as trace_selectors
 from workspaces import aws
 
 PAGE_LINES = 200
@@ -53,6 +56,16 @@ def _code(exc: Exception) -> str:
 
 
 def _not_started(run: Run) -> LogPage:
+    if (outside := trace_selectors.reported_from_outside(run)) is not None:
+        where = (
+            f"Nextflow wrote its log to {outside['log_file']} on the machine that ran it."
+            if outside["log_file"]
+            else "Nextflow keeps its log (.nextflow.log) in the launch directory on the machine that ran it"
+            + (f" ({outside['launch_dir']})." if outside["launch_dir"] else ".")
+        )
+        return LogPage(
+            message=f"This run was not launched here: it has no head job, so there is no head-job log. {where}"
+        )
     if run.is_active:
         return LogPage(pending=True, message="The head job has not started yet: its log appears once it runs.")
     return LogPage(message="The head job never ran: there is no log.")

@@ -16,6 +16,7 @@ from pipelines import forms, logs, services
 from pipelines.filters import PipelineFilter, RunFilter, SecretFilter
 from pipelines.models import Pipeline, PipelineSecret, Run, RunStatus
 from pipelines.tables import PipelineTable, RunTable, SecretTable
+from pipelines.trace import selectors as trace_selectors
 from seqera.paging import BoundedPaginator
 from seqera.views.generic import (
     ObjectActionView,
@@ -235,7 +236,7 @@ class RunPage(WorkspacePage):
     permission_action = "workflow:read"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("workspace__org", "compute_env", "launch", "pipeline")
+        return super().get_queryset().select_related("workspace__org", "compute_env", "launch", "pipeline", "trace")
 
 
 class RunListView(RunPage, ObjectListView):
@@ -317,6 +318,7 @@ class RunDetailView(RunLiveMixin, RunPage, ObjectDetailView):
         context.update(
             self.run_context(),
             launch=run.launch,
+            outside=trace_selectors.reported_from_outside(run),
             labels=list(run.labels.all()),
             log_url=self.ws_url("pipelines:run_log", pk=run.pk),
         )

@@ -5,9 +5,12 @@ Errors follow Seqera's ``ErrorResponse`` (``{"message": ...}``); validation erro
 message beside its field.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -145,9 +148,70 @@ def query_params(request, serializer_class) -> dict:
     return query.validated_data
 
 
-def page(queryset, params: dict):
-    """(items, total) of one page of an ordered queryset: two queries, the page and its COUNT,
-    however many rows there are (a short list costs what a long one does, so a query budget
-    measured on either holds for both)."""
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: what list response serializers read (``source="items"``, ``"total"``,
+    ``"has_more"``), so every paged envelope is built the same way."""
+
+    items: list
+    total: int
+    offset: int = 0
+    limit: int = DEFAULT_PAGE
+
+    @property
+    def has_more(self) -> bool:
+        """Seqera's ``hasMore``: this page is full and rows remain after it."""
+        return self.offset + len(self.items) < self.total and len(self.items) == self.limit
+
+
+def page(queryset, params: dict) -> Page:
+    """One page of an ordered queryset: two queries, the page and its COUNT, however many rows
+    there are (a short list costs what a long one does, so a query budget measured on either
+    holds for both)."""
     offset, limit = params.get("offset", 0), params.get("max", DEFAULT_PAGE)
-    return list(queryset[offset : offset + limit]), queryset.count()
+    return Page(list(queryset[offset : offset + limit]), queryset.count(), offset, limit)
+
+
+# --------------------------------------------------------------------------- response fields
+# Response serializers map model attributes to the API's names with ``source=``; these fields
+# cover what a plain DRF field does not say, so the OpenAPI document is exactly what is returned.
+class Fixed(serializers.Field):
+    """The same value for every object: a Seqera field this service has nothing behind
+    (``deleted: false``, ``starred: false``). The OpenAPI document shows it as `like` does."""
+
+    def __init__(self, value, like: serializers.Field, **kwargs):
+        self.value, self.like = value, like
+        super().__init__(allow_null=like.allow_null, **kwargs)
+
+    def get_attribute(self, instance):
+        return self.value
+
+    def to_representation(self, value):
+        return value
+
+
+class FixedExtension(OpenApiSerializerFieldExtension):
+    target_class = Fixed
+
+    def map_serializer_field(self, auto_schema, direction):
+        return auto_schema._map_serializer_field(self.target.like, direction)
+
+
+class BlankAsNull:
+    """Mixin for response fields: an empty stored value (``""``, ``{}``) is returned as null, as
+    Seqera returns what is not set."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
+class CharOrNull(BlankAsNull, serializers.CharField):
+    pass
+
+
+class DictOrNull(BlankAsNull, serializers.DictField):
+    pass

@@ -20,6 +20,9 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.db import InterfaceError, OperationalError, connections, router
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import timezone
+
+from seqera.prepared import PreparedQuery, model_columns, model_instance
 
 API_PREFIX = "/api/"
 DB_UNAVAILABLE = "The database did not answer, so nothing was changed. Try again in a moment."
@@ -80,8 +83,27 @@ def server_error(request, *args, **kwargs):
     return _respond(request, 500, with_context=False)
 
 
+def _session_by_key(key: str):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.filter(session_key=key).order_by().values_list(*model_columns(Session))
+
+
+_SESSION = PreparedQuery(_session_by_key, strs=("key",))
+
+
 class SessionStore(db_sessions.SessionStore):
-    """Database sessions that tell a broken connection from a deleted session."""
+    """Database sessions that tell a broken connection from a deleted session, read on every
+    request with a statement compiled once per process (as Django reads them: an expired
+    session is no session)."""
+
+    def _get_session_from_db(self):
+        rows = _SESSION.rows(router.db_for_read(self.model), key=self.session_key)
+        session = model_instance(self.model, rows[0])[0] if rows else None
+        if session is None or session.expire_date <= timezone.now():
+            self._session_key = None
+            return None
+        return session
 
     def save(self, must_create=False):
         try:

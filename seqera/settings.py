@@ -117,6 +117,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "seqera.renderers.FormRenderer"  # Django's, with the select widget rendered in Python
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -265,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "CredentialsStatus": "workspaces.models.Credentials.Status",
         "AwsCredentialsMode": ["keys", "role"],
         "ComputeEnvStatus": "computeenvs.api.serializers.STATUSES",
+        "TaskStatus": "pipelines.trace.serializers.TASK_STATUSES",
+        "WorkflowStatus": "pipelines.models.RunStatus",
     },
 }
 

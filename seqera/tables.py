@@ -3,12 +3,14 @@ in Python (`BaseTable.tbody`), 25 rows a page, and `actions(template)` for a row
 that asks the permission map)."""
 
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist
 from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.template.loader import get_template
 from django.templatetags import l10n
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import signature
 
 
@@ -82,9 +84,41 @@ def _cell_function(table, bound_column):
                 content = None
             return bound_column.link(content, **kwargs) if bound_column.link else content
 
-        return bound_row._get_and_render_with(bound_column, render_func=call, default=bound_column.default)
+        if value_of is None or type(bound_row.record) is not model:
+            return bound_row._get_and_render_with(bound_column, render_func=call, default=bound_column.default)
+        value = value_of(bound_row.record)
+        return bound_column.default if value in column.empty_values else call(bound_column, value)
 
+    model = table._meta.model
+    value_of = _field_value(model, bound_column)
     return cell
+
+
+def _field_value(model, bound_column):
+    """For a column that shows a concrete field of the table's model, the cell's value as
+    `BoundRow._get_and_render_with` finds it (`get_FOO_display()` for a field with choices, else
+    the attribute; None when reading it fails), without resolving the accessor and the field for
+    every cell; None for any other column (the cell then takes django-tables2's own path)."""
+    column, name = bound_column.column, str(bound_column.accessor)
+    if model is None or "__" in name or "." in name or isinstance(column, tables.ManyToManyColumn | BaseLinkColumn):
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not getattr(field, "concrete", False) or field.many_to_many:
+        return None
+    if getattr(field, "choices", ()):
+        display = f"get_{name}_display"
+        return lambda record: getattr(record, display)()
+
+    def read(record):
+        try:
+            return getattr(record, name)
+        except Exception:  # noqa: BLE001 - as django-tables2: an unreadable value is an empty cell
+            return None
+
+    return read
 
 
 def _template_cell(table, column, fallback):

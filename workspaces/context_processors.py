@@ -1,4 +1,4 @@
-from workspaces.models import Workspace
+from workspaces.models import readable_workspaces
 
 
 def workspace_nav(request):
@@ -6,8 +6,4 @@ def workspace_nav(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    return {
-        "nav_workspaces": lambda: list(
-            Workspace.objects.restrict(user, "workspace:read").select_related("org").order_by("org__name", "name")
-        )
-    }
+    return {"nav_workspaces": lambda: readable_workspaces(user)}

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
+from seqera.prepared import PreparedQuery, model_columns, model_instance
 from workspaces import crypto
 from workspaces.permissions import ROLE_ORDER, ROLE_RANK, OrgRole, WorkspaceRole, role_allows, roles_allowing
 
@@ -47,15 +48,37 @@ def accessible_workspace_ids(user, action: str):
 
 class TenantQuerySet(models.QuerySet):
     """Queryset of a tenant-owned model: views read it through `restrict(user, action)`, or, once
-    the request's role in the workspace is known, `for_role(workspace, role, action)`."""
+    the request's role in the workspace is known, `for_role(workspace, role, action)`.
+
+    Rows read through `in_workspace(workspace)` (and so `for_role`) hold that workspace instance
+    as their `workspace`, with its organization if it was read with one: a page links its rows
+    (`workspace.url()`) without joining or reading the workspace again for each row."""
 
     workspace_lookup = "workspace"
+    _workspace = None
 
     def restrict(self, user, action: str):
         return self.filter(**{f"{self.workspace_lookup}__in": accessible_workspace_ids(user, action)})
 
     def in_workspace(self, workspace):
-        return self.filter(**{self.workspace_lookup: workspace})
+        queryset = self.filter(**{self.workspace_lookup: workspace})
+        if self.workspace_lookup == "workspace" and isinstance(workspace, Workspace):
+            queryset._workspace = workspace
+        return queryset
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._workspace = self._workspace
+        return clone
+
+    def _fetch_all(self):
+        super()._fetch_all()
+        workspace = self._workspace
+        if workspace is None or self._iterable_class is not models.query.ModelIterable:
+            return
+        for row in self._result_cache:
+            if row.__dict__.get("workspace_id") == workspace.pk:  # not deferred, and of this workspace
+                row._state.fields_cache.setdefault("workspace", workspace)
 
     def for_role(self, workspace, role: str | None, action: str):
         """`restrict(user, action).in_workspace(workspace)` for a user whose effective role in
@@ -92,6 +115,64 @@ class WorkspaceQuerySet(TenantQuerySet):
             team_rank=models.Subquery(team.values("rank")[:1]),
             org_owner=models.Exists(owner),
         )
+
+
+def _workspace_with_role(user_id: int, **lookup):
+    return (
+        Workspace.objects.with_role(_user(user_id))
+        .filter(**lookup)
+        .order_by()
+        .values_list(*model_columns(Workspace, "org"), "direct_rank", "team_rank", "org_owner")
+    )
+
+
+_BY_ID = PreparedQuery(
+    lambda user_id, workspace_id: _workspace_with_role(user_id, pk=workspace_id), ints=("user_id", "workspace_id")
+)
+_BY_NAME = PreparedQuery(
+    lambda user_id, org, workspace: _workspace_with_role(user_id, org__name=org, name=workspace),
+    ints=("user_id",),
+    strs=("org", "workspace"),
+)
+
+
+def workspace_with_role(user, *, pk: int | None = None, org: str = "", name: str = "") -> "Workspace":
+    """The workspace `pk` (or `name` in organization `org`) with its organization and what
+    `annotated_role` needs for `user` (signed in), as `select_related("org").with_role(user)`
+    reads it, in one statement compiled once per process (`seqera.prepared`); DoesNotExist when
+    there is none."""
+    if pk is not None:
+        rows = _BY_ID.rows(user_id=user.pk, workspace_id=pk)
+    else:
+        rows = _BY_NAME.rows(user_id=user.pk, org=org, workspace=name)
+    if not rows:
+        raise Workspace.DoesNotExist
+    workspace, (workspace.direct_rank, workspace.team_rank, workspace.org_owner) = model_instance(
+        Workspace, rows[0], "org"
+    )
+    return workspace
+
+
+_READABLE = PreparedQuery(
+    lambda user_id: (
+        Workspace.objects.restrict(_user(user_id), "workspace:read")
+        .order_by("org__name", "name")
+        .values_list(*model_columns(Workspace, "org"))
+    ),
+    ints=("user_id",),
+)
+
+
+def readable_workspaces(user) -> list["Workspace"]:
+    """The workspaces `user` (signed in) can open, with their organizations, by organization and
+    name: `restrict(user, "workspace:read")` in one statement compiled once per process."""
+    return [model_instance(Workspace, row, "org")[0] for row in _READABLE.rows(user_id=user.pk)]
+
+
+def _user(user_id: int):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(pk=user_id)
 
 
 class TenantModel(models.Model):

@@ -9,7 +9,8 @@ Guarantees, for every view built on these classes:
   for an object id that does not exist; a participant whose role is too low for the view's
   action gets 403;
 * the workspace and the user's effective role in it are read once per request, in one query
-  (`WorkspaceQuerySet.with_role`); the view's queryset is the model's rows in that workspace
+  (`WorkspaceQuerySet.with_role`, its SQL compiled once per process: `workspace_with_role`);
+  the view's queryset is the model's rows in that workspace
   when that role allows the view's action and none otherwise (``for_role``: what
   ``restrict(user, action).in_workspace(workspace)`` returns, without deriving the role again in
   SQL), so object lookups outside it are 404;
@@ -21,16 +22,20 @@ Guarantees, for every view built on these classes:
   something that does not exist leaves none.
 """
 
+from contextlib import contextmanager
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions as api_exceptions
-from rest_framework import viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
 
-from seqera.api import exception_handler
+from seqera.api import PageQuery, api_errors, exception_handler, page, query_params
 from workspaces import audit
-from workspaces.models import Organization, Workspace
+from workspaces.models import Organization, Workspace, workspace_with_role
 from workspaces.permissions import role_allows
 
 
@@ -76,11 +81,10 @@ class WorkspaceMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.workspace = get_object_or_404(
-            Workspace.objects.select_related("org").with_role(request.user),
-            org__name=kwargs["org"],
-            name=kwargs["workspace"],
-        )
+        try:
+            self.workspace = workspace_with_role(request.user, org=kwargs["org"], name=kwargs["workspace"])
+        except Workspace.DoesNotExist:
+            raise Http404("No such workspace") from None
         self.org = self.workspace.org
         self.role = self.workspace.annotated_role
         if self.role is None:
@@ -197,7 +201,7 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
         except ValueError:
             raise api_exceptions.ValidationError({"workspaceId": "Must be a numeric workspace id."}) from None
         try:
-            return Workspace.objects.select_related("org").with_role(request.user).get(pk=workspace_id)
+            return workspace_with_role(request.user, pk=workspace_id)
         except Workspace.DoesNotExist:
             raise api_exceptions.NotFound("Workspace not found") from None
 
@@ -221,6 +225,95 @@ class WorkspaceViewSet(viewsets.GenericViewSet):
 
 class ImproperlyConfiguredViewSet(Exception):
     pass
+
+
+def _joined(queryset, related: tuple[str, ...]):
+    return queryset.select_related(*related) if related else queryset  # select_related() alone joins every FK
+
+
+class WorkspaceObjectMixin:
+    """What every viewset of a workspace's objects shares (mixed into `WorkspaceViewSet`
+    subclasses). Guarantees:
+
+    * `get_object` reads the row the URL names (``lookup_url_kwarg``) in the restricted queryset,
+      with `object_related` joined, in one query; any other row, here or elsewhere, is a 404 with
+      `not_found` as its message;
+    * `service_errors` turns a service's ValidationError into the API's (`seqera.api.api_errors`,
+      keys renamed by `service_fields`; a refusal for the role is 403);
+    * serializers get `serializer_context` (the workspace, and what a viewset adds).
+    """
+
+    object_related: tuple[str, ...] = ()
+    not_found = "Not found"
+    service_fields: dict[str, tuple[str, ...]] = {}
+
+    def get_object(self):
+        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = _joined(self.get_queryset(), self.object_related).filter(pk=key).first()
+        if obj is None:
+            raise api_exceptions.NotFound(self.not_found)
+        return obj
+
+    @contextmanager
+    def service_errors(self):
+        try:
+            yield
+        except DjangoValidationError as exc:
+            raise api_errors(exc, self.service_fields) from None
+
+    def serializer_context(self) -> dict:
+        return {"workspace": self.workspace}
+
+
+class ListMixin(WorkspaceObjectMixin):
+    """``GET`` of a collection in Seqera's shape: `list_serializer` reads one `seqera.api.Page`
+    (``max``/``offset``; two queries for the rows however many there are) of the restricted
+    queryset, narrowed by `list_queryset` (filters that may refuse the request, checked first) and
+    `search` (with the page parameters), ordered by `ordering`, joined with `list_related`, and
+    with labels prefetched when the context has ``with_labels``."""
+
+    list_serializer: type[serializers.BaseSerializer]
+    ordering: tuple[str, ...] = ("name",)
+    list_related: tuple[str, ...] = ()
+
+    def list_queryset(self, queryset):
+        return queryset
+
+    def search(self, queryset, params: dict):
+        return queryset
+
+    def list(self, request):
+        context = self.serializer_context()
+        queryset = _joined(self.list_queryset(self.get_queryset()), self.list_related).order_by(*self.ordering)
+        params = query_params(request, PageQuery)
+        queryset = self.search(queryset, params)
+        if context.get("with_labels"):
+            queryset = queryset.prefetch_related("labels")
+        return Response(self.list_serializer(page(queryset, params), context=context).data)
+
+
+class RetrieveMixin(WorkspaceObjectMixin):
+    """``GET`` of one object: `get_object` answered by `retrieve_serializer`."""
+
+    retrieve_serializer: type[serializers.BaseSerializer]
+
+    def retrieve(self, request, **kwargs):
+        context = self.serializer_context()
+        return Response(self.retrieve_serializer(self.get_object(), context=context).data)
+
+
+class DestroyMixin(WorkspaceObjectMixin):
+    """``DELETE`` of one object: `perform_destroy` (a service call) on `get_object`, its
+    errors through `service_errors`; 204."""
+
+    def perform_destroy(self, obj) -> None:
+        raise NotImplementedError
+
+    def destroy(self, request, **kwargs):
+        obj = self.get_object()
+        with self.service_errors():
+            self.perform_destroy(obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 _DENIALS = (api_exceptions.NotFound, Http404, api_exceptions.PermissionDenied, PermissionDenied)
@@ -260,8 +353,8 @@ def api_exception_handler(exc, context):
 
 
 def lib_doc_excludes() -> list:
-    """Classes whose docstrings never become API descriptions: DRF's, and our base viewset's
-    (it documents the scoping infrastructure for developers, not an operation for API users)."""
+    """Classes whose docstrings never become API descriptions: DRF's, and our base viewset's and
+    its mixins' (they document the infrastructure for developers, not an operation for API users)."""
     from drf_spectacular.plumbing import get_lib_doc_excludes
 
-    return [*get_lib_doc_excludes(), WorkspaceViewSet]
+    return [*get_lib_doc_excludes(), WorkspaceViewSet, WorkspaceObjectMixin, ListMixin, RetrieveMixin, DestroyMixin]

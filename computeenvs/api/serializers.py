@@ -11,7 +11,7 @@ from rest_framework import serializers
 from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from seqera.api import MAX_ID
-from workspaces.api.serializers import LabelDbDtoSerializer
+from workspaces.api.serializers import RequestedLabels
 
 STATUSES = [*ComputeEnv.Status.values, "DELETED"]
 
@@ -70,14 +70,8 @@ class ComputeEnvOutSerializer(serializers.Serializer):
     message = serializers.CharField()
     primary = serializers.BooleanField()
     lastUsed = serializers.DateTimeField(source="last_used", allow_null=True)
-    labels = serializers.SerializerMethodField()
+    labels = RequestedLabels()
     resources = serializers.SerializerMethodField()
-
-    @extend_schema_field(LabelDbDtoSerializer(many=True, allow_null=True))
-    def get_labels(self, ce: ComputeEnv):
-        if not self.context.get("with_labels"):
-            return None
-        return LabelDbDtoSerializer(ce.labels.all(), many=True).data
 
     @extend_schema_field(ComputeEnvResourcesSerializer(allow_null=True))
     def get_resources(self, ce: ComputeEnv):
@@ -153,7 +147,7 @@ class ListComputeEnvsEntrySerializer(ComputeEnvOutSerializer):
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListComputeEnvsResponseSerializer(serializers.Serializer):
-    computeEnvs = ListComputeEnvsEntrySerializer(many=True)
+    computeEnvs = ListComputeEnvsEntrySerializer(many=True, source="items")
     totalSize = serializers.IntegerField(
-        help_text="Number of compute environments matching the query (pages: max/offset)"
+        source="total", help_text="Number of compute environments matching the query (pages: max/offset)"
     )

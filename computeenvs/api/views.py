@@ -6,7 +6,7 @@ and ``config.<camelCase path>``."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -14,8 +14,8 @@ from computeenvs import selectors, services
 from computeenvs.api import serializers as s
 from computeenvs.models import ComputeEnv
 from seqera.api import ERRORS as RESPONSES
-from seqera.api import WORKSPACE_ID, PageQuery, page, query_params
-from workspaces.tenancy import WorkspaceViewSet
+from seqera.api import WORKSPACE_ID, PageQuery
+from workspaces.tenancy import ListMixin, RetrieveMixin, WorkspaceViewSet
 
 ATTRIBUTES = OpenApiParameter(
     "attributes", OpenApiTypes.STR, description="Comma-separated extra attributes to include: labels, resources"
@@ -41,7 +41,28 @@ def _body(request) -> dict:
     return request.data
 
 
-class ComputeEnvViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="ListComputeEnvs",
+        summary="List compute environments",
+        tags=["compute-envs"],
+        parameters=[
+            WORKSPACE_ID,
+            ATTRIBUTES,
+            OpenApiParameter("status", OpenApiTypes.STR, description="Compute environment status"),
+            PageQuery,
+        ],
+        responses={200: s.ListComputeEnvsResponseSerializer, **ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="DescribeComputeEnv",
+        summary="Describe compute environment",
+        tags=["compute-envs"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES],
+        responses={200: s.DescribeComputeEnvResponseSerializer, **ERRORS},
+    ),
+)
+class ComputeEnvViewSet(ListMixin, RetrieveMixin, WorkspaceViewSet):
     model = ComputeEnv
     permission_actions = {
         "list": "compute_environment:read",
@@ -56,44 +77,28 @@ class ComputeEnvViewSet(WorkspaceViewSet):
         "destroy": "compute_environment:delete",
     }
 
-    def get_object(self) -> ComputeEnv:
-        ce = self.get_queryset().select_related("workspace", "credentials").filter(pk=self.kwargs["pk"]).first()
-        if ce is None:
-            raise exceptions.NotFound("Compute environment not found")
-        return ce
+    object_related = ("workspace", "credentials")
+    not_found = "Compute environment not found"
+    list_serializer = s.ListComputeEnvsResponseSerializer
+    retrieve_serializer = s.DescribeComputeEnvResponseSerializer
 
-    @extend_schema(
-        operation_id="ListComputeEnvs",
-        summary="List compute environments",
-        tags=["compute-envs"],
-        parameters=[
-            WORKSPACE_ID,
-            ATTRIBUTES,
-            OpenApiParameter("status", OpenApiTypes.STR, description="Compute environment status"),
-            PageQuery,
-        ],
-        responses={200: s.ListComputeEnvsResponseSerializer, **ERRORS},
-    )
-    def list(self, request):
-        attributes = _attributes(request)
-        queryset = selectors.for_listing(self.get_queryset().order_by("name"))
-        if wanted := request.query_params.get("status"):
+    def serializer_context(self):
+        return {**super().serializer_context(), "with_labels": "labels" in _attributes(self.request)}
+
+    def list_queryset(self, queryset):
+        queryset = selectors.for_listing(queryset)
+        if wanted := self.request.query_params.get("status"):
             if wanted.upper() not in s.STATUSES:
                 raise exceptions.ValidationError(
                     {"status": f"Unknown status {wanted}. Use one of {', '.join(s.STATUSES)}."}
                 )
             queryset = queryset.filter(status=wanted.upper())
-        with_labels = "labels" in attributes
-        if with_labels:
-            queryset = queryset.prefetch_related("labels")
-        params = query_params(request, PageQuery)
+        return queryset
+
+    def search(self, queryset, params):
         if params.get("search"):
             queryset = queryset.filter(name__icontains=params["search"])
-        items, total = page(queryset, params)
-        context = {"workspace": self.workspace, "with_labels": with_labels}
-        return Response(
-            s.ListComputeEnvsResponseSerializer({"computeEnvs": items, "totalSize": total}, context=context).data
-        )
+        return queryset
 
     @extend_schema(
         operation_id="CreateComputeEnv",
@@ -121,18 +126,6 @@ class ComputeEnvViewSet(WorkspaceViewSet):
             label_ids=label_ids,
         )
         return Response({"computeEnvId": ce.pk})
-
-    @extend_schema(
-        operation_id="DescribeComputeEnv",
-        summary="Describe compute environment",
-        tags=["compute-envs"],
-        parameters=[WORKSPACE_ID, ATTRIBUTES],
-        responses={200: s.DescribeComputeEnvResponseSerializer, **ERRORS},
-    )
-    def retrieve(self, request, pk=None):
-        with_labels = "labels" in _attributes(request)
-        ce = self.get_object()
-        return Response(s.DescribeComputeEnvResponseSerializer(ce, context={"with_labels": with_labels}).data)
 
     @extend_schema(
         operation_id="UpdateComputeEnv",

@@ -2,19 +2,20 @@
 ``Workflow``, ``PipelineDbDto``, ``PipelineSecret``, ``LogPage`` …).
 
 Request serializers check JSON types and translate camelCase to the services' field names;
-every rule is checked once, in `pipelines.services`. Response dicts are built by the ``*_dto``
-functions; the serializers beside them describe those dicts for the OpenAPI document."""
+every rule is checked once, in `pipelines.services`. Response serializers read the models with
+``source=`` (lists read a `seqera.api.Page`), so the OpenAPI document is exactly what is returned."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import get_attribute
 
-from pipelines.models import SECRET_NAME_PATTERN, Launch, Pipeline, PipelineSecret, Run, RunStatus
-from pipelines.trace import api as trace_api
+from pipelines import selectors
+from pipelines.models import SECRET_NAME_PATTERN, Pipeline, Run, RunStatus
 from pipelines.trace import selectors as trace_selectors
-from seqera.api import MAX_ID
-from workspaces.api.serializers import LabelDbDtoSerializer
+from seqera.api import MAX_ID, CharOrNull, DictOrNull, Fixed
+from workspaces.api.serializers import LabelDbDtoSerializer, RequestedLabels
 
 # camelCase API name -> service (model) field name, for launch settings.
 SETTINGS_FROM_API = {
@@ -43,10 +44,6 @@ ERROR_KEYS = {
     "labels": "labelIds",
     "run_name": "runName",
 }
-
-
-def _date(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def settings_from(data: dict) -> dict:
@@ -98,284 +95,286 @@ class RandomWorkflowNameResponseSerializer(serializers.Serializer):
 
 
 # --------------------------------------------------------------------------- workflow
-def workflow_dto(run: Run) -> dict:
-    """``Workflow``."""
-    return {
-        "id": run.pk,
-        "runName": run.run_name,
-        "sessionId": run.session_id,
-        "status": run.status,
-        "submit": _date(run.submit),
-        "start": _date(run.start),
-        "complete": _date(run.complete),
-        "dateCreated": _date(run.date_created),
-        "lastUpdated": _date(run.last_updated),
-        "duration": run.duration_ms,
-        "exitStatus": run.exit_status,
-        "success": run.success,
-        "errorMessage": run.error_message or None,
-        "errorReport": run.error_report or None,
-        "commandLine": run.command_line,
-        "projectName": run.project_name,
-        "repository": run.repository,
-        "revision": run.revision or None,
-        "commitId": run.commit_id or None,
-        "workDir": run.work_dir,
-        "configText": run.config_text,
-        "params": run.params,
-        "profile": run.profile or None,
-        "resume": run.launch.resume if run.launch_id else False,
-        "launchId": run.launch_id,
-        "operationId": run.job_id or None,
-        "userName": run.user_name,
-        "ownerId": run.owner_id,
-        "nextflow": run.nextflow or None,
-        "manifest": run.manifest or None,
-        "stats": run.stats or None,
-        "deleted": False,
-    }
-
-
 class WorkflowSerializer(serializers.Serializer):
+    """``Workflow``: a run."""
+
     id = serializers.CharField(max_length=16)
-    runName = serializers.CharField()
-    sessionId = serializers.CharField()
-    status = serializers.ChoiceField(choices=RunStatus.values)
+    runName = serializers.CharField(source="run_name")
+    sessionId = serializers.CharField(source="session_id")
+    status = serializers.ChoiceField(choices=RunStatus.choices)
     submit = serializers.DateTimeField()
     start = serializers.DateTimeField(allow_null=True)
     complete = serializers.DateTimeField(allow_null=True)
-    dateCreated = serializers.DateTimeField()
-    lastUpdated = serializers.DateTimeField()
-    duration = serializers.IntegerField(allow_null=True, help_text="Milliseconds")
-    exitStatus = serializers.IntegerField(allow_null=True)
+    dateCreated = serializers.DateTimeField(source="date_created")
+    lastUpdated = serializers.DateTimeField(source="last_updated")
+    duration = serializers.IntegerField(source="duration_ms", allow_null=True, help_text="Milliseconds")
+    exitStatus = serializers.IntegerField(source="exit_status", allow_null=True)
     success = serializers.BooleanField(allow_null=True)
-    errorMessage = serializers.CharField(allow_null=True)
-    errorReport = serializers.CharField(allow_null=True)
-    commandLine = serializers.CharField()
-    projectName = serializers.CharField()
+    errorMessage = CharOrNull(source="error_message")
+    errorReport = CharOrNull(source="error_report")
+    commandLine = serializers.CharField(source="command_line")
+    projectName = serializers.CharField(source="project_name")
     repository = serializers.CharField()
-    revision = serializers.CharField(allow_null=True)
-    commitId = serializers.CharField(allow_null=True)
-    workDir = serializers.CharField()
-    configText = serializers.CharField()
+    revision = CharOrNull()
+    commitId = CharOrNull(source="commit_id")
+    workDir = serializers.CharField(source="work_dir")
+    configText = serializers.CharField(source="config_text")
     params = serializers.DictField()
-    profile = serializers.CharField(allow_null=True)
-    resume = serializers.BooleanField()
-    launchId = serializers.CharField()
-    operationId = serializers.CharField(allow_null=True, help_text="AWS Batch job id of the head job")
-    userName = serializers.CharField()
-    ownerId = serializers.IntegerField(allow_null=True)
-    nextflow = serializers.DictField(allow_null=True)
-    manifest = serializers.DictField(allow_null=True)
-    stats = serializers.DictField(allow_null=True)
-    deleted = serializers.BooleanField()
+    profile = CharOrNull()
+    resume = serializers.BooleanField(source="launch.resume")
+    launchId = serializers.CharField(source="launch_id")
+    operationId = CharOrNull(source="job_id", help_text="AWS Batch job id of the head job")
+    userName = serializers.CharField(source="user_name")
+    ownerId = serializers.IntegerField(source="owner_id", allow_null=True)
+    nextflow = DictOrNull()
+    manifest = DictOrNull()
+    stats = DictOrNull()
+    deleted = Fixed(False, serializers.BooleanField())
 
 
-def progress_dto(run: Run) -> dict:
-    """``ProgressData`` (the trace API fills the per-process counters; here the run's own)."""
-    finished = run.status in RunStatus.final()
-    if (reported := trace_selectors.reported_progress(run)) is not None:  # what Nextflow reported
-        return {**reported, "finished": finished}
-    counters = {
-        "pending": 0,
-        "submitted": int(run.status == RunStatus.SUBMITTED),
-        "running": int(run.status == RunStatus.RUNNING),
-        "succeeded": int(run.status == RunStatus.SUCCEEDED),
-        "failed": int(run.status == RunStatus.FAILED),
-        "cached": 0,
-        "aborted": int(run.status == RunStatus.CANCELLED),
-    }
-    return {
-        "workflowProgress": {**counters, "lastUpdated": _date(run.last_updated), "executors": ["awsbatch"]},
-        "processesProgress": [],
-        "totalProcesses": 0,
-        "finished": finished,
-    }
+class Reported:
+    """Mixin for ``Workflow`` fields that only Nextflow's trace reports tell (`RunTrace.workflow`):
+    absent from the answer when it did not report them, or `otherwise` (a source path) then."""
+
+    def __init__(self, *, otherwise: str | None = None, **kwargs):
+        self.otherwise = otherwise
+        super().__init__(required=otherwise is not None, **kwargs)
+
+    def get_attribute(self, run: Run):
+        reported = trace_selectors.reported_workflow(run)
+        if self.field_name in reported:
+            return reported[self.field_name]
+        if self.otherwise is None:
+            raise serializers.SkipField
+        return get_attribute(run, self.otherwise.split("."))
+
+
+class ReportedChar(Reported, serializers.CharField):
+    pass
+
+
+class ReportedBoolean(Reported, serializers.BooleanField):
+    pass
+
+
+class ReportedJSON(Reported, serializers.JSONField):
+    pass
+
+
+class DescribedWorkflowSerializer(WorkflowSerializer):
+    """``Workflow`` of DescribeWorkflow: with what the trace reported (``resume`` as Nextflow said)."""
+
+    scriptId = ReportedChar()
+    scriptFile = ReportedChar()
+    scriptName = ReportedChar()
+    projectDir = ReportedChar()
+    launchDir = ReportedChar()
+    homeDir = ReportedChar()
+    container = ReportedChar()
+    containerEngine = ReportedChar()
+    configFiles = ReportedJSON()
+    wave = ReportedJSON()
+    fusion = ReportedJSON()
+    stubRun = ReportedBoolean()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["resume"] = ReportedBoolean(otherwise="launch.resume")  # in its place among the Workflow fields
+        return fields
 
 
 class WorkflowLoadSerializer(serializers.Serializer):
+    """``WorkflowLoad``: the run's counters; the resource figures come once Nextflow has reported."""
+
     pending = serializers.IntegerField()
     submitted = serializers.IntegerField()
     running = serializers.IntegerField()
     succeeded = serializers.IntegerField()
-    failed = serializers.IntegerField()
     cached = serializers.IntegerField()
+    failed = serializers.IntegerField()
     aborted = serializers.IntegerField()
-    lastUpdated = serializers.DateTimeField()
+    ignored = serializers.IntegerField(required=False)
+    retries = serializers.IntegerField(required=False)
+    loadCpus = serializers.IntegerField(required=False)
+    loadMemory = serializers.IntegerField(required=False)
+    peakCpus = serializers.IntegerField(required=False)
+    peakMemory = serializers.IntegerField(required=False)
+    peakTasks = serializers.IntegerField(required=False)
+    loadTasks = serializers.IntegerField(required=False)
+    numSpotInterruptions = serializers.IntegerField(required=False)
     executors = serializers.ListField(child=serializers.CharField())
+    cost = serializers.FloatField(required=False, allow_null=True)
+    cpus = serializers.IntegerField(required=False)
+    cpuTime = serializers.IntegerField(required=False)
+    cpuLoad = serializers.IntegerField(required=False)
+    memoryRss = serializers.IntegerField(required=False)
+    memoryReq = serializers.IntegerField(required=False)
+    readBytes = serializers.IntegerField(required=False)
+    writeBytes = serializers.IntegerField(required=False)
+    volCtxSwitch = serializers.IntegerField(required=False)
+    invCtxSwitch = serializers.IntegerField(required=False)
+    dateCreated = serializers.DateTimeField(required=False, allow_null=True)
+    lastUpdated = serializers.DateTimeField()
+
+    def to_representation(self, load: dict):
+        """The figures `load` holds, in its order (before Nextflow reports: the counters only)."""
+        data = super().to_representation(load)
+        return {key: data[key] for key in load if key in data}
+
+
+class ProcessLoadSerializer(serializers.Serializer):
+    """``ProcessLoad``: one process's counters as Nextflow reported them, usage summed over its tasks."""
+
+    process = serializers.CharField()
+    pending = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    running = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    cached = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    aborted = serializers.IntegerField()
+    ignored = serializers.IntegerField()
+    retries = serializers.IntegerField()
+    loadCpus = serializers.IntegerField()
+    loadMemory = serializers.IntegerField()
+    peakCpus = serializers.IntegerField()
+    peakMemory = serializers.IntegerField()
+    peakTasks = serializers.IntegerField()
+    loadTasks = serializers.IntegerField()
+    terminated = serializers.BooleanField()
+    cpus = serializers.IntegerField()
+    cpuTime = serializers.IntegerField()
+    cpuLoad = serializers.IntegerField()
+    memoryRss = serializers.IntegerField()
+    memoryReq = serializers.IntegerField()
+    readBytes = serializers.IntegerField()
+    writeBytes = serializers.IntegerField()
+    volCtxSwitch = serializers.IntegerField()
+    invCtxSwitch = serializers.IntegerField()
+    dateCreated = serializers.DateTimeField(allow_null=True)
+    lastUpdated = serializers.DateTimeField(allow_null=True)
 
 
 class ProgressDataSerializer(serializers.Serializer):
+    """``ProgressData`` (`selectors.run_progress`)."""
+
     workflowProgress = WorkflowLoadSerializer()
-    processesProgress = serializers.ListField(child=serializers.DictField())
+    processesProgress = ProcessLoadSerializer(many=True)
     totalProcesses = serializers.IntegerField()
     finished = serializers.BooleanField()
 
 
+@extend_schema_field(ProgressDataSerializer)
+class RunProgress(serializers.Field):
+    """A run's ``ProgressData``, read when the answer is rendered."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, run: Run):
+        return ProgressDataSerializer(selectors.run_progress(run)).data
+
+
 class GetProgressResponseSerializer(serializers.Serializer):
-    progress = ProgressDataSerializer()
-
-
-def list_element(run: Run, *, with_labels: bool) -> dict:
-    """``ListWorkflowsResponse.ListWorkflowsElement``."""
-    workspace = run.workspace
-    return {
-        "workflow": workflow_dto(run),
-        "progress": None,
-        "orgId": workspace.org_id,
-        "orgName": workspace.org.name,
-        "workspaceId": workspace.pk,
-        "workspaceName": workspace.name,
-        "labels": LabelDbDtoSerializer(run.labels.all(), many=True).data if with_labels else None,
-        "starred": False,
-        "optimized": None,
-    }
+    progress = RunProgress()
 
 
 class ListWorkflowsElementSerializer(serializers.Serializer):
-    workflow = WorkflowSerializer()
-    progress = ProgressDataSerializer(allow_null=True)
-    orgId = serializers.IntegerField()
-    orgName = serializers.CharField()
-    workspaceId = serializers.IntegerField()
-    workspaceName = serializers.CharField()
-    labels = LabelDbDtoSerializer(many=True, allow_null=True)
-    starred = serializers.BooleanField()
-    optimized = serializers.BooleanField(allow_null=True)
+    """``ListWorkflowsResponse.ListWorkflowsElement`` (labels with the context's ``with_labels``)."""
+
+    workflow = WorkflowSerializer(source="*")
+    progress = Fixed(None, ProgressDataSerializer(allow_null=True))
+    orgId = serializers.IntegerField(source="workspace.org_id")
+    orgName = serializers.CharField(source="workspace.org.name")
+    workspaceId = serializers.IntegerField(source="workspace_id")
+    workspaceName = serializers.CharField(source="workspace.name")
+    labels = RequestedLabels()
+    starred = Fixed(False, serializers.BooleanField())
+    optimized = Fixed(None, serializers.BooleanField(allow_null=True))
 
 
 @extend_schema_serializer(many=False)
 class ListWorkflowsResponseSerializer(serializers.Serializer):
-    workflows = ListWorkflowsElementSerializer(many=True)
-    totalSize = serializers.IntegerField()
-    hasMore = serializers.BooleanField()
+    workflows = ListWorkflowsElementSerializer(many=True, source="items")
+    totalSize = serializers.IntegerField(source="total")
+    hasMore = serializers.BooleanField(source="has_more")
 
 
 class JobInfoSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True)
-    operationId = serializers.CharField(allow_null=True)
-    status = serializers.CharField(allow_null=True)
-    message = serializers.CharField(allow_null=True)
-    exitCode = serializers.IntegerField(allow_null=True)
+    """``JobInfoDto``: the run's head job on AWS Batch."""
+
+    id = Fixed(None, serializers.IntegerField(allow_null=True))
+    operationId = CharOrNull(source="job_id")
+    status = CharOrNull(source="batch_status")
+    message = CharOrNull(source="error_message")
+    exitCode = serializers.IntegerField(source="exit_status", allow_null=True)
 
 
 class DescribeWorkflowResponseSerializer(serializers.Serializer):
-    workflow = WorkflowSerializer()
-    progress = ProgressDataSerializer()
+    workflow = DescribedWorkflowSerializer(source="*")
+    progress = RunProgress()
     labels = LabelDbDtoSerializer(many=True)
-    messages = serializers.ListField(child=serializers.CharField())
-    jobInfo = JobInfoSerializer()
-    orgId = serializers.IntegerField()
-    orgName = serializers.CharField()
-    workspaceId = serializers.IntegerField()
-    workspaceName = serializers.CharField()
-    computeEnvId = serializers.CharField(allow_null=True)
-    computeEnvName = serializers.CharField(allow_null=True)
-    pipelineId = serializers.IntegerField(allow_null=True)
+    messages = serializers.SerializerMethodField()
+    jobInfo = JobInfoSerializer(source="*")
+    orgId = serializers.IntegerField(source="workspace.org_id")
+    orgName = serializers.CharField(source="workspace.org.name")
+    workspaceId = serializers.IntegerField(source="workspace_id")
+    workspaceName = serializers.CharField(source="workspace.name")
+    computeEnvId = serializers.CharField(source="launch.compute_env_snapshot.id", allow_null=True)
+    computeEnvName = serializers.CharField(source="launch.compute_env_snapshot.name", allow_null=True)
+    pipelineId = serializers.IntegerField(source="pipeline_id", allow_null=True)
 
-
-def describe_dto(run: Run) -> dict:
-    workspace = run.workspace
-    snapshot = run.launch.compute_env_snapshot
-    return {
-        "workflow": {**workflow_dto(run), **trace_api.workflow_extras(run)},
-        "progress": progress_dto(run),
-        "labels": LabelDbDtoSerializer(run.labels.all(), many=True).data,
-        "messages": [run.warning] if run.warning else [],
-        "jobInfo": {
-            "id": None,
-            "operationId": run.job_id or None,
-            "status": run.batch_status or None,
-            "message": run.error_message or None,
-            "exitCode": run.exit_status,
-        },
-        "orgId": workspace.org_id,
-        "orgName": workspace.org.name,
-        "workspaceId": workspace.pk,
-        "workspaceName": workspace.name,
-        "computeEnvId": snapshot.get("id"),
-        "computeEnvName": snapshot.get("name"),
-        "pipelineId": run.pipeline_id,
-    }
+    def get_messages(self, run: Run) -> list[str]:
+        return [run.warning] if run.warning else []
 
 
 # --------------------------------------------------------------------------- launch
-def launch_dto(launch: Launch) -> dict:
-    """``WorkflowLaunchResponse`` / ``LaunchDbDto``: the snapshot of what ran."""
-    snapshot = launch.compute_env_snapshot
-    return {
-        "id": launch.pk,
-        "computeEnv": {
-            "id": snapshot.get("id"),
-            "name": snapshot.get("name"),
-            "platform": snapshot.get("platform", "aws-batch"),
-            "region": snapshot.get("region"),
-            "config": snapshot.get("config") or {},
-        },
-        "pipeline": launch.repository,
-        "pipelineId": launch.pipeline_id,
-        "revision": launch.revision or None,
-        "commitId": launch.commit_id or None,
-        "workDir": launch.work_dir,
-        "configProfiles": launch.config_profiles,
-        "configText": launch.config_text,
-        "paramsText": launch.params_text,
-        "preRunScript": launch.pre_run_script,
-        "postRunScript": launch.post_run_script,
-        "mainScript": launch.main_script or None,
-        "entryName": launch.entry_name or None,
-        "schemaName": launch.schema_name or None,
-        "pullLatest": launch.pull_latest,
-        "stubRun": launch.stub_run,
-        "resume": launch.resume,
-        "resumeDir": launch.resume_dir or None,
-        "resumeCommitId": launch.resume_commit_id or None,
-        "sessionId": launch.session_id,
-        "headJobCpus": launch.head_job_cpus,
-        "headJobMemoryMb": launch.head_job_memory_mb,
-        "workspaceSecrets": launch.workspace_secrets,
-        "userSecrets": [],
-        "resourceLabels": launch.resource_labels,
-        "dateCreated": _date(launch.date_created),
-    }
-
-
 class LaunchComputeEnvSerializer(serializers.Serializer):
+    """The compute environment a launch ran on (its snapshot, empty for a run reported from
+    elsewhere) or would run on (a `ComputeEnv`)."""
+
     id = serializers.CharField(allow_null=True)
     name = serializers.CharField(allow_null=True)
     platform = serializers.CharField()
     region = serializers.CharField(allow_null=True)
     config = serializers.DictField()
 
+    def to_representation(self, ce):
+        if isinstance(ce, dict):
+            ce = {"platform": "aws-batch", "config": {}, **ce}
+        return super().to_representation(ce)
+
 
 class WorkflowLaunchResponseSerializer(serializers.Serializer):
+    """``WorkflowLaunchResponse``: the `Launch` snapshot of what ran."""
+
     id = serializers.CharField()
-    computeEnv = LaunchComputeEnvSerializer()
-    pipeline = serializers.CharField()
-    pipelineId = serializers.IntegerField(allow_null=True)
-    revision = serializers.CharField(allow_null=True)
-    commitId = serializers.CharField(allow_null=True)
-    workDir = serializers.CharField()
-    configProfiles = serializers.ListField(child=serializers.CharField())
-    configText = serializers.CharField()
-    paramsText = serializers.CharField()
-    preRunScript = serializers.CharField()
-    postRunScript = serializers.CharField()
-    mainScript = serializers.CharField(allow_null=True)
-    entryName = serializers.CharField(allow_null=True)
-    schemaName = serializers.CharField(allow_null=True)
-    pullLatest = serializers.BooleanField()
-    stubRun = serializers.BooleanField()
+    computeEnv = LaunchComputeEnvSerializer(source="compute_env_snapshot")
+    pipeline = serializers.CharField(source="repository")
+    pipelineId = serializers.IntegerField(source="pipeline_id", allow_null=True)
+    revision = CharOrNull()
+    commitId = CharOrNull(source="commit_id")
+    workDir = serializers.CharField(source="work_dir")
+    configProfiles = serializers.ListField(child=serializers.CharField(), source="config_profiles")
+    configText = serializers.CharField(source="config_text")
+    paramsText = serializers.CharField(source="params_text")
+    preRunScript = serializers.CharField(source="pre_run_script")
+    postRunScript = serializers.CharField(source="post_run_script")
+    mainScript = CharOrNull(source="main_script")
+    entryName = CharOrNull(source="entry_name")
+    schemaName = CharOrNull(source="schema_name")
+    pullLatest = serializers.BooleanField(source="pull_latest")
+    stubRun = serializers.BooleanField(source="stub_run")
     resume = serializers.BooleanField()
-    resumeDir = serializers.CharField(allow_null=True)
-    resumeCommitId = serializers.CharField(allow_null=True)
-    sessionId = serializers.CharField()
-    headJobCpus = serializers.IntegerField(allow_null=True)
-    headJobMemoryMb = serializers.IntegerField(allow_null=True)
-    workspaceSecrets = serializers.ListField(child=serializers.CharField())
-    userSecrets = serializers.ListField(child=serializers.CharField())
-    resourceLabels = serializers.DictField(child=serializers.CharField())
-    dateCreated = serializers.DateTimeField()
+    resumeDir = CharOrNull(source="resume_dir")
+    resumeCommitId = CharOrNull(source="resume_commit_id")
+    sessionId = serializers.CharField(source="session_id")
+    headJobCpus = serializers.IntegerField(source="head_job_cpus", allow_null=True)
+    headJobMemoryMb = serializers.IntegerField(source="head_job_memory_mb", allow_null=True)
+    workspaceSecrets = serializers.ListField(child=serializers.CharField(), source="workspace_secrets")
+    userSecrets = Fixed([], serializers.ListField(child=serializers.CharField()))
+    resourceLabels = serializers.DictField(child=serializers.CharField(), source="resource_labels")
+    dateCreated = serializers.DateTimeField(source="date_created")
 
 
 class DescribeWorkflowLaunchResponseSerializer(serializers.Serializer):
@@ -383,56 +382,40 @@ class DescribeWorkflowLaunchResponseSerializer(serializers.Serializer):
 
 
 class PipelineLaunchSerializer(serializers.Serializer):
-    """``LaunchDbDto`` of a saved pipeline: its settings, ready to launch."""
+    """``LaunchDbDto`` of a saved pipeline: its settings, ready to launch on the context's
+    ``compute_env`` (the pipeline's, else the workspace's primary one; may be None)."""
 
-    computeEnv = LaunchComputeEnvSerializer(allow_null=True)
-    pipeline = serializers.CharField()
-    revision = serializers.CharField(allow_null=True)
-    workDir = serializers.CharField(allow_null=True)
-    configProfiles = serializers.ListField(child=serializers.CharField())
-    configText = serializers.CharField()
-    paramsText = serializers.CharField()
-    preRunScript = serializers.CharField()
-    postRunScript = serializers.CharField()
-    mainScript = serializers.CharField(allow_null=True)
-    entryName = serializers.CharField(allow_null=True)
-    schemaName = serializers.CharField(allow_null=True)
-    pullLatest = serializers.BooleanField()
-    stubRun = serializers.BooleanField()
+    computeEnv = serializers.SerializerMethodField()
+    pipeline = serializers.CharField(source="repository")
+    revision = CharOrNull()
+    workDir = serializers.SerializerMethodField()
+    configProfiles = serializers.ListField(child=serializers.CharField(), source="config_profiles")
+    configText = serializers.CharField(source="config_text")
+    paramsText = serializers.CharField(source="params_text")
+    preRunScript = serializers.CharField(source="pre_run_script")
+    postRunScript = serializers.CharField(source="post_run_script")
+    mainScript = CharOrNull(source="main_script")
+    entryName = CharOrNull(source="entry_name")
+    schemaName = CharOrNull(source="schema_name")
+    pullLatest = serializers.BooleanField(source="pull_latest")
+    stubRun = serializers.BooleanField(source="stub_run")
     resume = serializers.BooleanField()
-    headJobCpus = serializers.IntegerField(allow_null=True)
-    headJobMemoryMb = serializers.IntegerField(allow_null=True)
-    workspaceSecrets = serializers.ListField(child=serializers.CharField())
+    headJobCpus = serializers.IntegerField(source="head_job_cpus", allow_null=True)
+    headJobMemoryMb = serializers.IntegerField(source="head_job_memory_mb", allow_null=True)
+    workspaceSecrets = serializers.ListField(child=serializers.CharField(), source="workspace_secrets")
+
+    @extend_schema_field(LaunchComputeEnvSerializer(allow_null=True))
+    def get_computeEnv(self, pipeline: Pipeline):  # noqa: N802 (the API's field name)
+        ce = self.context["compute_env"]
+        return None if ce is None else LaunchComputeEnvSerializer(ce).data
+
+    def get_workDir(self, pipeline: Pipeline) -> str | None:  # noqa: N802
+        ce = self.context["compute_env"]
+        return pipeline.work_dir or (ce.config.get("workDir") if ce else None)
 
 
 class DescribeLaunchResponseSerializer(serializers.Serializer):
-    launch = PipelineLaunchSerializer()
-
-
-def pipeline_launch_dto(pipeline: Pipeline, compute_env) -> dict:
-    ce = compute_env
-    return {
-        "computeEnv": None
-        if ce is None
-        else {"id": ce.pk, "name": ce.name, "platform": ce.platform, "region": ce.region, "config": ce.config},
-        "pipeline": pipeline.repository,
-        "revision": pipeline.revision or None,
-        "workDir": pipeline.work_dir or (ce.config.get("workDir") if ce else None),
-        "configProfiles": pipeline.config_profiles,
-        "configText": pipeline.config_text,
-        "paramsText": pipeline.params_text,
-        "preRunScript": pipeline.pre_run_script,
-        "postRunScript": pipeline.post_run_script,
-        "mainScript": pipeline.main_script or None,
-        "entryName": pipeline.entry_name or None,
-        "schemaName": pipeline.schema_name or None,
-        "pullLatest": pipeline.pull_latest,
-        "stubRun": pipeline.stub_run,
-        "resume": pipeline.resume,
-        "headJobCpus": pipeline.head_job_cpus,
-        "headJobMemoryMb": pipeline.head_job_memory_mb,
-        "workspaceSecrets": pipeline.workspace_secrets,
-    }
+    launch = PipelineLaunchSerializer(source="*")
 
 
 # --------------------------------------------------------------------------- log
@@ -472,32 +455,6 @@ class UpdatePipelineRequestSerializer(serializers.Serializer):
     launch = WorkflowLaunchRequestSerializer(required=False)
 
 
-def pipeline_dto(pipeline: Pipeline, *, with_labels: bool = False) -> dict:
-    """``PipelineDbDto``."""
-    workspace = pipeline.workspace
-    ce = pipeline.compute_env
-    return {
-        "pipelineId": pipeline.pk,
-        "name": pipeline.name,
-        "description": pipeline.description,
-        "icon": None,
-        "repository": pipeline.repository,
-        "userId": pipeline.created_by_id,
-        "userName": pipeline.created_by.username if pipeline.created_by else None,
-        "orgId": workspace.org_id,
-        "orgName": workspace.org.name,
-        "workspaceId": workspace.pk,
-        "workspaceName": workspace.name,
-        "visibility": workspace.visibility,
-        "deleted": False,
-        "lastUpdated": _date(pipeline.last_updated),
-        "computeEnv": None
-        if ce is None
-        else {"id": ce.pk, "name": ce.name, "platform": ce.platform, "region": ce.region},
-        "labels": LabelDbDtoSerializer(pipeline.labels.all(), many=True).data if with_labels else None,
-    }
-
-
 class PipelineComputeEnvSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
@@ -506,32 +463,34 @@ class PipelineComputeEnvSerializer(serializers.Serializer):
 
 
 class PipelineDbDtoSerializer(serializers.Serializer):
-    pipelineId = serializers.IntegerField()
+    """``PipelineDbDto`` (labels with the context's ``with_labels``)."""
+
+    pipelineId = serializers.IntegerField(source="pk")
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
-    icon = serializers.CharField(allow_null=True)
+    icon = Fixed(None, serializers.CharField(allow_null=True))
     repository = serializers.CharField()
-    userId = serializers.IntegerField(allow_null=True)
-    userName = serializers.CharField(allow_null=True)
-    orgId = serializers.IntegerField()
-    orgName = serializers.CharField()
-    workspaceId = serializers.IntegerField()
-    workspaceName = serializers.CharField()
-    visibility = serializers.CharField()
-    deleted = serializers.BooleanField()
-    lastUpdated = serializers.DateTimeField()
-    computeEnv = PipelineComputeEnvSerializer(allow_null=True)
-    labels = LabelDbDtoSerializer(many=True, allow_null=True)
+    userId = serializers.IntegerField(source="created_by_id", allow_null=True)
+    userName = serializers.CharField(source="created_by.username", allow_null=True)
+    orgId = serializers.IntegerField(source="workspace.org_id")
+    orgName = serializers.CharField(source="workspace.org.name")
+    workspaceId = serializers.IntegerField(source="workspace_id")
+    workspaceName = serializers.CharField(source="workspace.name")
+    visibility = serializers.CharField(source="workspace.visibility")
+    deleted = Fixed(False, serializers.BooleanField())
+    lastUpdated = serializers.DateTimeField(source="last_updated")
+    computeEnv = PipelineComputeEnvSerializer(source="compute_env", allow_null=True)
+    labels = RequestedLabels()
 
 
 class PipelineResponseSerializer(serializers.Serializer):
-    pipeline = PipelineDbDtoSerializer()
+    pipeline = PipelineDbDtoSerializer(source="*")
 
 
 @extend_schema_serializer(many=False)
 class ListPipelinesResponseSerializer(serializers.Serializer):
-    pipelines = PipelineDbDtoSerializer(many=True)
-    totalSize = serializers.IntegerField()
+    pipelines = PipelineDbDtoSerializer(many=True, source="items")
+    totalSize = serializers.IntegerField(source="total")
 
 
 # --------------------------------------------------------------------------- pipeline secrets
@@ -560,30 +519,21 @@ class CreatePipelineSecretResponseSerializer(serializers.Serializer):
     secretId = serializers.IntegerField()
 
 
-def secret_dto(secret: PipelineSecret) -> dict:
-    """``PipelineSecret``: name and dates, never the value."""
-    return {
-        "id": secret.pk,
-        "name": secret.name,
-        "dateCreated": _date(secret.date_created),
-        "lastUpdated": _date(secret.last_updated),
-        "lastUsed": _date(secret.last_used),
-    }
-
-
 class PipelineSecretSerializer(serializers.Serializer):
+    """``PipelineSecret``: name and dates, never the value."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
-    dateCreated = serializers.DateTimeField()
-    lastUpdated = serializers.DateTimeField()
-    lastUsed = serializers.DateTimeField(allow_null=True)
+    dateCreated = serializers.DateTimeField(source="date_created")
+    lastUpdated = serializers.DateTimeField(source="last_updated")
+    lastUsed = serializers.DateTimeField(source="last_used", allow_null=True)
 
 
 class DescribePipelineSecretResponseSerializer(serializers.Serializer):
-    pipelineSecret = PipelineSecretSerializer()
+    pipelineSecret = PipelineSecretSerializer(source="*")
 
 
 @extend_schema_serializer(many=False)
 class ListPipelineSecretsResponseSerializer(serializers.Serializer):
-    pipelineSecrets = PipelineSecretSerializer(many=True)
-    totalSize = serializers.IntegerField()
+    pipelineSecrets = PipelineSecretSerializer(many=True, source="items")
+    totalSize = serializers.IntegerField(source="total")

@@ -5,21 +5,18 @@ through `pipelines.services`, whose field errors are renamed to the API's camelC
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from pipelines import logs, services
 from pipelines.api import serializers as s
 from pipelines.models import Pipeline, PipelineSecret, Run
-from seqera.api import ErrorResponseSerializer, PageQuery, api_errors, page, query_params
+from seqera.api import MAX_PAGE, ErrorResponseSerializer, Page, PageQuery
 from workspaces import aws
-from workspaces.tenancy import WorkspaceViewSet
+from workspaces.tenancy import DestroyMixin, ListMixin, RetrieveMixin, WorkspaceViewSet
 
 WORKSPACE_ID = OpenApiParameter(
     "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"
@@ -34,15 +31,6 @@ ATTRIBUTES = OpenApiParameter("attributes", OpenApiTypes.STR, description="Comma
 
 
 FIELD_MAP = {key: (api,) for key, api in s.ERROR_KEYS.items()}
-
-
-@contextmanager
-def service_errors():
-    """Service errors (field-keyed ValidationError, NotAllowed) under the API's field names."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        raise api_errors(exc, FIELD_MAP) from None
 
 
 def _body(request) -> dict:
@@ -60,7 +48,35 @@ def _with_labels(request) -> bool:
     return "labels" in {value.strip() for value in raw.split(",")}
 
 
-class WorkflowViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="ListWorkflows",
+        summary="List workflows (search: words in the run or project name, status:<STATUS>)",
+        tags=["workflows"],
+        parameters=[
+            WORKSPACE_ID,
+            ATTRIBUTES,
+            OpenApiParameter("includeTotalSize", OpenApiTypes.BOOL),
+            PageQuery,
+        ],
+        responses={200: s.ListWorkflowsResponseSerializer, **ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="DescribeWorkflow",
+        summary="Describe workflow",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES],
+        responses={200: s.DescribeWorkflowResponseSerializer, **ERRORS},
+    ),
+    destroy=extend_schema(
+        operation_id="DeleteWorkflow",
+        summary="Delete a run that has ended (force: cancel an active one first)",
+        tags=["workflows"],
+        parameters=[WORKSPACE_ID, FORCE],
+        responses=NO_CONTENT,
+    ),
+)
+class WorkflowViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
     model = Run
     lookup_url_kwarg = "workflowId"
     permission_actions = {
@@ -75,50 +91,28 @@ class WorkflowViewSet(WorkspaceViewSet):
         "destroy": "workflow:delete",
     }
 
-    def get_object(self) -> Run:
-        run = (
-            self.get_queryset()
-            .select_related("workspace__org", "launch", "credentials")
-            .filter(pk=self.kwargs["workflowId"])
-            .first()
-        )
-        if run is None:
-            raise exceptions.NotFound("Workflow not found")
-        return run
+    object_related = ("workspace__org", "launch", "credentials")
+    not_found = "Workflow not found"
+    service_fields = FIELD_MAP
+    list_serializer = s.ListWorkflowsResponseSerializer
+    list_related = ("workspace__org", "launch")
+    ordering = ("-submit", "-pk")
+    retrieve_serializer = s.DescribeWorkflowResponseSerializer
 
-    @extend_schema(
-        operation_id="ListWorkflows",
-        summary="List workflows (search: words in the run or project name, status:<STATUS>)",
-        tags=["workflows"],
-        parameters=[
-            WORKSPACE_ID,
-            ATTRIBUTES,
-            OpenApiParameter("includeTotalSize", OpenApiTypes.BOOL),
-            PageQuery,
-        ],
-        responses={200: s.ListWorkflowsResponseSerializer, **ERRORS},
-    )
-    def list(self, request):
-        params = query_params(request, PageQuery)
-        queryset = self.get_queryset().select_related("workspace__org", "launch").order_by("-submit", "-pk")
+    def search(self, queryset, params):
         for word in (params.get("search") or "").split():
             key, _, value = word.partition(":")
             if key == "status" and value:
                 queryset = queryset.filter(status=value.upper())
             else:
                 queryset = queryset.filter(Q(run_name__icontains=word) | Q(project_name__icontains=word))
-        with_labels = _with_labels(request)
-        if with_labels:
-            queryset = queryset.prefetch_related("labels")
-        offset, limit = params.get("offset", 0), params.get("max", 100)
-        items, total = page(queryset, params)
-        return Response(
-            {
-                "workflows": [s.list_element(run, with_labels=with_labels) for run in items],
-                "totalSize": total,
-                "hasMore": offset + len(items) < total and len(items) == limit,
-            }
-        )
+        return queryset
+
+    def serializer_context(self):
+        return {**super().serializer_context(), "with_labels": _with_labels(self.request)}
+
+    def perform_destroy(self, run):
+        services.delete_run(run=run, user=self.request.user, force=_flag(self.request, "force"))
 
     @extend_schema(
         operation_id="CreateWorkflowLaunch",
@@ -139,7 +133,7 @@ class WorkflowViewSet(WorkspaceViewSet):
             pipeline = Pipeline.objects.filter(workspace=self.workspace, pk=data["pipelineId"]).first()
             if pipeline is None:
                 raise exceptions.ValidationError({"pipelineId": "Not found in this workspace."})
-        with service_errors():
+        with self.service_errors():
             run = services.launch_run(
                 workspace=self.workspace,
                 user=request.user,
@@ -163,28 +157,6 @@ class WorkflowViewSet(WorkspaceViewSet):
         return Response({"name": services.random_run_name(workspace=self.workspace)})
 
     @extend_schema(
-        operation_id="DescribeWorkflow",
-        summary="Describe workflow",
-        tags=["workflows"],
-        parameters=[WORKSPACE_ID, ATTRIBUTES],
-        responses={200: s.DescribeWorkflowResponseSerializer, **ERRORS},
-    )
-    def retrieve(self, request, workflowId=None):  # noqa: N803 (the path parameter's Seqera name)
-        return Response(s.describe_dto(self.get_object()))
-
-    @extend_schema(
-        operation_id="DeleteWorkflow",
-        summary="Delete a run that has ended (force: cancel an active one first)",
-        tags=["workflows"],
-        parameters=[WORKSPACE_ID, FORCE],
-        responses=NO_CONTENT,
-    )
-    def destroy(self, request, workflowId=None):  # noqa: N803
-        with service_errors():
-            services.delete_run(run=self.get_object(), user=request.user, force=_flag(request, "force"))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
         operation_id="CancelWorkflow",
         summary="Cancel workflow: terminates its head job and task jobs (force: cancelled even if AWS refuses)",
         tags=["workflows"],
@@ -192,8 +164,8 @@ class WorkflowViewSet(WorkspaceViewSet):
         request=None,
         responses=NO_CONTENT,
     )
-    def cancel(self, request, workflowId=None):  # noqa: N803
-        with service_errors():
+    def cancel(self, request, workflowId=None):  # noqa: N803 (the path parameter's Seqera name)
+        with self.service_errors():
             services.cancel_run(run=self.get_object(), user=request.user, force=_flag(request, "force"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -205,7 +177,7 @@ class WorkflowViewSet(WorkspaceViewSet):
         responses={200: s.DescribeWorkflowLaunchResponseSerializer, **ERRORS},
     )
     def launch_of(self, request, workflowId=None):  # noqa: N803
-        return Response({"launch": s.launch_dto(self.get_object().launch)})
+        return Response(s.DescribeWorkflowLaunchResponseSerializer({"launch": self.get_object().launch}).data)
 
     @extend_schema(
         operation_id="GetWorkflowLog",
@@ -245,10 +217,33 @@ class WorkflowViewSet(WorkspaceViewSet):
         responses={200: s.GetProgressResponseSerializer, **ERRORS},
     )
     def progress(self, request, workflowId=None):  # noqa: N803
-        return Response({"progress": s.progress_dto(self.get_object())})
+        return Response(s.GetProgressResponseSerializer(self.get_object()).data)
 
 
-class PipelineViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="ListPipelines",
+        summary="List pipelines",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES, PageQuery],
+        responses={200: s.ListPipelinesResponseSerializer, **ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="DescribePipeline",
+        summary="Describe pipeline",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID, ATTRIBUTES],
+        responses={200: s.PipelineResponseSerializer, **ERRORS},
+    ),
+    destroy=extend_schema(
+        operation_id="DeletePipeline",
+        summary="Delete pipeline (its runs stay)",
+        tags=["pipelines"],
+        parameters=[WORKSPACE_ID],
+        responses=NO_CONTENT,
+    ),
+)
+class PipelineViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
     model = Pipeline
     lookup_url_kwarg = "pipelineId"
     permission_actions = {
@@ -261,34 +256,25 @@ class PipelineViewSet(WorkspaceViewSet):
         "destroy": "pipeline:delete",
     }
 
-    def get_object(self) -> Pipeline:
-        pipeline = (
-            self.get_queryset()
-            .select_related("workspace__org", "compute_env", "created_by")
-            .filter(pk=self.kwargs["pipelineId"])
-            .first()
-        )
-        if pipeline is None:
-            raise exceptions.NotFound("Pipeline not found")
-        return pipeline
+    object_related = list_related = ("workspace__org", "compute_env", "created_by")
+    not_found = "Pipeline not found"
+    service_fields = FIELD_MAP
+    list_serializer = s.ListPipelinesResponseSerializer
+    retrieve_serializer = s.PipelineResponseSerializer
 
-    @extend_schema(
-        operation_id="ListPipelines",
-        summary="List pipelines",
-        tags=["pipelines"],
-        parameters=[WORKSPACE_ID, ATTRIBUTES, PageQuery],
-        responses={200: s.ListPipelinesResponseSerializer, **ERRORS},
-    )
-    def list(self, request):
-        params = query_params(request, PageQuery)
-        queryset = self.get_queryset().select_related("workspace__org", "compute_env", "created_by").order_by("name")
+    def search(self, queryset, params):
         if params.get("search"):
             queryset = queryset.filter(Q(name__icontains=params["search"]) | Q(repository__icontains=params["search"]))
-        with_labels = _with_labels(request)
-        if with_labels:
-            queryset = queryset.prefetch_related("labels")
-        items, total = page(queryset, params)
-        return Response({"pipelines": [s.pipeline_dto(p, with_labels=with_labels) for p in items], "totalSize": total})
+        return queryset
+
+    def serializer_context(self):
+        return {**super().serializer_context(), "with_labels": _with_labels(self.request)}
+
+    def perform_destroy(self, pipeline):
+        services.delete_pipeline(pipeline=pipeline)
+
+    def pipeline_response(self, pipeline: Pipeline) -> Response:
+        return Response(s.PipelineResponseSerializer(pipeline, context={"with_labels": True}).data)
 
     @extend_schema(
         operation_id="CreatePipeline",
@@ -303,7 +289,7 @@ class PipelineViewSet(WorkspaceViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         launch = data.get("launch") or {}
-        with service_errors():
+        with self.service_errors():
             pipeline = services.create_pipeline(
                 workspace=self.workspace,
                 created_by=request.user,
@@ -313,17 +299,7 @@ class PipelineViewSet(WorkspaceViewSet):
                 compute_env=launch.get("computeEnvId") or None,
                 label_ids=data.get("labelIds"),
             )
-        return Response({"pipeline": s.pipeline_dto(pipeline, with_labels=True)})
-
-    @extend_schema(
-        operation_id="DescribePipeline",
-        summary="Describe pipeline",
-        tags=["pipelines"],
-        parameters=[WORKSPACE_ID, ATTRIBUTES],
-        responses={200: s.PipelineResponseSerializer, **ERRORS},
-    )
-    def retrieve(self, request, pipelineId=None):  # noqa: N803
-        return Response({"pipeline": s.pipeline_dto(self.get_object(), with_labels=_with_labels(request))})
+        return self.pipeline_response(pipeline)
 
     @extend_schema(
         operation_id="UpdatePipeline",
@@ -339,7 +315,7 @@ class PipelineViewSet(WorkspaceViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         launch = data.get("launch")
-        with service_errors():
+        with self.service_errors():
             services.update_pipeline(
                 pipeline=pipeline,
                 name=data.get("name"),
@@ -349,18 +325,7 @@ class PipelineViewSet(WorkspaceViewSet):
                 label_ids=data.get("labelIds") or [],
             )
         pipeline.refresh_from_db()
-        return Response({"pipeline": s.pipeline_dto(pipeline, with_labels=True)})
-
-    @extend_schema(
-        operation_id="DeletePipeline",
-        summary="Delete pipeline (its runs stay)",
-        tags=["pipelines"],
-        parameters=[WORKSPACE_ID],
-        responses=NO_CONTENT,
-    )
-    def destroy(self, request, pipelineId=None):  # noqa: N803
-        services.delete_pipeline(pipeline=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return self.pipeline_response(pipeline)
 
     @extend_schema(
         operation_id="DescribePipelineLaunch",
@@ -372,7 +337,7 @@ class PipelineViewSet(WorkspaceViewSet):
     def launch_settings(self, request, pipelineId=None):  # noqa: N803
         pipeline = self.get_object()
         ce = pipeline.compute_env or services.primary_compute_env(self.workspace)
-        return Response({"launch": s.pipeline_launch_dto(pipeline, ce)})
+        return Response(s.DescribeLaunchResponseSerializer(pipeline, context={"compute_env": ce}).data)
 
     @extend_schema(
         operation_id="ValidatePipelineName",
@@ -393,7 +358,23 @@ class PipelineViewSet(WorkspaceViewSet):
         raise exceptions.ValidationError({"name": problem})
 
 
-class PipelineSecretViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(
+        operation_id="DescribePipelineSecret",
+        summary="Describe pipeline secret",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        responses={200: s.DescribePipelineSecretResponseSerializer, **ERRORS},
+    ),
+    destroy=extend_schema(
+        operation_id="DeletePipelineSecret",
+        summary="Delete pipeline secret",
+        tags=["pipeline-secrets"],
+        parameters=[WORKSPACE_ID],
+        responses=NO_CONTENT,
+    ),
+)
+class PipelineSecretViewSet(RetrieveMixin, DestroyMixin, WorkspaceViewSet):
     model = PipelineSecret
     lookup_url_kwarg = "secretId"
     permission_actions = {
@@ -405,11 +386,12 @@ class PipelineSecretViewSet(WorkspaceViewSet):
         "destroy": "pipeline_secrets:delete",
     }
 
-    def get_object(self) -> PipelineSecret:
-        secret = self.get_queryset().filter(pk=self.kwargs["secretId"]).first()
-        if secret is None:
-            raise exceptions.NotFound("Pipeline secret not found")
-        return secret
+    not_found = "Pipeline secret not found"
+    service_fields = FIELD_MAP
+    retrieve_serializer = s.DescribePipelineSecretResponseSerializer
+
+    def perform_destroy(self, secret):
+        services.delete_pipeline_secret(secret=secret)
 
     @extend_schema(
         operation_id="ListPipelineSecrets",
@@ -419,8 +401,8 @@ class PipelineSecretViewSet(WorkspaceViewSet):
         responses={200: s.ListPipelineSecretsResponseSerializer, **ERRORS},
     )
     def list(self, request):
-        secrets = list(self.get_queryset().order_by("name")[:1000])
-        return Response({"pipelineSecrets": [s.secret_dto(secret) for secret in secrets], "totalSize": len(secrets)})
+        secrets = list(self.get_queryset().order_by("name")[:MAX_PAGE])  # one page of all there are, no COUNT
+        return Response(s.ListPipelineSecretsResponseSerializer(Page(secrets, len(secrets), limit=MAX_PAGE)).data)
 
     @extend_schema(
         operation_id="CreatePipelineSecret",
@@ -433,7 +415,7 @@ class PipelineSecretViewSet(WorkspaceViewSet):
     def create(self, request):
         body = s.CreatePipelineSecretRequestSerializer(data=_body(request))
         body.is_valid(raise_exception=True)
-        with service_errors():
+        with self.service_errors():
             secret = services.create_pipeline_secret(
                 workspace=self.workspace,
                 created_by=request.user,
@@ -441,16 +423,6 @@ class PipelineSecretViewSet(WorkspaceViewSet):
                 value=body.validated_data["value"],
             )
         return Response({"secretId": secret.pk})
-
-    @extend_schema(
-        operation_id="DescribePipelineSecret",
-        summary="Describe pipeline secret",
-        tags=["pipeline-secrets"],
-        parameters=[WORKSPACE_ID],
-        responses={200: s.DescribePipelineSecretResponseSerializer, **ERRORS},
-    )
-    def retrieve(self, request, secretId=None):  # noqa: N803
-        return Response({"pipelineSecret": s.secret_dto(self.get_object())})
 
     @extend_schema(
         operation_id="UpdatePipelineSecret",
@@ -464,19 +436,8 @@ class PipelineSecretViewSet(WorkspaceViewSet):
         secret = self.get_object()
         body = s.UpdatePipelineSecretRequestSerializer(data=_body(request))
         body.is_valid(raise_exception=True)
-        with service_errors():
+        with self.service_errors():
             services.update_pipeline_secret(secret=secret, value=body.validated_data["value"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        operation_id="DeletePipelineSecret",
-        summary="Delete pipeline secret",
-        tags=["pipeline-secrets"],
-        parameters=[WORKSPACE_ID],
-        responses=NO_CONTENT,
-    )
-    def destroy(self, request, secretId=None):  # noqa: N803
-        services.delete_pipeline_secret(secret=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

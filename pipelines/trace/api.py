@@ -1,114 +1,87 @@
 """What Nextflow reported, read through the API in Seqera's shapes: ``GET
 /workflow/{workflowId}/tasks`` (``ListTasksResponse``) and ``/workflow/{workflowId}/task/{taskId}``
-(``DescribeTaskResponse``). `progress_response` / `workflow_extras` are what the pipelines API's
-``/workflow/{id}/progress`` and ``/workflow/{id}`` add from the trace."""
+(``DescribeTaskResponse``). (The pipelines API's ``/workflow/{id}`` and ``/workflow/{id}/progress``
+read the rest of the trace through `pipelines.trace.selectors`.)"""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from pipelines.models import Run
 from pipelines.trace import selectors
-from pipelines.trace.models import RunTrace, Task
+from pipelines.trace.models import Task
 from pipelines.trace.serializers import TASK_STATUSES
-from seqera.api import ERRORS, MAX_ID, PageQuery, page, query_params
-from workspaces.tenancy import WorkspaceViewSet
+from seqera.api import ERRORS, MAX_ID, CharOrNull, PageQuery, page, query_params
+from workspaces.tenancy import WorkspaceObjectMixin, WorkspaceViewSet
 
 
-def _date(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
+class TaskSerializer(serializers.Serializer):
+    """Seqera's ``Task``: one task as Nextflow reported it."""
+
+    id = serializers.IntegerField()
+    taskId = serializers.IntegerField(source="task_id")
+    status = serializers.ChoiceField(choices=TASK_STATUSES)
+    hash = serializers.CharField()
+    name = serializers.CharField()
+    process = serializers.CharField()
+    tag = CharOrNull()
+    nativeId = CharOrNull(source="native_id")
+    module = serializers.ListField()
+    container = CharOrNull()
+    attempt = serializers.IntegerField(allow_null=True)
+    exit = serializers.IntegerField(source="exit_code", allow_null=True)
+    exitStatus = serializers.IntegerField(source="exit_code", allow_null=True)
+    submit = serializers.DateTimeField(allow_null=True)
+    start = serializers.DateTimeField(allow_null=True)
+    complete = serializers.DateTimeField(allow_null=True)
+    duration = serializers.IntegerField(allow_null=True, help_text="Milliseconds, submit to complete")
+    realtime = serializers.IntegerField(allow_null=True, help_text="Milliseconds, start to complete")
+    cpus = serializers.IntegerField(allow_null=True)
+    memory = serializers.IntegerField(allow_null=True, help_text="Bytes")
+    disk = serializers.IntegerField(allow_null=True)
+    time = serializers.IntegerField(allow_null=True, help_text="Milliseconds")
+    queue = CharOrNull()
+    pcpu = serializers.FloatField(allow_null=True)
+    pmem = serializers.FloatField(allow_null=True)
+    rss = serializers.IntegerField(allow_null=True)
+    vmem = serializers.IntegerField(allow_null=True)
+    peakRss = serializers.IntegerField(source="peak_rss", allow_null=True)
+    peakVmem = serializers.IntegerField(source="peak_vmem", allow_null=True)
+    rchar = serializers.IntegerField(allow_null=True)
+    wchar = serializers.IntegerField(allow_null=True)
+    syscr = serializers.IntegerField(allow_null=True)
+    syscw = serializers.IntegerField(allow_null=True)
+    readBytes = serializers.IntegerField(source="read_bytes", allow_null=True)
+    writeBytes = serializers.IntegerField(source="write_bytes", allow_null=True)
+    volCtxt = serializers.IntegerField(source="vol_ctxt", allow_null=True)
+    invCtxt = serializers.IntegerField(source="inv_ctxt", allow_null=True)
+    executor = CharOrNull()
+    machineType = CharOrNull(source="machine_type")
+    cloudZone = CharOrNull(source="cloud_zone")
+    priceModel = CharOrNull(source="price_model")
+    numSpotInterruptions = serializers.IntegerField(source="num_spot_interruptions", allow_null=True)
+    resourceAllocation = serializers.JSONField(source="resource_allocation", allow_null=True)
+    cost = serializers.FloatField(allow_null=True)
+    logStreamId = CharOrNull(source="log_stream_id")
+    errorAction = CharOrNull(source="error_action")
+    workdir = CharOrNull()
+    scratch = CharOrNull()
+    env = CharOrNull()
+    script = CharOrNull()
+    dateCreated = serializers.DateTimeField(source="date_created")
+    lastUpdated = serializers.DateTimeField(source="last_updated")
 
 
-def task_dto(task: Task) -> dict:
-    """Seqera's ``Task``."""
-    return {
-        "id": task.pk,
-        "taskId": task.task_id,
-        "status": task.status,
-        "hash": task.hash,
-        "name": task.name,
-        "process": task.process,
-        "tag": task.tag or None,
-        "nativeId": task.native_id or None,
-        "module": task.module,
-        "container": task.container or None,
-        "attempt": task.attempt,
-        "exit": task.exit_code,
-        "exitStatus": task.exit_code,
-        "submit": _date(task.submit),
-        "start": _date(task.start),
-        "complete": _date(task.complete),
-        "duration": task.duration,
-        "realtime": task.realtime,
-        "cpus": task.cpus,
-        "memory": task.memory,
-        "disk": task.disk,
-        "time": task.time,
-        "queue": task.queue or None,
-        "pcpu": task.pcpu,
-        "pmem": task.pmem,
-        "rss": task.rss,
-        "vmem": task.vmem,
-        "peakRss": task.peak_rss,
-        "peakVmem": task.peak_vmem,
-        "rchar": task.rchar,
-        "wchar": task.wchar,
-        "syscr": task.syscr,
-        "syscw": task.syscw,
-        "readBytes": task.read_bytes,
-        "writeBytes": task.write_bytes,
-        "volCtxt": task.vol_ctxt,
-        "invCtxt": task.inv_ctxt,
-        "executor": task.executor or None,
-        "machineType": task.machine_type or None,
-        "cloudZone": task.cloud_zone or None,
-        "priceModel": task.price_model or None,
-        "numSpotInterruptions": task.num_spot_interruptions,
-        "resourceAllocation": task.resource_allocation,
-        "cost": task.cost,
-        "logStreamId": task.log_stream_id or None,
-        "errorAction": task.error_action or None,
-        "workdir": task.workdir or None,
-        "scratch": task.scratch or None,
-        "env": task.env or None,
-        "script": task.script or None,
-        "dateCreated": _date(task.date_created),
-        "lastUpdated": _date(task.last_updated),
-    }
+class DescribeTaskResponseSerializer(serializers.Serializer):
+    task = TaskSerializer(source="*")
 
 
-def progress_response(run: Run) -> dict:
-    """``GetProgressResponse``."""
-    return {"progress": selectors.progress_data(run)}
-
-
-def workflow_extras(run: Run) -> dict:
-    """Trace-reported fields of ``Workflow`` that the run row does not hold (for ``GET /workflow/{id}``)."""
-    trace = RunTrace.objects.filter(run=run).first()
-    if trace is None:
-        return {}
-    wf = trace.workflow
-    return {
-        key: wf.get(key)
-        for key in (
-            "scriptId",
-            "scriptFile",
-            "scriptName",
-            "projectDir",
-            "launchDir",
-            "homeDir",
-            "container",
-            "containerEngine",
-            "configFiles",
-            "wave",
-            "fusion",
-            "resume",
-            "stubRun",
-        )  # fmt: skip
-        if key in wf
-    }
+@extend_schema_serializer(many=False)
+class ListTasksResponseSerializer(serializers.Serializer):
+    tasks = DescribeTaskResponseSerializer(many=True, source="items")
+    total = serializers.IntegerField()
 
 
 class TaskListQuery(PageQuery):
@@ -123,36 +96,26 @@ TASK_ID = OpenApiParameter("taskId", int, OpenApiParameter.PATH, description="Ta
 WORKSPACE_ID = OpenApiParameter(
     "workspaceId", int, OpenApiParameter.QUERY, required=True, description="Workspace numeric identifier"
 )
-TaskSchema = inline_serializer("Task", {"taskId": serializers.IntegerField(), "status": serializers.CharField()})
-DescribeTaskSchema = inline_serializer("DescribeTaskResponse", {"task": TaskSchema})
-ListTasksSchema = inline_serializer(
-    "ListTasksResponse", {"tasks": serializers.ListField(child=DescribeTaskSchema), "total": serializers.IntegerField()}
-)
 
 
-class WorkflowTaskViewSet(WorkspaceViewSet):
+class WorkflowTaskViewSet(WorkspaceObjectMixin, WorkspaceViewSet):
     """Tasks of a run (``?workspaceId=``; the run must be in that workspace)."""
 
     model = Run
     lookup_url_kwarg = "workflowId"
+    not_found = "Workflow not found"
     permission_actions = {"tasks": "workflow:read", "task": "workflow:read"}
-
-    def get_run(self) -> Run:
-        run = self.get_queryset().filter(pk=self.kwargs["workflowId"]).first()
-        if run is None:
-            raise exceptions.NotFound("Workflow not found")
-        return run
 
     @extend_schema(
         operation_id="ListWorkflowTasks",
         summary="List the tasks for the given Workflow ID and filter parameters",
         tags=["workflows"],
         parameters=[WORKFLOW_ID, WORKSPACE_ID, TaskListQuery],
-        responses={200: ListTasksSchema, **ERRORS},
+        responses={200: ListTasksResponseSerializer, **ERRORS},
     )
     def tasks(self, request, workflowId=None):
         params = query_params(request, TaskListQuery)
-        run = self.get_run()
+        run = self.get_object()
         query = selectors.TaskQuery(
             status=params.get("status", ""),
             process=params.get("process", ""),
@@ -160,21 +123,20 @@ class WorkflowTaskViewSet(WorkspaceViewSet):
             sort=params["sortBy"],
             descending=params["sortDir"] == "desc",
         )
-        items, total = page(selectors.tasks(run, query), params)
-        return Response({"tasks": [{"task": task_dto(t)} for t in items], "total": total})
+        return Response(ListTasksResponseSerializer(page(selectors.tasks(run, query), params)).data)
 
     @extend_schema(
         operation_id="DescribeWorkflowTask",
         summary="Describe a task entity with the given ID",
         tags=["workflows"],
         parameters=[WORKFLOW_ID, TASK_ID, WORKSPACE_ID],
-        responses={200: DescribeTaskSchema, **ERRORS},
+        responses={200: DescribeTaskResponseSerializer, **ERRORS},
     )
     def task(self, request, workflowId=None, taskId=None):
-        run = self.get_run()
+        run = self.get_object()
         if not 0 <= int(taskId) <= MAX_ID:
             raise exceptions.NotFound("Task not found")
         task = Task.objects.filter(run=run, task_id=int(taskId)).first()
         if task is None:
             raise exceptions.NotFound("Task not found")
-        return Response({"task": task_dto(task)})
+        return Response(DescribeTaskResponseSerializer(task).data)

@@ -157,6 +157,34 @@ def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
     return {"workflowProgress": workflow, "processesProgress": processes, "totalProcesses": len(processes)}
 
 
+def reported_workflow(run: Run) -> dict:
+    """The workflow metadata Nextflow reported beyond the run's columns (`RunTrace.workflow`; {}
+    before any report). One query per run object, however many fields read it."""
+    try:
+        return run.trace.workflow
+    except RunTrace.DoesNotExist:
+        return {}
+
+
+def reported_from_outside(run: Run) -> dict | None:
+    """What is known of a run Nextflow reported from outside this service (``-with-tower`` with a
+    personal token: no compute environment, no head job), None for a run launched here. Reads
+    `run.trace` (join it: ``select_related("trace")``)."""
+    try:
+        trace = run.trace
+    except RunTrace.DoesNotExist:
+        return None
+    if trace.launched_here:
+        return None
+    workflow = trace.workflow
+    return {
+        "reported_by": run.user_name,
+        "os_user": workflow.get("userName") or "",
+        "launch_dir": workflow.get("launchDir") or "",
+        "log_file": workflow.get("logFile") or "",
+    }
+
+
 def has_reports(run: Run) -> bool:
     return RunTrace.objects.filter(run=run, last_report_at__isnull=False).exists()
 

@@ -2,10 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from pipelines import monitor
 from pipelines.models import Pipeline, PipelineSecret, Run, RunStatus
 from tests.factories import PipelineFactory, RunFactory
+from tests.pipelines.trace.plugin import PluginRun
+from workspaces import services as ws_services
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +127,38 @@ def test_the_live_tail_answers_only_new_lines_and_stops_when_the_run_ends(client
     last = logs.read_page(run)
     ended = client.get(url(tenancy, "pipelines:run_log", pk=run.pk) + f"?next={last.forward_token}&tail=1")
     assert "hx-get" not in ended.content.decode() and 'id="run-log-live" hx-swap-oob="delete"' in ended.content.decode()
+
+
+def test_a_run_reported_from_outside_says_so_instead_of_a_compute_environment_and_head_job(client, tenancy):
+    """`nextflow run -with-tower` on a laptop with a personal token: no compute environment, no head job."""
+    _, token = ws_services.create_api_token(user=tenancy.users["launch"], name="laptop")
+    nf = APIClient()
+    nf.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    plugin = PluginRun()
+    created = nf.post(
+        f"/api/trace/create?workspaceId={tenancy.workspace.pk}", plugin.create_request(), format="json"
+    ).json()
+    run = Run.objects.get(pk=created["workflowId"])
+    begin = plugin.begin_request(run.pk)
+    begin["workflow"].update(userName="ada", launchDir="/home/ada/rnaseq", logFile="/home/ada/rnaseq/.nextflow.log")
+    assert (
+        nf.put(f"/api/trace/{run.pk}/begin?workspaceId={tenancy.workspace.pk}", begin, format="json").status_code == 200
+    )
+    client.force_login(tenancy.users["view"])
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "reported from outside this service" in page and "Compute environment</dt><dd" in page
+    assert "?" not in page.split('id="run-compute-env">')[1].split("</dd>")[0]
+    assert "Nextflow ran as ada" in page and "/home/ada/rnaseq" in page and "Launched by" not in page
+    log = client.get(url(tenancy, "pipelines:run_log", pk=run.pk)).content.decode()
+    assert "has not started yet" not in log and "never ran" not in log
+    assert "not launched here" in log and "/home/ada/rnaseq/.nextflow.log" in log
+    assert 'hx-trigger="load delay:3s"' not in log  # nothing to tail
+
+
+def test_a_run_launched_here_keeps_its_compute_environment_and_head_job_texts(client, tenancy):
+    run = RunFactory(workspace=tenancy.workspace, user_name="maintainer", region="eu-west-1")
+    client.force_login(tenancy.users["view"])
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "Launched by" in page and "maintainer" in page and "reported from outside" not in page
+    log = client.get(url(tenancy, "pipelines:run_log", pk=run.pk)).content.decode()
+    assert "The head job has not started yet" in log

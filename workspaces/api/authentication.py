@@ -1,8 +1,20 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from seqera.prepared import PreparedQuery, model_columns, model_instance
 from workspaces import audit
 from workspaces.models import ApiToken
+
+_BY_HASH = PreparedQuery(
+    lambda digest: ApiToken.objects.filter(token_hash=digest).order_by().values_list(*model_columns(ApiToken, "user")),
+    strs=("digest",),
+)
+
+
+def token_with_user(digest: str) -> ApiToken | None:
+    """The token whose SHA-256 is `digest`, with its user (one statement compiled once per process)."""
+    rows = _BY_HASH.rows(digest=digest)
+    return model_instance(ApiToken, rows[0], "user")[0] if rows else None
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -25,7 +37,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_token(self, request, token: str):
         """(user, token row) for a personal access token, or AuthenticationFailed (also used by
         the trace routes, where Nextflow may send the token as HTTP Basic ``@token:<token>``)."""
-        row = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
+        row = token_with_user(ApiToken.hash(token))
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked access token.")
         if row.is_expired:

@@ -7,7 +7,7 @@ access key is write-only (accepted, never serialized back).
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from workspaces.models import ApiToken, Credentials, Label, Organization, Participant, Workspace
@@ -155,8 +155,8 @@ class ParticipantResponseDtoSerializer(serializers.ModelSerializer):
 
 
 class ListParticipantsResponseSerializer(serializers.Serializer):
-    participants = ParticipantResponseDtoSerializer(many=True)
-    totalSize = serializers.IntegerField()
+    participants = ParticipantResponseDtoSerializer(many=True, source="items")
+    totalSize = serializers.IntegerField(source="total")
 
 
 class OrgAndWorkspaceDtoSerializer(serializers.Serializer):
@@ -249,8 +249,10 @@ class DescribeCredentialsResponseSerializer(serializers.Serializer):
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListCredentialsResponseSerializer(serializers.Serializer):
-    credentials = CredentialsSerializer(many=True)
-    totalSize = serializers.IntegerField(help_text="Number of credentials matching the query (pages: max/offset)")
+    credentials = CredentialsSerializer(many=True, source="items")
+    totalSize = serializers.IntegerField(
+        source="total", help_text="Number of credentials matching the query (pages: max/offset)"
+    )
 
 
 class DeleteCredentialsConflictSerializer(serializers.Serializer):
@@ -277,10 +279,25 @@ class LabelDbDtoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(LabelDbDtoSerializer(many=True, allow_null=True))
+class RequestedLabels(serializers.Field):
+    """An object's labels when the serializer's context has ``with_labels`` (the request's
+    ``attributes=labels``, or an answer that always shows them), else null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return instance.labels.all() if self.context.get("with_labels") else None
+
+    def to_representation(self, labels):
+        return LabelDbDtoSerializer(labels, many=True).data
+
+
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
 class ListLabelsResponseSerializer(serializers.Serializer):
-    labels = LabelDbDtoSerializer(many=True)
-    totalSize = serializers.IntegerField()
+    labels = LabelDbDtoSerializer(many=True, source="items")
+    totalSize = serializers.IntegerField(source="total")
 
 
 class CreateLabelSerializer(serializers.Serializer):

@@ -112,8 +112,7 @@ class CredentialsViewSet(ApiWorkspaceViewSet):
             credentials = credentials.none()
         if params.get("search"):
             credentials = credentials.filter(name__icontains=params["search"])
-        items, total = page(credentials.order_by("name"), params)
-        return Response(s.ListCredentialsResponseSerializer({"credentials": items, "totalSize": total}).data)
+        return Response(s.ListCredentialsResponseSerializer(page(credentials.order_by("name"), params)).data)
 
     def create(self, request):
         data = unwrap(request, "credentials", s.CredentialsSerializer)

@@ -61,8 +61,7 @@ class LabelViewSet(ApiWorkspaceViewSet):
             labels = labels.filter(is_default=params["isDefault"])
         if term := params.get("search"):
             labels = labels.filter(Q(name__icontains=term) | Q(value__icontains=term))
-        items, total = page(labels, params)
-        return Response(s.ListLabelsResponseSerializer({"labels": items, "totalSize": total}).data)
+        return Response(s.ListLabelsResponseSerializer(page(labels, params)).data)
 
     def create(self, request):
         body = s.CreateLabelSerializer(data=request.data)

@@ -110,8 +110,7 @@ class ParticipantListView(APIView):
                 | Q(user__last_name__icontains=term)
                 | Q(team__name__icontains=term)
             )
-        items, total = page(participants, params)
-        return Response(s.ListParticipantsResponseSerializer({"participants": items, "totalSize": total}).data)
+        return Response(s.ListParticipantsResponseSerializer(page(participants, params)).data)
 
 
 @extend_schema(tags=["workspaces"])

@@ -1,0 +1,90 @@
+"""The request path's workspace-and-role read (`workspace_with_role`, SQL compiled once per
+process) returns what the ORM's `select_related("org").with_role(user)` returns, for every way a
+user holds a role; a prepared read whose value the ORM would inline refuses to compile."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from seqera.prepared import PreparedQuery
+from tests.factories import OrgMembershipFactory, ParticipantFactory, TeamFactory, UserFactory, WorkspaceFactory
+from workspaces.models import Participant, Workspace, readable_workspaces, workspace_with_role
+
+
+def orm_read(user, workspace):
+    return Workspace.objects.select_related("org").with_role(user).get(pk=workspace.pk)
+
+
+def same(prepared, orm):
+    fields = [field.attname for field in Workspace._meta.concrete_fields]
+    org_fields = [field.attname for field in type(orm.org)._meta.concrete_fields]
+    assert [getattr(prepared, name) for name in fields] == [getattr(orm, name) for name in fields]
+    assert [getattr(prepared.org, name) for name in org_fields] == [getattr(orm.org, name) for name in org_fields]
+    assert prepared.annotated_role == orm.annotated_role
+    assert prepared.url("workspaces:credentials_list") == orm.url("workspaces:credentials_list")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("direct", "team", "org_role", "effective"),
+    [
+        ("view", "admin", "member", "admin"),
+        ("maintain", None, "member", "maintain"),
+        (None, "launch", "member", "launch"),
+        (None, None, "owner", "owner"),
+        ("view", None, "owner", "owner"),
+        (None, None, "member", None),
+        (None, None, None, None),
+    ],
+)
+def test_prepared_read_agrees_with_the_orm(direct, team, org_role, effective):
+    workspace = WorkspaceFactory()
+    WorkspaceFactory(org=workspace.org)  # a neighbour the lookup must not pick
+    user = OrgMembershipFactory(org=workspace.org, role=org_role).user if org_role else UserFactory()
+    if direct:
+        ParticipantFactory(workspace=workspace, user=user, role=direct)
+    if team:
+        squad = TeamFactory(org=workspace.org)
+        squad.members.add(user)
+        Participant.objects.create(workspace=workspace, team=squad, role=team)
+    by_id = workspace_with_role(user, pk=workspace.pk)
+    by_name = workspace_with_role(user, org=workspace.org.name, name=workspace.name)
+    for prepared in (by_id, by_name):
+        same(prepared, orm_read(user, workspace))
+        assert prepared.annotated_role == effective
+
+
+@pytest.mark.django_db
+def test_a_workspace_that_does_not_exist_is_does_not_exist():
+    workspace = WorkspaceFactory()
+    user = UserFactory()
+    with pytest.raises(Workspace.DoesNotExist):
+        workspace_with_role(user, pk=workspace.pk + 1000)
+    with pytest.raises(Workspace.DoesNotExist):
+        workspace_with_role(user, org=workspace.org.name, name=workspace.name + "x")
+
+
+@pytest.mark.django_db
+def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused():
+    # Written into the SQL text, or dropped: binding it later would run with the wrong value.
+    inlined = PreparedQuery(
+        lambda pk: Workspace.objects.extra(where=[f"id <> {pk}"]).values_list("pk"),  # noqa: S610
+        ints=("pk",),
+    )
+    dropped = PreparedQuery(lambda pk: Workspace.objects.values_list("pk"), ints=("pk",))
+    for query in (inlined, dropped):
+        with pytest.raises(ImproperlyConfigured, match="pk"):
+            query.rows(pk=3)
+    with pytest.raises(TypeError):
+        PreparedQuery(lambda pk: Workspace.objects.filter(pk=pk).values_list("pk"), ints=("pk",)).rows()
+
+
+@pytest.mark.django_db
+def test_the_switchers_workspaces_are_those_restrict_allows(tenancy):
+    later = WorkspaceFactory(org=tenancy.org, name="later")  # the org owner's, with no participant row
+    for user in [*tenancy.users.values(), tenancy.outsider]:
+        expected = list(
+            Workspace.objects.restrict(user, "workspace:read").select_related("org").order_by("org__name", "name")
+        )
+        listed = readable_workspaces(user)
+        assert [(w.pk, w.name, w.org.name) for w in listed] == [(w.pk, w.name, w.org.name) for w in expected]
+    assert later in readable_workspaces(tenancy.users["org_owner"])
