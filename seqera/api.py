@@ -151,25 +151,33 @@ def query_params(request, serializer_class) -> dict:
 @dataclass(frozen=True)
 class Page:
     """One page of a list: what list response serializers read (``source="items"``, ``"total"``,
-    ``"has_more"``), so every paged envelope is built the same way."""
+    ``"has_more"``), so every paged envelope is built the same way. `total` is None when the
+    rows were not counted (`page(..., count=False)`); `more` then says whether rows remain."""
 
     items: list
-    total: int
+    total: int | None
     offset: int = 0
     limit: int = DEFAULT_PAGE
+    more: bool | None = None
 
     @property
     def has_more(self) -> bool:
         """Seqera's ``hasMore``: this page is full and rows remain after it."""
-        return self.offset + len(self.items) < self.total and len(self.items) == self.limit
+        if self.more is not None:
+            return self.more
+        return self.total is not None and self.offset + len(self.items) < self.total and len(self.items) == self.limit
 
 
-def page(queryset, params: dict) -> Page:
+def page(queryset, params: dict, *, count: bool = True) -> Page:
     """One page of an ordered queryset: two queries, the page and its COUNT, however many rows
     there are (a short list costs what a long one does, so a query budget measured on either
-    holds for both)."""
+    holds for both). Without `count`, one query: the page and one row more, to tell `has_more`
+    (Seqera's ``includeTotalSize=false``, for lists too long to count on every request)."""
     offset, limit = params.get("offset", 0), params.get("max", DEFAULT_PAGE)
-    return Page(list(queryset[offset : offset + limit]), queryset.count(), offset, limit)
+    if count:
+        return Page(list(queryset[offset : offset + limit]), queryset.count(), offset, limit)
+    rows = list(queryset[offset : offset + limit + 1])
+    return Page(rows[:limit], None, offset, limit, more=len(rows) > limit)
 
 
 # --------------------------------------------------------------------------- response fields

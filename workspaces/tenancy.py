@@ -268,16 +268,22 @@ class WorkspaceObjectMixin:
 class ListMixin(WorkspaceObjectMixin):
     """``GET`` of a collection in Seqera's shape: `list_serializer` reads one `seqera.api.Page`
     (``max``/``offset``; two queries for the rows however many there are) of the restricted
-    queryset, narrowed by `list_queryset` (filters that may refuse the request, checked first) and
+    queryset (counted unless `count_rows` says not), narrowed by `list_queryset` (filters that may
+    refuse the request, checked first) and
     `search` (with the page parameters), ordered by `ordering`, joined with `list_related`, and
     with labels prefetched when the context has ``with_labels``."""
 
     list_serializer: type[serializers.BaseSerializer]
     ordering: tuple[str, ...] = ("name",)
     list_related: tuple[str, ...] = ()
+    page_query: type[serializers.Serializer] = PageQuery
 
     def list_queryset(self, queryset):
         return queryset
+
+    def count_rows(self, params: dict) -> bool:
+        """Whether the page carries the number of rows (``totalSize``)."""
+        return True
 
     def search(self, queryset, params: dict):
         return queryset
@@ -285,11 +291,12 @@ class ListMixin(WorkspaceObjectMixin):
     def list(self, request):
         context = self.serializer_context()
         queryset = _joined(self.list_queryset(self.get_queryset()), self.list_related).order_by(*self.ordering)
-        params = query_params(request, PageQuery)
+        params = query_params(request, self.page_query)
         queryset = self.search(queryset, params)
         if context.get("with_labels"):
             queryset = queryset.prefetch_related("labels")
-        return Response(self.list_serializer(page(queryset, params), context=context).data)
+        rows = page(queryset, params, count=self.count_rows(params))
+        return Response(self.list_serializer(rows, context=context).data)
 
 
 class RetrieveMixin(WorkspaceObjectMixin):

@@ -14,7 +14,7 @@ from rest_framework.fields import get_attribute
 from pipelines import selectors
 from pipelines.models import SECRET_NAME_PATTERN, Pipeline, Run, RunStatus
 from pipelines.trace import selectors as trace_selectors
-from seqera.api import MAX_ID, CharOrNull, DictOrNull, Fixed
+from seqera.api import MAX_ID, CharOrNull, DictOrNull, Fixed, PageQuery
 from workspaces.api.serializers import LabelDbDtoSerializer, RequestedLabels
 
 # camelCase API name -> service (model) field name, for launch settings.
@@ -293,11 +293,28 @@ class ListWorkflowsElementSerializer(serializers.Serializer):
     optimized = Fixed(None, serializers.BooleanField(allow_null=True))
 
 
+class WorkflowPageQuery(PageQuery):
+    includeTotalSize = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Include totalSize, the number of runs that match (counting costs time over long histories)",
+    )
+
+
 @extend_schema_serializer(many=False)
 class ListWorkflowsResponseSerializer(serializers.Serializer):
+    """Runs are counted only when asked (``includeTotalSize``), as in Seqera; `hasMore` always says
+    whether more follow."""
+
     workflows = ListWorkflowsElementSerializer(many=True, source="items")
-    totalSize = serializers.IntegerField(source="total")
+    totalSize = serializers.IntegerField(source="total", required=False)
     hasMore = serializers.BooleanField(source="has_more")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.total is None:
+            del data["totalSize"]
+        return data
 
 
 class JobInfoSerializer(serializers.Serializer):

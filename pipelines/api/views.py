@@ -56,8 +56,7 @@ def _with_labels(request) -> bool:
         parameters=[
             WORKSPACE_ID,
             ATTRIBUTES,
-            OpenApiParameter("includeTotalSize", OpenApiTypes.BOOL),
-            PageQuery,
+            s.WorkflowPageQuery,
         ],
         responses={200: s.ListWorkflowsResponseSerializer, **ERRORS},
     ),
@@ -98,6 +97,10 @@ class WorkflowViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
     list_related = ("workspace__org", "launch")
     ordering = ("-submit", "-pk")
     retrieve_serializer = s.DescribeWorkflowResponseSerializer
+    page_query = s.WorkflowPageQuery
+
+    def count_rows(self, params):
+        return params["includeTotalSize"]
 
     def search(self, queryset, params):
         for word in (params.get("search") or "").split():

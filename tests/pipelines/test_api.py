@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from pipelines import monitor, services
 from pipelines.models import Pipeline, PipelineSecret, Run, RunStatus
-from tests.factories import PipelineFactory
+from tests.factories import PipelineFactory, RunFactory
 from workspaces import services as ws_services
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,18 @@ def test_pipeline_secret_values_are_write_only(tenancy):
         ).status_code
         == 403
     )
+
+
+def test_runs_are_counted_only_when_asked_and_has_more_says_what_follows(tenancy):
+    for _ in range(5):
+        RunFactory(workspace=tenancy.workspace)
+    RunFactory()  # another workspace's: neither listed nor counted
+    api, ws = client_for(tenancy.users["view"]), tenancy.workspace.pk
+    first = api.get(f"/api/workflow?workspaceId={ws}&max=2").json()
+    assert len(first["workflows"]) == 2 and first["hasMore"] is True and "totalSize" not in first
+    last = api.get(f"/api/workflow?workspaceId={ws}&max=2&offset=4").json()
+    assert len(last["workflows"]) == 1 and last["hasMore"] is False
+    exact = api.get(f"/api/workflow?workspaceId={ws}&max=5&includeTotalSize=true").json()
+    assert exact["totalSize"] == 5 and exact["hasMore"] is False
+    assert api.get(f"/api/workflow?workspaceId={ws}&max=4&includeTotalSize=true").json()["hasMore"] is True
+    assert api.get(f"/api/workflow?workspaceId={ws}&includeTotalSize=maybe").status_code == 400
