@@ -42,6 +42,7 @@ SMALL = "small"  # the extra workspace with few CEs, for the 10 vs N comparison
 SMALL_RUNS, SMALL_TASKS = 10, 100  # the small workspace's runs and tasks (its newest run holds 10 of them)
 FLOOR_KIND = "floor"
 FLOOR = "floor"  # every endpoint's cost is a multiple of this one's
+PAGE10, API10 = "per_page=10", "max=10"  # a list at the small workspace's page size (10 rows)
 
 # quality.md P2 (c=4, 2 sync workers): cost per request at most this multiple of the floor's.
 GOALS = {"html-list": 15, "html-detail": 8, "api-list": 10, "api-detail": 5}
@@ -60,6 +61,10 @@ class Endpoint:
     load_only: bool = False  # a load-table row only (the in-process table already compares sizes)
     pair: str = ""  # the endpoint this one repeats at 10 CEs
     anonymous: bool = False  # sent without credentials (the floor)
+    same_rows: str = ""  # lists: the query that shows the big workspace's list at the small one's page size
+
+    def path_with(self, query: str) -> str:
+        return f"{self.path}{'&' if '?' in self.path else '?'}{query}"
 
     floor_name = FLOOR
 
@@ -361,6 +366,7 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 class InProcess:
     queries: tuple[int, int]  # small workspace, big workspace
     ms: tuple[float, float]  # median in-process time per request, concurrency 1
+    ms_same_rows: float | None  # the big workspace's list at the small one's page size
     status: int
     sql: list[str]
 
@@ -384,19 +390,28 @@ def in_process(endpoints: list[Endpoint], user_id: int, bearer: str, repeat: int
             continue
         client = anonymous if endpoint.anonymous else api if endpoint.api else pages
         queries, times = [], []
+
+        def median_ms(path, client=client):
+            samples = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                client.get(path)
+                samples.append(time.perf_counter() - began)
+            return sorted(samples)[len(samples) // 2] * 1000
+
         for path in (endpoint.small_path, endpoint.path):
             client.get(path)
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
             sql = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
             queries.append(len(sql))
-            samples = []
-            for _ in range(repeat):
-                began = time.perf_counter()
-                client.get(path)
-                samples.append(time.perf_counter() - began)
-            times.append(sorted(samples)[len(samples) // 2] * 1000)
-        figures[endpoint.name] = InProcess(tuple(queries), tuple(times), response.status_code, sql)
+            times.append(median_ms(path))
+        same_rows = None
+        if endpoint.same_rows:
+            same_path = endpoint.path_with(endpoint.same_rows)
+            assert client.get(same_path).status_code == 200, same_path
+            same_rows = median_ms(same_path)
+        figures[endpoint.name] = InProcess(tuple(queries), tuple(times), same_rows, response.status_code, sql)
     return figures
 
 
@@ -452,9 +467,15 @@ def print_rss(rss: dict[str, list[float]]) -> None:
         "gunicorn worker RSS (MB): "
         + "; ".join(f"{name} " + " / ".join(f"{v:.1f}" for v in rss[name]) for name in names)
     )
-    first, last = rss[names[0]], rss[names[-1]]
-    growth = [b - a for a, b in zip(first, last, strict=False)]
-    print(f"  growth across the run per worker: {' / '.join(f'{g:+.1f}' for g in growth)} MB")
+
+    def growth(start, stop) -> str:
+        return " / ".join(f"{b - a:+.1f}" for a, b in zip(rss[start], rss[stop], strict=False))
+
+    print(f"  growth across the measured run per worker: {growth('warm', 'end')} MB")
+    if "second pass" in rss:
+        print(
+            f"  growth across a second pass over every endpoint (a leak shows here): {growth('end', 'second pass')} MB"
+        )
 
 
 def print_in_process(args, endpoints, figures, ces_small: int) -> None:
@@ -464,8 +485,10 @@ def print_in_process(args, endpoints, figures, ces_small: int) -> None:
         f"{SMALL_TASKS // 10} tasks in the run shown) vs the first ({args.ces} CEs, {args.runs:,} runs, "
         f"{args.tasks // 10:,} tasks in the run shown)"
     )
-    print(f"{'':<28}{'small':>9}{'big':>9}{'':>8}  {'':<6}{'small':>9}{'big':>9}")
-    header = f"{'endpoint':<28}{'queries':>9}{'queries':>9}{'budget':>8}  {'P1':<6}{'ms/req':>9}{'ms/req':>9}"
+    print(f"{'':<28}{'small':>9}{'big':>9}{'':>8}  {'':<6}{'small':>9}{'big':>9}{'big, same':>11}")
+    header = (
+        f"{'endpoint':<28}{'queries':>9}{'queries':>9}{'budget':>8}  {'P1':<6}{'ms/req':>9}{'ms/req':>9}{'rows ms':>11}"
+    )
     print(header)
     print("-" * len(header))
     for endpoint in endpoints:
@@ -475,16 +498,21 @@ def print_in_process(args, endpoints, figures, ces_small: int) -> None:
         small, big = f.queries
         budget = QUERY_BUDGET.get(endpoint.kind)
         notes = [] if small == big else ["queries grow with rows"]
-        if f.ms[1] > SCALE_TOLERANCE * f.ms[0] and f.ms[1] - f.ms[0] > 1:
-            notes.append(f"time grows {f.ms[1] / f.ms[0]:.1f}x with rows")
+        same = f.ms_same_rows if f.ms_same_rows is not None else f.ms[1]
+        if same > SCALE_TOLERANCE * f.ms[0] and same - f.ms[0] > 1:
+            notes.append(f"time grows {same / f.ms[0]:.1f}x with rows")
         if f.status != 200:
             notes.append(f"HTTP {f.status}")
         p1 = "" if budget is None else verdict(small == big and big <= budget)
         print(
             f"{endpoint.name:<28}{small:>9}{big:>9}{budget or '':>8}  {p1:<6}"
-            f"{f.ms[0]:>9.1f}{f.ms[1]:>9.1f}  {'; '.join(notes)}"
+            f"{f.ms[0]:>9.1f}{f.ms[1]:>9.1f}{'' if f.ms_same_rows is None else f'{f.ms_same_rows:.1f}':>11}"
+            f"  {'; '.join(notes)}"
         )
-    print("(queries: SQL statements per request, BEGIN/COMMIT not counted; ms/req: median of 15, no network)")
+    print(
+        "(queries: SQL statements per request, BEGIN/COMMIT not counted; ms/req: median of 15, no network; "
+        "big, same rows: the big workspace's list at the small one's page size, what 'time grows' compares)"
+    )
     if args.show_queries:
         for endpoint in endpoints:
             if endpoint.name in figures:
@@ -510,12 +538,12 @@ def print_goals(loaded, results, figures) -> None:
         cost = cost_ratio(results, endpoint)
         c = r.client()
         tail = ratio(c[99], c[50])
-        small = next((e for e in loaded if e.pair == endpoint.name), None)
-        if small is not None:  # loaded at both sizes: compare the cost under load
-            scale = ratio(results[small.name].rate, r.rate)
-        elif endpoint.name in figures:
-            ms_small, ms_big = figures[endpoint.name].ms
-            scale = ratio(ms_big, ms_small)
+        # "The same time at 10 as at N rows for the same page size": in process, the big
+        # workspace's list at the small one's page size against the small one.
+        figure = figures.get(endpoint.name)
+        if figure is not None:
+            same = figure.ms_same_rows if figure.ms_same_rows is not None else figure.ms[1]
+            scale = ratio(same, figure.ms[0])
         else:
             scale = 1.0
         misses = [
@@ -592,7 +620,7 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
     return [
         Endpoint(FLOOR, FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH, anonymous=True),
         Endpoint("floor + session", FLOOR_KIND, False, FLOOR_PATH, FLOOR_PATH),
-        Endpoint("ce-list.html", "html-list", False, ce_list, ce_list_small),
+        Endpoint("ce-list.html", "html-list", False, ce_list, ce_list_small, same_rows=PAGE10),
         Endpoint("ce-list.html (10 CEs)", "html-list", False, ce_list_small, ce_list_small, True, "ce-list.html"),
         Endpoint(
             "ce-detail.html",
@@ -602,7 +630,7 @@ def build_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) ->
             ws_path(small, f"compute-envs/{ce(small_id)}/"),
         ),
         Endpoint("credentials.html", "html-list", False, ws_path(big, "credentials/"), ws_path(small, "credentials/")),
-        Endpoint("api/compute-envs", "api-list", True, api_ces, api_ces_small),
+        Endpoint("api/compute-envs", "api-list", True, api_ces, api_ces_small, same_rows=API10),
         Endpoint("api/compute-envs (10 CEs)", "api-list", True, api_ces_small, api_ces_small, True, "api/compute-envs"),
         Endpoint(
             "api/compute-envs/{id}",
@@ -644,18 +672,18 @@ def run_endpoints(data, big_ws: tuple[int, str], small_ws: tuple[int, str]) -> l
     run_tasks = page(lambda made: f"runs/{made.big_run_id}/trace/")
     api_runs, api_tasks = api(lambda made: "workflow"), api(lambda made: f"workflow/{made.big_run_id}/tasks")
     return [
-        Endpoint("run-list.html", "html-list", False, *run_list),
+        Endpoint("run-list.html", "html-list", False, *run_list, same_rows=PAGE10),
         Endpoint("run-list.html (10 runs)", "html-list", False, run_list[1], run_list[1], True, "run-list.html"),
         Endpoint("run-detail.html", "html-detail", False, *page(lambda made: f"runs/{made.big_run_id}/")),
-        Endpoint("run-tasks.html", "html-list", False, *run_tasks),
+        Endpoint("run-tasks.html", "html-list", False, *run_tasks, same_rows=PAGE10),
         Endpoint("run-tasks.html (10 tasks)", "html-list", False, run_tasks[1], run_tasks[1], True, "run-tasks.html"),
         Endpoint("run-log.html", "html-detail", False, *page(lambda made: f"runs/{made.run_with('SUBMITTED')}/log/")),
-        Endpoint("pipelines.html", "html-list", False, *pipelines),
+        Endpoint("pipelines.html", "html-list", False, *pipelines, same_rows=PAGE10),
         Endpoint("pipelines.html (10)", "html-list", False, pipelines[1], pipelines[1], True, "pipelines.html"),
-        Endpoint("api/workflow", "api-list", True, *api_runs),
+        Endpoint("api/workflow", "api-list", True, *api_runs, same_rows=API10),
         Endpoint("api/workflow (10 runs)", "api-list", True, api_runs[1], api_runs[1], True, "api/workflow"),
         Endpoint("api/workflow/{id}", "api-detail", True, *api(lambda made: f"workflow/{made.big_run_id}")),
-        Endpoint("api/workflow/{id}/tasks", "api-list", True, *api_tasks),
+        Endpoint("api/workflow/{id}/tasks", "api-list", True, *api_tasks, same_rows=API10),
         Endpoint(
             "api/workflow/{id}/tasks (10)",
             "api-list",
@@ -737,6 +765,16 @@ def main(argv=None) -> None:
             if endpoint.name == loaded[len(loaded) // 2].name:
                 rss["half-way"] = rss_mb(workers)
         rss["end"] = rss_mb(workers)
+        # Memory that a first pass leaves (caches filled, arenas grown) is not a leak: a second,
+        # shorter pass over every endpoint tells whether a worker keeps growing.
+        print("  second pass over every endpoint (RSS) …", flush=True)
+        again = {"concurrency": args.concurrency, "warmup": 0, "duration": min(args.duration, 2.0), "log": access_log}
+        for endpoint in loaded:
+            if wrk:
+                load_wrk(wrk, port, endpoint.path, headers_for(endpoint), **again)
+            else:
+                load(port, endpoint.path, headers_for(endpoint), **again)
+        rss["second pass"] = rss_mb(workers)
         if worker_pids(server.pid) != workers:
             print("NOTE: gunicorn replaced a worker during the run; RSS figures are not comparable.")
         stop_gunicorn(server)
