@@ -104,19 +104,31 @@ _AGGREGATES = {
 }
 
 
+def _by_process(groups: list[dict]) -> dict[str, list[dict]]:
+    by_process: dict[str, list[dict]] = {}
+    for row in groups:
+        by_process.setdefault(row["process"], []).append(row)
+    return by_process
+
+
+def _summed(rows: list[dict]) -> dict:
+    """`_AGGREGATES` of several groups as one: sums; the cost stays None when no task had one."""
+    summed = {key: sum((row.get(key) or 0) for row in rows) for key in _AGGREGATES}
+    summed["sum_cost"] = None if all(row.get("sum_cost") is None for row in rows) else summed["sum_cost"]
+    return summed
+
+
 def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
     """``ProgressData``: Nextflow's latest counters (workflow and per process) with usage summed
     from the run's tasks. Empty counters before Nextflow reported anything."""
     trace = trace or RunTrace.objects.filter(run=run).first()
     snapshot = (trace.progress if trace else None) or {}
     stamp = trace.last_report_at.isoformat().replace("+00:00", "Z") if trace and trace.last_report_at else None
-    tasks = Task.objects.filter(run=run).order_by()
-    per_process = {row["process"]: row for row in tasks.values("process").annotate(**_AGGREGATES)}
-    totals = {key: sum((row.get(key) or 0) for row in per_process.values()) for key in _AGGREGATES}
-    totals["sum_cost"] = (
-        None if all(row.get("sum_cost") is None for row in per_process.values()) else totals["sum_cost"]
-    )
-    executors = sorted(set(tasks.exclude(executor="").values_list("executor", flat=True).distinct()))
+    # One pass over the run's tasks: sums per (process, executor), folded per process and in all.
+    groups = list(Task.objects.filter(run=run).order_by().values("process", "executor").annotate(**_AGGREGATES))
+    per_process = {name: _summed(rows) for name, rows in _by_process(groups).items()}
+    totals = _summed(groups)
+    executors = sorted({row["executor"] for row in groups if row["executor"]})
     counts = {k: _int(snapshot.get(k)) for k in COUNTERS}
     workflow = {
         **counts,
@@ -192,9 +204,10 @@ def has_reports(run: Run) -> bool:
 def reported_progress(run: Run) -> dict | None:
     """`progress_data` once Nextflow has reported on the run (None before: the run's own status
     is all there is)."""
-    if not has_reports(run):
+    trace = RunTrace.objects.filter(run=run, last_report_at__isnull=False).first()
+    if trace is None:
         return None
-    data = progress_data(run)
+    data = progress_data(run, trace)
     data["workflowProgress"]["lastUpdated"] = data["workflowProgress"]["lastUpdated"] or run.last_updated.isoformat()
     return data
 
