@@ -42,7 +42,7 @@ class PipelinePage(WorkspacePage):
     permission_action = "pipeline:read"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("workspace__org", "compute_env", "created_by")
+        return super().get_queryset().select_related("compute_env", "created_by")
 
 
 class PipelineListView(PipelinePage, ObjectListView):
@@ -236,7 +236,7 @@ class RunPage(WorkspacePage):
     permission_action = "workflow:read"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("workspace__org", "compute_env", "launch", "pipeline", "trace")
+        return super().get_queryset().select_related("compute_env", "launch", "pipeline", "trace")
 
 
 class RunListView(RunPage, ObjectListView):
@@ -250,7 +250,7 @@ class RunListView(RunPage, ObjectListView):
     table_pagination = {"per_page": 25, "paginator_class": BoundedPaginator}
 
     def get_queryset(self):
-        shown = super().get_queryset().select_related(None).select_related("workspace__org", "compute_env")
+        shown = super().get_queryset().select_related(None).select_related("compute_env")
         return shown.defer("config_text", "params", "command_line", "error_report", "compute_env__config")
 
     def get_context_data(self, **kwargs):
@@ -431,9 +431,6 @@ class SecretPage(WorkspacePage):
     model = PipelineSecret
     section = "secrets"
     permission_action = "pipeline_secrets:read"
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("workspace__org")  # each row's action links
 
 
 class SecretListView(SecretPage, ObjectListView):

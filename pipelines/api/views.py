@@ -90,11 +90,11 @@ class WorkflowViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
         "destroy": "workflow:delete",
     }
 
-    object_related = ("workspace__org", "launch", "credentials")
+    object_related = ("launch", "credentials")  # the workspace: the request's (in_workspace)
     not_found = "Workflow not found"
     service_fields = FIELD_MAP
     list_serializer = s.ListWorkflowsResponseSerializer
-    list_related = ("workspace__org", "launch")
+    list_related = ("launch",)
     ordering = ("-submit", "-pk")
     retrieve_serializer = s.DescribeWorkflowResponseSerializer
     page_query = s.WorkflowPageQuery
@@ -259,7 +259,7 @@ class PipelineViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
         "destroy": "pipeline:delete",
     }
 
-    object_related = list_related = ("workspace__org", "compute_env", "created_by")
+    object_related = list_related = ("compute_env", "created_by")
     not_found = "Pipeline not found"
     service_fields = FIELD_MAP
     list_serializer = s.ListPipelinesResponseSerializer
