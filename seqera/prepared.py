@@ -34,10 +34,11 @@ class PreparedQuery:
     rows as the ORM would (the backend's and fields' from-db conversions applied).
 
     Guarantees: the SQL is compiled at most once per database alias (the ORM's own, for that
-    database's vendor); every placeholder reaches that SQL as a parameter and nothing else in it
-    is taken for a placeholder (checked when compiling: a value the ORM inlined, dropped or met
-    by chance raises ImproperlyConfigured, so the statement never runs with a wrong value).
-    Placeholders are `int` or `str`; pass values of the same type.
+    database's vendor); every placeholder reaches that SQL as a parameter (checked when compiling:
+    a value the ORM inlined into the SQL text or dropped raises ImproperlyConfigured, so the
+    statement never runs with a wrong value). Placeholder values are ones no constant of a query
+    takes (large negative integers, strings holding NUL characters). Placeholders are `int` or
+    `str`; pass values of the same type.
     """
 
     def __init__(self, build: Callable[..., QuerySet], *, ints: tuple[str, ...] = (), strs: tuple[str, ...] = ()):
