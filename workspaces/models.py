@@ -290,7 +290,7 @@ class Workspace(models.Model):
         """The user's effective role here (None for non-participants), in one query."""
         if not getattr(user, "is_authenticated", False):
             return None
-        return Workspace.objects.with_role(user).get(pk=self.pk).annotated_role
+        return workspace_with_role(user, pk=self.pk).annotated_role
 
     @property
     def annotated_role(self) -> str | None:
