@@ -144,6 +144,12 @@ class RunTrace(TenantModel):
     begun_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)  # `complete` received
     last_report_at = models.DateTimeField(null=True, blank=True)
+    # The usage summed over the run's tasks per (process, executor), as `trace.selectors` reads it,
+    # kept for the task rows of `tasks_version` (each write of tasks adds one): a describe or a
+    # progress poll of a run of 100,000 tasks sums them once per change, not once per call.
+    tasks_version = models.BigIntegerField(default=0, db_default=0)
+    usage = models.JSONField(null=True, blank=True)
+    usage_version = models.BigIntegerField(default=-1, db_default=-1)
 
     objects = TenantQuerySet.as_manager()
 

@@ -3,11 +3,13 @@
 
 A page of tasks is one indexed query (filter by status or process, ordered by a whitelisted column
 with the task id as tie-breaker) plus a COUNT only when the page is not the last; the progress is
-the stored snapshot of Nextflow's counters plus one aggregate query over the run's tasks."""
+the stored snapshot of Nextflow's counters plus the run's usage summed over its tasks, kept on the
+trace until its tasks change (`usage_groups`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
 
@@ -118,6 +120,32 @@ def _summed(rows: list[dict]) -> dict:
     return summed
 
 
+def _plain(value):
+    """An aggregate as JSON keeps it: PostgreSQL sums integers as numeric (Decimal)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def usage_groups(run: Run, trace: RunTrace | None) -> list[dict]:
+    """`_AGGREGATES` of the run's tasks per (process, executor): summed once for each change of
+    its tasks (`RunTrace.tasks_version`) and kept on the trace, so repeated reads cost one row.
+    A sum is stamped with the version read before summing, so a report landing meanwhile leaves it
+    stale, never served; the conditional UPDATE keeps an older sum from replacing a newer one."""
+    if trace is not None and trace.usage is not None and trace.usage_version == trace.tasks_version:
+        return trace.usage
+    groups = [
+        {key: _plain(value) for key, value in row.items()}
+        for row in Task.objects.filter(run=run).order_by().values("process", "executor").annotate(**_AGGREGATES)
+    ]
+    if trace is not None:
+        RunTrace.objects.filter(pk=trace.pk, tasks_version=trace.tasks_version).update(
+            usage=groups, usage_version=trace.tasks_version
+        )
+        trace.usage, trace.usage_version = groups, trace.tasks_version
+    return groups
+
+
 def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
     """``ProgressData``: Nextflow's latest counters (workflow and per process) with usage summed
     from the run's tasks. Empty counters before Nextflow reported anything."""
@@ -125,7 +153,7 @@ def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
     snapshot = (trace.progress if trace else None) or {}
     stamp = trace.last_report_at.isoformat().replace("+00:00", "Z") if trace and trace.last_report_at else None
     # One pass over the run's tasks: sums per (process, executor), folded per process and in all.
-    groups = list(Task.objects.filter(run=run).order_by().values("process", "executor").annotate(**_AGGREGATES))
+    groups = usage_groups(run, trace)
     per_process = {name: _summed(rows) for name, rows in _by_process(groups).items()}
     totals = _summed(groups)
     executors = sorted({row["executor"] for row in groups if row["executor"]})

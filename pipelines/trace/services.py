@@ -214,6 +214,8 @@ def progress(*, run: Run, data: dict) -> int:
         trace = _locked_trace(run)
         _refuse_if_over(run)
         written = upsert_tasks(run, data.get("tasks") or [])
+        if written:
+            trace.tasks_version += 1
         _apply_progress(trace, data.get("progress"), data.get("instant"))
         containers = [c for c in data.get("containers") or [] if c.get("targetImage")]
         if containers:
@@ -264,9 +266,12 @@ def complete(*, run: Run, data: dict) -> None:
             error_report=workflow.get("errorReport") or "",
             at=workflow.get("complete") or now,
         )
-        Task.objects.filter(run=run).exclude(status__in=TERMINAL).update(
-            status=Task.Status.ABORTED, rank=STATUS_RANK["ABORTED"], last_updated=now
-        )
+        if (
+            Task.objects.filter(run=run)
+            .exclude(status__in=TERMINAL)
+            .update(status=Task.Status.ABORTED, rank=STATUS_RANK["ABORTED"], last_updated=now)
+        ):
+            trace.tasks_version += 1
         Run.objects.filter(pk=run.pk).update(last_heartbeat=now)
         trace.completed_at = now
         trace.last_report_at = now
