@@ -4,6 +4,9 @@ ledger). Nothing here writes."""
 
 from __future__ import annotations
 
+import functools
+import json
+
 from django.conf import settings
 from django.db.models.fields.json import KeyTransform
 
@@ -72,10 +75,17 @@ def plan_for(ce: ComputeEnv) -> list[dict]:
 
 
 def preview_plan(*, ce_id: str, config: dict, labels: dict[str, str], workspace_id: int) -> list[dict]:
-    resources = plan.build_plan(
-        ce_id=ce_id, config=config, labels=labels, prefix=settings.FORGE_PREFIX, workspace_id=workspace_id
-    )
-    return plan.plan_as_dicts(resources)
+    """The plan for these arguments, built once per process for them (a CE's page and its status
+    polls ask again and again for the same one) and handed out as a fresh copy each time."""
+    key = json.dumps([ce_id, config, labels, settings.FORGE_PREFIX, workspace_id], sort_keys=True)
+    return json.loads(_plan_document(key))
+
+
+@functools.lru_cache(maxsize=512)
+def _plan_document(key: str) -> str:
+    ce_id, config, labels, prefix, workspace_id = json.loads(key)
+    resources = plan.build_plan(ce_id=ce_id, config=config, labels=labels, prefix=prefix, workspace_id=workspace_id)
+    return json.dumps(plan.plan_as_dicts(resources))
 
 
 def iam_policy(*, config: dict, account_id: str = "", region: str = "") -> dict:

@@ -263,3 +263,19 @@ def test_plan_is_deterministic_and_json_ready():
     first = plan_as_dicts(plan_for(CASES["ec2_fusion_fast_storage"]))
     second = plan_as_dicts(plan_for(CASES["ec2_fusion_fast_storage"]))
     assert json.dumps(first) == json.dumps(second)
+
+
+@pytest.mark.parametrize("case", FORGE_CASES)
+def test_the_kept_preview_is_the_plan_and_a_fresh_copy_each_time(case, settings):
+    from computeenvs.selectors import preview_plan
+
+    settings.FORGE_PREFIX = PREFIX
+    labels = LABELS.get(case) or {}
+    built = plan_as_dicts(plan_for(CASES[case], labels))
+    asked = {"ce_id": CE_ID, "config": CASES[case], "labels": labels, "workspace_id": WORKSPACE_ID}
+    first = preview_plan(**asked)
+    assert first == built
+    first[0]["name"] = "changed by a caller"
+    first.pop()
+    assert preview_plan(**asked) == built
+    assert preview_plan(**{**asked, "labels": {**labels, "team": "other"}}) != built
