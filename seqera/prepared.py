@@ -108,14 +108,18 @@ def model_columns(model: type[Model], *related: str) -> list[str]:
 
 
 def model_instance(model: type[M], row: tuple, *related: str, alias: str = "default") -> tuple[M, tuple]:
-    """The instance of `model` (with its `related` objects attached, no further query for them)
-    built from the leading columns of `row` in `model_columns` order, and the rest of `row`."""
+    """The instance of `model` (with its `related` objects attached, no further query for them;
+    None for a null foreign key, as `select_related` leaves it) built from the leading columns of
+    `row` in `model_columns` order, and the rest of `row`."""
     names = [field.attname for field in model._meta.concrete_fields]
     instance = model.from_db(alias, names, row[: len(names)])
     rest = row[len(names) :]
     for name in related:
         target = model._meta.get_field(name).related_model
-        target_names = [field.attname for field in target._meta.concrete_fields]
-        setattr(instance, name, target.from_db(alias, target_names, rest[: len(target_names)]))
-        rest = rest[len(target_names) :]
+        fields = target._meta.concrete_fields
+        values = rest[: len(fields)]
+        pk_value = values[fields.index(target._meta.pk)]
+        related_object = None if pk_value is None else target.from_db(alias, [f.attname for f in fields], values)
+        instance._state.fields_cache[name] = related_object
+        rest = rest[len(fields) :]
     return instance, rest

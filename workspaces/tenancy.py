@@ -34,6 +34,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from seqera.api import PageQuery, api_errors, exception_handler, page, query_params
+from seqera.prepared import PreparedQuery, model_columns, model_instance
 from workspaces import audit
 from workspaces.models import Organization, Workspace, workspace_with_role
 from workspaces.permissions import role_allows
@@ -231,6 +232,42 @@ def _joined(queryset, related: tuple[str, ...]):
     return queryset.select_related(*related) if related else queryset  # select_related() alone joins every FK
 
 
+_OBJECT_READS: dict[tuple, PreparedQuery] = {}
+_INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField")
+
+
+def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ()):
+    """The row of `model` whose primary key is `key` in `workspace`, or None: what
+    `model.objects.in_workspace(workspace).select_related(*related).filter(pk=key).first()` gives
+    (the request's workspace attached, never joined), by a statement compiled once per process
+    for each model and `related` (the ORM compiling it cost more than running it). A key that
+    cannot be the model's (not a number for a numeric key) is no row."""
+    related = tuple(name for name in related if name != "workspace")
+    numeric = model._meta.pk.get_internal_type() in _INTEGER_KEYS
+    if numeric:
+        try:
+            key = int(key)
+        except (TypeError, ValueError):
+            return None
+    read = _OBJECT_READS.get((model, related))
+    if read is None:
+        read = _OBJECT_READS[(model, related)] = PreparedQuery(
+            lambda workspace_id, key: (
+                model.objects.filter(workspace_id=workspace_id, pk=key)
+                .order_by()
+                .values_list(*model_columns(model, *related))
+            ),
+            ints=("workspace_id", "key") if numeric else ("workspace_id",),
+            strs=() if numeric else ("key",),
+        )
+    rows = read.rows(workspace_id=workspace.pk, key=key if numeric else str(key))
+    if not rows:
+        return None
+    obj = model_instance(model, rows[0], *related)[0]
+    obj._state.fields_cache["workspace"] = workspace
+    return obj
+
+
 class WorkspaceObjectMixin:
     """What every viewset of a workspace's objects shares (mixed into `WorkspaceViewSet`
     subclasses). Guarantees:
@@ -249,7 +286,14 @@ class WorkspaceObjectMixin:
 
     def get_object(self):
         key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        obj = _joined(self.get_queryset(), self.object_related).filter(pk=key).first()
+        if (
+            type(self).get_queryset is WorkspaceViewSet.get_queryset
+            and self.model.objects.all().workspace_lookup == "workspace"
+        ):
+            allowed = role_allows(self.role, self.get_permission_action())
+            obj = read_object(self.model, self.workspace, key, self.object_related) if allowed else None
+        else:
+            obj = _joined(self.get_queryset(), self.object_related).filter(pk=key).first()
         if obj is None:
             raise api_exceptions.NotFound(self.not_found)
         return obj

@@ -88,3 +88,34 @@ def test_the_switchers_workspaces_are_those_restrict_allows(tenancy):
         listed = readable_workspaces(user)
         assert [(w.pk, w.name, w.org.name) for w in listed] == [(w.pk, w.name, w.org.name) for w in expected]
     assert later in readable_workspaces(tenancy.users["org_owner"])
+
+
+def fields_of(obj):
+    return [getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields]
+
+
+@pytest.mark.django_db
+def test_an_object_read_is_the_orms_row_with_its_related_objects_and_the_workspace():
+    from pipelines.models import Pipeline
+    from tests.factories import ComputeEnvFactory, PipelineFactory
+    from workspaces.tenancy import read_object
+
+    ce = ComputeEnvFactory()
+    workspace = ce.workspace
+    with_env = PipelineFactory(workspace=workspace, compute_env=ce)
+    without = PipelineFactory(workspace=workspace, compute_env=None)
+    for pipeline in (with_env, without):
+        orm = Pipeline.objects.select_related("compute_env", "created_by").get(pk=pipeline.pk)
+        read = read_object(Pipeline, workspace, str(pipeline.pk), ("compute_env", "created_by"))
+        assert fields_of(read) == fields_of(orm)
+        assert read.workspace is workspace
+        if orm.compute_env is None:
+            assert read._state.fields_cache["compute_env"] is None  # joined and null: no query for it
+        else:
+            assert fields_of(read.compute_env) == fields_of(orm.compute_env)
+        assert read.created_by is None
+    other = PipelineFactory()
+    assert read_object(Pipeline, workspace, other.pk, ("compute_env",)) is None  # another workspace's row
+    assert read_object(Pipeline, workspace, "not-a-number", ()) is None
+    assert read_object(type(ce), workspace, ce.pk, ("credentials",)).credentials.pk == ce.credentials_id
+    assert read_object(type(ce), other.workspace, ce.pk, ("credentials",)) is None
