@@ -115,9 +115,10 @@ class ComputeEnvPage(WorkspacePage):
     section = "compute-envs"
     permission_action = "compute_environment:read"
     context_object_name = "ce"
+    object_related = ("credentials", "created_by")
 
     def get_queryset(self):
-        return super().get_queryset().select_related("credentials", "created_by")
+        return super().get_queryset().select_related(*self.object_related)
 
 
 # --------------------------------------------------------------------------- list / detail
@@ -159,9 +160,7 @@ class ComputeEnvLiveMixin(LiveStatusMixin):
 
 class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvPage, ObjectDetailView):
     template_name = "computeenvs/detail.html"
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related("labels", "forged_resources")
+    object_prefetch = ("labels", "forged_resources")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -182,9 +181,7 @@ class ComputeEnvStatusView(ComputeEnvLiveMixin, ComputeEnvPage, ObjectDetailView
     htmx polls it (backing off, see `next_poll`) while CREATING/DELETING or a requested validation has not reported."""
 
     template_name = "computeenvs/_live.html"
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related("forged_resources")
+    object_prefetch = ("forged_resources",)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **self.live_context(), "oob": True}

@@ -40,9 +40,10 @@ class PipelinePage(WorkspacePage):
     model = Pipeline
     section = "pipelines"
     permission_action = "pipeline:read"
+    object_related = ("compute_env", "created_by")
 
     def get_queryset(self):
-        return super().get_queryset().select_related("compute_env", "created_by")
+        return super().get_queryset().select_related(*self.object_related)
 
 
 class PipelineListView(PipelinePage, ObjectListView):
@@ -235,8 +236,10 @@ class RunPage(WorkspacePage):
     section = "runs"
     permission_action = "workflow:read"
 
+    object_related = ("compute_env", "launch", "pipeline", "trace")
+
     def get_queryset(self):
-        return super().get_queryset().select_related("compute_env", "launch", "pipeline", "trace")
+        return super().get_queryset().select_related(*self.object_related)
 
 
 class RunListView(RunPage, ObjectListView):
