@@ -11,6 +11,7 @@ from rest_framework import serializers
 from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from seqera.api import MAX_ID
+from seqera.serializers import ReadSerializer
 from workspaces.api.serializers import RequestedLabels
 
 STATUSES = [*ComputeEnv.Status.values, "DELETED"]
@@ -35,7 +36,7 @@ class CreateComputeEnvRequestSerializer(serializers.Serializer):
     )
 
 
-class CreateComputeEnvResponseSerializer(serializers.Serializer):
+class CreateComputeEnvResponseSerializer(ReadSerializer):
     computeEnvId = serializers.CharField()
 
 
@@ -46,7 +47,7 @@ class UpdateComputeEnvRequestSerializer(serializers.Serializer):
     config = serializers.JSONField(required=False, help_text="Not allowed: the configuration is immutable.")
 
 
-class ComputeEnvResourcesSerializer(serializers.Serializer):
+class ComputeEnvResourcesSerializer(ReadSerializer):
     """Resources of a cloud-hosted compute environment; null for AWS Batch."""
 
     cpus = serializers.IntegerField(allow_null=True)
@@ -58,7 +59,7 @@ class ComputeEnvResourcesSerializer(serializers.Serializer):
     estimatedPrice = serializers.FloatField(allow_null=True)
 
 
-class ComputeEnvOutSerializer(serializers.Serializer):
+class ComputeEnvOutSerializer(ReadSerializer):
     """Fields both response shapes share. ``labels`` are included when the serializer's context
     has ``with_labels`` (the request's ``attributes=labels``), else null."""
 
@@ -107,7 +108,7 @@ class ComputeEnvResponseDtoSerializer(ComputeEnvOutSerializer):
         return False
 
 
-class DescribeComputeEnvResponseSerializer(serializers.Serializer):
+class DescribeComputeEnvResponseSerializer(ReadSerializer):
     computeEnv = ComputeEnvResponseDtoSerializer(source="*")
 
 
@@ -146,7 +147,7 @@ class ListComputeEnvsEntrySerializer(ComputeEnvOutSerializer):
 
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
-class ListComputeEnvsResponseSerializer(serializers.Serializer):
+class ListComputeEnvsResponseSerializer(ReadSerializer):
     computeEnvs = ListComputeEnvsEntrySerializer(many=True, source="items")
     totalSize = serializers.IntegerField(
         source="total", help_text="Number of compute environments matching the query (pages: max/offset)"

@@ -15,6 +15,7 @@ from pipelines import selectors
 from pipelines.models import SECRET_NAME_PATTERN, Pipeline, Run, RunStatus
 from pipelines.trace import selectors as trace_selectors
 from seqera.api import MAX_ID, CharOrNull, DictOrNull, Fixed, PageQuery
+from seqera.serializers import ReadSerializer
 from workspaces.api.serializers import LabelDbDtoSerializer, RequestedLabels
 
 # camelCase API name -> service (model) field name, for launch settings.
@@ -86,16 +87,16 @@ class SubmitWorkflowLaunchRequestSerializer(serializers.Serializer):
     launch = WorkflowLaunchRequestSerializer()
 
 
-class SubmitWorkflowLaunchResponseSerializer(serializers.Serializer):
+class SubmitWorkflowLaunchResponseSerializer(ReadSerializer):
     workflowId = serializers.CharField()
 
 
-class RandomWorkflowNameResponseSerializer(serializers.Serializer):
+class RandomWorkflowNameResponseSerializer(ReadSerializer):
     name = serializers.CharField()
 
 
 # --------------------------------------------------------------------------- workflow
-class WorkflowSerializer(serializers.Serializer):
+class WorkflowSerializer(ReadSerializer):
     """``Workflow``: a run."""
 
     id = serializers.CharField(max_length=16)
@@ -183,7 +184,7 @@ class DescribedWorkflowSerializer(WorkflowSerializer):
         return fields
 
 
-class WorkflowLoadSerializer(serializers.Serializer):
+class WorkflowLoadSerializer(ReadSerializer):
     """``WorkflowLoad``: the run's counters; the resource figures come once Nextflow has reported."""
 
     pending = serializers.IntegerField()
@@ -222,7 +223,7 @@ class WorkflowLoadSerializer(serializers.Serializer):
         return {key: data[key] for key in load if key in data}
 
 
-class ProcessLoadSerializer(serializers.Serializer):
+class ProcessLoadSerializer(ReadSerializer):
     """``ProcessLoad``: one process's counters as Nextflow reported them, usage summed over its tasks."""
 
     process = serializers.CharField()
@@ -255,7 +256,7 @@ class ProcessLoadSerializer(serializers.Serializer):
     lastUpdated = serializers.DateTimeField(allow_null=True)
 
 
-class ProgressDataSerializer(serializers.Serializer):
+class ProgressDataSerializer(ReadSerializer):
     """``ProgressData`` (`selectors.run_progress`)."""
 
     workflowProgress = WorkflowLoadSerializer()
@@ -275,11 +276,11 @@ class RunProgress(serializers.Field):
         return ProgressDataSerializer(selectors.run_progress(run)).data
 
 
-class GetProgressResponseSerializer(serializers.Serializer):
+class GetProgressResponseSerializer(ReadSerializer):
     progress = RunProgress()
 
 
-class ListWorkflowsElementSerializer(serializers.Serializer):
+class ListWorkflowsElementSerializer(ReadSerializer):
     """``ListWorkflowsResponse.ListWorkflowsElement`` (labels with the context's ``with_labels``)."""
 
     workflow = WorkflowSerializer(source="*")
@@ -302,7 +303,7 @@ class WorkflowPageQuery(PageQuery):
 
 
 @extend_schema_serializer(many=False)
-class ListWorkflowsResponseSerializer(serializers.Serializer):
+class ListWorkflowsResponseSerializer(ReadSerializer):
     """Runs are counted only when asked (``includeTotalSize``), as in Seqera; `hasMore` always says
     whether more follow."""
 
@@ -317,7 +318,7 @@ class ListWorkflowsResponseSerializer(serializers.Serializer):
         return data
 
 
-class JobInfoSerializer(serializers.Serializer):
+class JobInfoSerializer(ReadSerializer):
     """``JobInfoDto``: the run's head job on AWS Batch."""
 
     id = Fixed(None, serializers.IntegerField(allow_null=True))
@@ -327,7 +328,7 @@ class JobInfoSerializer(serializers.Serializer):
     exitCode = serializers.IntegerField(source="exit_status", allow_null=True)
 
 
-class DescribeWorkflowResponseSerializer(serializers.Serializer):
+class DescribeWorkflowResponseSerializer(ReadSerializer):
     workflow = DescribedWorkflowSerializer(source="*")
     progress = RunProgress()
     labels = LabelDbDtoSerializer(many=True)
@@ -346,7 +347,7 @@ class DescribeWorkflowResponseSerializer(serializers.Serializer):
 
 
 # --------------------------------------------------------------------------- launch
-class LaunchComputeEnvSerializer(serializers.Serializer):
+class LaunchComputeEnvSerializer(ReadSerializer):
     """The compute environment a launch ran on (its snapshot, empty for a run reported from
     elsewhere) or would run on (a `ComputeEnv`)."""
 
@@ -362,7 +363,7 @@ class LaunchComputeEnvSerializer(serializers.Serializer):
         return super().to_representation(ce)
 
 
-class WorkflowLaunchResponseSerializer(serializers.Serializer):
+class WorkflowLaunchResponseSerializer(ReadSerializer):
     """``WorkflowLaunchResponse``: the `Launch` snapshot of what ran."""
 
     id = serializers.CharField()
@@ -394,11 +395,11 @@ class WorkflowLaunchResponseSerializer(serializers.Serializer):
     dateCreated = serializers.DateTimeField(source="date_created")
 
 
-class DescribeWorkflowLaunchResponseSerializer(serializers.Serializer):
+class DescribeWorkflowLaunchResponseSerializer(ReadSerializer):
     launch = WorkflowLaunchResponseSerializer()
 
 
-class PipelineLaunchSerializer(serializers.Serializer):
+class PipelineLaunchSerializer(ReadSerializer):
     """``LaunchDbDto`` of a saved pipeline: its settings, ready to launch on the context's
     ``compute_env`` (the pipeline's, else the workspace's primary one; may be None)."""
 
@@ -431,12 +432,12 @@ class PipelineLaunchSerializer(serializers.Serializer):
         return pipeline.work_dir or (ce.config.get("workDir") if ce else None)
 
 
-class DescribeLaunchResponseSerializer(serializers.Serializer):
+class DescribeLaunchResponseSerializer(ReadSerializer):
     launch = PipelineLaunchSerializer(source="*")
 
 
 # --------------------------------------------------------------------------- log
-class LogPageSerializer(serializers.Serializer):
+class LogPageSerializer(ReadSerializer):
     entries = serializers.ListField(child=serializers.CharField(allow_blank=True))
     forwardToken = serializers.CharField(allow_null=True, help_text="Pass as `next` to read newer lines")
     rewindToken = serializers.CharField(allow_null=True, help_text="Pass as `next` to read older lines")
@@ -446,7 +447,7 @@ class LogPageSerializer(serializers.Serializer):
     downloads = serializers.ListField(child=serializers.DictField())
 
 
-class WorkflowLogResponseSerializer(serializers.Serializer):
+class WorkflowLogResponseSerializer(ReadSerializer):
     log = LogPageSerializer()
 
 
@@ -472,14 +473,14 @@ class UpdatePipelineRequestSerializer(serializers.Serializer):
     launch = WorkflowLaunchRequestSerializer(required=False)
 
 
-class PipelineComputeEnvSerializer(serializers.Serializer):
+class PipelineComputeEnvSerializer(ReadSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
     platform = serializers.CharField()
     region = serializers.CharField()
 
 
-class PipelineDbDtoSerializer(serializers.Serializer):
+class PipelineDbDtoSerializer(ReadSerializer):
     """``PipelineDbDto`` (labels with the context's ``with_labels``)."""
 
     pipelineId = serializers.IntegerField(source="pk")
@@ -500,12 +501,12 @@ class PipelineDbDtoSerializer(serializers.Serializer):
     labels = RequestedLabels()
 
 
-class PipelineResponseSerializer(serializers.Serializer):
+class PipelineResponseSerializer(ReadSerializer):
     pipeline = PipelineDbDtoSerializer(source="*")
 
 
 @extend_schema_serializer(many=False)
-class ListPipelinesResponseSerializer(serializers.Serializer):
+class ListPipelinesResponseSerializer(ReadSerializer):
     pipelines = PipelineDbDtoSerializer(many=True, source="items")
     totalSize = serializers.IntegerField(source="total")
 
@@ -532,11 +533,11 @@ class UpdatePipelineSecretRequestSerializer(serializers.Serializer):
     value = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False, write_only=True)
 
 
-class CreatePipelineSecretResponseSerializer(serializers.Serializer):
+class CreatePipelineSecretResponseSerializer(ReadSerializer):
     secretId = serializers.IntegerField()
 
 
-class PipelineSecretSerializer(serializers.Serializer):
+class PipelineSecretSerializer(ReadSerializer):
     """``PipelineSecret``: name and dates, never the value."""
 
     id = serializers.IntegerField()
@@ -546,11 +547,11 @@ class PipelineSecretSerializer(serializers.Serializer):
     lastUsed = serializers.DateTimeField(source="last_used", allow_null=True)
 
 
-class DescribePipelineSecretResponseSerializer(serializers.Serializer):
+class DescribePipelineSecretResponseSerializer(ReadSerializer):
     pipelineSecret = PipelineSecretSerializer(source="*")
 
 
 @extend_schema_serializer(many=False)
-class ListPipelineSecretsResponseSerializer(serializers.Serializer):
+class ListPipelineSecretsResponseSerializer(ReadSerializer):
     pipelineSecrets = PipelineSecretSerializer(many=True, source="items")
     totalSize = serializers.IntegerField(source="total")

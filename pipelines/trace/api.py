@@ -14,10 +14,11 @@ from pipelines.trace import selectors
 from pipelines.trace.models import Task
 from pipelines.trace.serializers import TASK_STATUSES
 from seqera.api import ERRORS, MAX_ID, CharOrNull, PageQuery, page, query_params
+from seqera.serializers import ReadSerializer
 from workspaces.tenancy import WorkspaceObjectMixin, WorkspaceViewSet
 
 
-class TaskSerializer(serializers.Serializer):
+class TaskSerializer(ReadSerializer):
     """Seqera's ``Task``: one task as Nextflow reported it."""
 
     id = serializers.IntegerField()
@@ -74,12 +75,12 @@ class TaskSerializer(serializers.Serializer):
     lastUpdated = serializers.DateTimeField(source="last_updated")
 
 
-class DescribeTaskResponseSerializer(serializers.Serializer):
+class DescribeTaskResponseSerializer(ReadSerializer):
     task = TaskSerializer(source="*")
 
 
 @extend_schema_serializer(many=False)
-class ListTasksResponseSerializer(serializers.Serializer):
+class ListTasksResponseSerializer(ReadSerializer):
     tasks = DescribeTaskResponseSerializer(many=True, source="items")
     total = serializers.IntegerField()
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from seqera.serializers import ReadModelSerializer, ReadSerializer
 from workspaces.models import ApiToken, Credentials, Label, Organization, Participant, Workspace
 from workspaces.permissions import OrgRole, WorkspaceRole
 
@@ -17,7 +18,7 @@ User = get_user_model()
 
 
 # --------------------------------------------------------------------------- service and user
-class ServiceInfoSerializer(serializers.Serializer):
+class ServiceInfoSerializer(ReadSerializer):
     version = serializers.CharField()
     apiVersion = serializers.CharField()
     authTypes = serializers.ListField(child=serializers.CharField())
@@ -30,11 +31,11 @@ class ServiceInfoSerializer(serializers.Serializer):
     waveEnabled = serializers.BooleanField()
 
 
-class ServiceInfoResponseSerializer(serializers.Serializer):
+class ServiceInfoResponseSerializer(ReadSerializer):
     serviceInfo = ServiceInfoSerializer()
 
 
-class UserResponseDtoSerializer(serializers.ModelSerializer):
+class UserResponseDtoSerializer(ReadModelSerializer):
     userName = serializers.CharField(source="username")
     firstName = serializers.CharField(source="first_name")
     lastName = serializers.CharField(source="last_name")
@@ -47,14 +48,14 @@ class UserResponseDtoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DescribeUserResponseSerializer(serializers.Serializer):
+class DescribeUserResponseSerializer(ReadSerializer):
     user = UserResponseDtoSerializer()
     needConsent = serializers.BooleanField()
     defaultWorkspaceId = serializers.IntegerField(allow_null=True)
 
 
 # --------------------------------------------------------------------------- organizations and workspaces
-class OrganizationDbDtoSerializer(serializers.ModelSerializer):
+class OrganizationDbDtoSerializer(ReadModelSerializer):
     """An organization seen by one member: `memberId`/`memberRole` come from the caller's membership
     (annotated on the queryset as `member_id` and `member_role`)."""
 
@@ -70,16 +71,16 @@ class OrganizationDbDtoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ListOrganizationsResponseSerializer(serializers.Serializer):
+class ListOrganizationsResponseSerializer(ReadSerializer):
     organizations = OrganizationDbDtoSerializer(many=True)
     totalSize = serializers.IntegerField()
 
 
-class DescribeOrganizationResponseSerializer(serializers.Serializer):
+class DescribeOrganizationResponseSerializer(ReadSerializer):
     organization = OrganizationDbDtoSerializer()
 
 
-class WorkspaceDbDtoSerializer(serializers.ModelSerializer):
+class WorkspaceDbDtoSerializer(ReadModelSerializer):
     fullName = serializers.CharField(source="full_name")
 
     class Meta:
@@ -97,15 +98,15 @@ class WorkspaceSerializer(WorkspaceDbDtoSerializer):
         read_only_fields = fields
 
 
-class ListWorkspacesResponseSerializer(serializers.Serializer):
+class ListWorkspacesResponseSerializer(ReadSerializer):
     workspaces = WorkspaceDbDtoSerializer(many=True)
 
 
-class DescribeWorkspaceResponseSerializer(serializers.Serializer):
+class DescribeWorkspaceResponseSerializer(ReadSerializer):
     workspace = WorkspaceSerializer()
 
 
-class ParticipantResponseDtoSerializer(serializers.ModelSerializer):
+class ParticipantResponseDtoSerializer(ReadModelSerializer):
     """Expects `user__org_memberships` prefetched (the org role and member id come from it)."""
 
     participantId = serializers.IntegerField(source="id")
@@ -154,12 +155,12 @@ class ParticipantResponseDtoSerializer(serializers.ModelSerializer):
         return membership.role if membership else None
 
 
-class ListParticipantsResponseSerializer(serializers.Serializer):
+class ListParticipantsResponseSerializer(ReadSerializer):
     participants = ParticipantResponseDtoSerializer(many=True, source="items")
     totalSize = serializers.IntegerField(source="total")
 
 
-class OrgAndWorkspaceDtoSerializer(serializers.Serializer):
+class OrgAndWorkspaceDtoSerializer(ReadSerializer):
     orgId = serializers.IntegerField()
     orgName = serializers.CharField()
     orgLogoUrl = serializers.CharField(allow_null=True)
@@ -170,12 +171,12 @@ class OrgAndWorkspaceDtoSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField())
 
 
-class ListWorkspacesAndOrgResponseSerializer(serializers.Serializer):
+class ListWorkspacesAndOrgResponseSerializer(ReadSerializer):
     orgsAndWorkspaces = OrgAndWorkspaceDtoSerializer(many=True)
 
 
 # --------------------------------------------------------------------------- credentials
-class AwsSecurityKeysSerializer(serializers.Serializer):
+class AwsSecurityKeysSerializer(ReadSerializer):
     """AWS keys (read from and written to the credentials row itself): `secretKey` is write-only;
     the external id is generated by the server when a role is set."""
 
@@ -198,7 +199,7 @@ class AwsSecurityKeysSerializer(serializers.Serializer):
         return "aws"
 
 
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(ReadSerializer):
     id = serializers.CharField(read_only=True)
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
@@ -239,37 +240,37 @@ class UpdateCredentialsSerializer(serializers.Serializer):
     credentials = UpdateCredentialsBodySerializer()
 
 
-class CreateCredentialsResponseSerializer(serializers.Serializer):
+class CreateCredentialsResponseSerializer(ReadSerializer):
     credentialsId = serializers.CharField()
 
 
-class DescribeCredentialsResponseSerializer(serializers.Serializer):
+class DescribeCredentialsResponseSerializer(ReadSerializer):
     credentials = CredentialsSerializer()
 
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
-class ListCredentialsResponseSerializer(serializers.Serializer):
+class ListCredentialsResponseSerializer(ReadSerializer):
     credentials = CredentialsSerializer(many=True, source="items")
     totalSize = serializers.IntegerField(
         source="total", help_text="Number of credentials matching the query (pages: max/offset)"
     )
 
 
-class DeleteCredentialsConflictSerializer(serializers.Serializer):
+class DeleteCredentialsConflictSerializer(ReadSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
     type = serializers.CharField()
     url = serializers.CharField(allow_null=True)
 
 
-class DeleteCredentialsConflictResponseSerializer(serializers.Serializer):
+class DeleteCredentialsConflictResponseSerializer(ReadSerializer):
     message = serializers.CharField()
     credentialsId = serializers.CharField()
     conflicts = DeleteCredentialsConflictSerializer(many=True)
 
 
 # --------------------------------------------------------------------------- labels
-class LabelDbDtoSerializer(serializers.ModelSerializer):
+class LabelDbDtoSerializer(ReadModelSerializer):
     isDefault = serializers.BooleanField(source="is_default")
     dateCreated = serializers.DateTimeField(source="date_created")
 
@@ -295,7 +296,7 @@ class RequestedLabels(serializers.Field):
 
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
-class ListLabelsResponseSerializer(serializers.Serializer):
+class ListLabelsResponseSerializer(ReadSerializer):
     labels = LabelDbDtoSerializer(many=True, source="items")
     totalSize = serializers.IntegerField(source="total")
 
@@ -307,7 +308,7 @@ class CreateLabelSerializer(serializers.Serializer):
     isDefault = serializers.BooleanField(default=False)
 
 
-class CreateLabelResponseSerializer(serializers.ModelSerializer):
+class CreateLabelResponseSerializer(ReadModelSerializer):
     isDefault = serializers.BooleanField(source="is_default")
 
     class Meta:
@@ -322,7 +323,7 @@ class UpdateLabelSerializer(serializers.Serializer):
     isDefault = serializers.BooleanField(required=False)
 
 
-class UpdateLabelResponseSerializer(serializers.ModelSerializer):
+class UpdateLabelResponseSerializer(ReadModelSerializer):
     isDefault = serializers.BooleanField(source="is_default")
 
     class Meta:
@@ -332,7 +333,7 @@ class UpdateLabelResponseSerializer(serializers.ModelSerializer):
 
 
 # --------------------------------------------------------------------------- access tokens
-class AccessTokenSerializer(serializers.ModelSerializer):
+class AccessTokenSerializer(ReadModelSerializer):
     dateCreated = serializers.DateTimeField(source="date_created")
     lastUsed = serializers.DateTimeField(
         source="last_used", allow_null=True, help_text="Last authenticated request (updated at most once a minute)."
@@ -348,7 +349,7 @@ class AccessTokenSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(many=False)  # a list action answering one envelope object
-class ListAccessTokensResponseSerializer(serializers.Serializer):
+class ListAccessTokensResponseSerializer(ReadSerializer):
     tokens = AccessTokenSerializer(many=True)
 
 
@@ -362,6 +363,6 @@ class CreateAccessTokenSerializer(serializers.Serializer):
     )
 
 
-class CreateAccessTokenResponseSerializer(serializers.Serializer):
+class CreateAccessTokenResponseSerializer(ReadSerializer):
     accessKey = serializers.CharField(help_text="The token: shown once, send it as `Authorization: Bearer <token>`.")
     token = AccessTokenSerializer()
