@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from pipelines import logs, services
 from pipelines.api import serializers as s
-from pipelines.models import Pipeline, PipelineSecret, Run
+from pipelines.models import Launch, Pipeline, PipelineSecret, Run
 from seqera.api import MAX_PAGE, ErrorResponseSerializer, Page, PageQuery
 from workspaces import aws
 from workspaces.tenancy import DestroyMixin, ListMixin, RetrieveMixin, WorkspaceViewSet
@@ -46,6 +46,11 @@ def _flag(request, name: str) -> bool:
 def _with_labels(request) -> bool:
     raw = ",".join(request.query_params.getlist("attributes"))
     return "labels" in {value.strip() for value in raw.split(",")}
+
+
+LAUNCH_UNLISTED = tuple(
+    f"launch__{field.name}" for field in Launch._meta.concrete_fields if field.name not in ("id", "resume")
+)
 
 
 @extend_schema_view(
@@ -101,6 +106,11 @@ class WorkflowViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
 
     def count_rows(self, params):
         return params["includeTotalSize"]
+
+    def list_queryset(self, queryset):
+        # A listed run shows one field of its launch (resume): not the launch's scripts, config
+        # and CE snapshot, up to 600 KB a run.
+        return queryset.defer(*LAUNCH_UNLISTED)
 
     def search(self, queryset, params):
         for word in (params.get("search") or "").split():
