@@ -2,14 +2,18 @@
 in Python (`BaseTable.tbody`), 25 rows a page, and `actions(template)` for a row's buttons (a template
 that asks the permission map)."""
 
+import re
+
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.template import Context, Template
 from django.template.base import render_value_in_context
+from django.template.defaultfilters import date
 from django.template.loader import get_template
 from django.templatetags import l10n
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import signature
 
@@ -19,9 +23,9 @@ class BaseTable(tables.Table):
     bootstrap5 template gives, cell for cell (tests/test_tables.py compares the two), at a
     fraction of its cost: a column's render method and its argument names are resolved once
     per table instead of once per cell, static `<td>` attributes are built once per column, and
-    template columns (DateTimeColumn is one) compile their template once per table and render
-    within the page's context, instead of compiling per cell or making a fresh RequestContext
-    per cell (which ran every context processor again, for every cell)."""
+    date columns format in Python (`_date_cell`) and other template columns compile their template
+    once per table and render within the page's context, instead of compiling per cell or making a
+    fresh RequestContext per cell (which ran every context processor again, for every cell)."""
 
     class Meta:
         template_name = "tables/table.html"
@@ -70,7 +74,7 @@ def _cell_function(table, bound_column):
     column = bound_column.column
     render = bound_column.render
     if isinstance(column, tables.TemplateColumn) and getattr(render, "__func__", None) is type(column).render:
-        render = _template_cell(table, column, render)
+        render = _date_cell(table, column) or _template_cell(table, column, render)
     arguments, catch_all = signature(render)
 
     def cell(bound_row):
@@ -119,6 +123,25 @@ def _field_value(model, bound_column):
             return None
 
     return read
+
+
+_DATE_TEMPLATE = re.compile(r'\{\{ value\|date:"([^"]*)"\|default:default \}\}')
+
+
+def _date_cell(table, column):
+    """A DateTimeColumn's cell, ``{{ value|date:"<format>"|default:default }}``, in Python: the
+    value in the current time zone, formatted by the `date` filter, else the column's default,
+    escaped as ``{{ }}`` escapes. None for any other template column."""
+    match = _DATE_TEMPLATE.fullmatch(column.template_code or "")
+    if not isinstance(column, tables.DateTimeColumn) or match is None or column.extra_context:
+        return None
+    context = getattr(table, "context", None) or Context()
+    fmt = match.group(1)
+
+    def render(value, bound_column):
+        return render_value_in_context(date(template_localtime(value), fmt) or bound_column.default, context)
+
+    return render
 
 
 def _template_cell(table, column, fallback):

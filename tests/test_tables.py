@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.template import RequestContext, Template
+from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from computeenvs import selectors
@@ -107,9 +108,14 @@ def tbody(html: str) -> str:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["owner", "view"])
+@pytest.mark.parametrize(("role", "zone"), [("owner", "UTC"), ("view", "Asia/Kolkata")])
 @pytest.mark.parametrize("table_class", list(TABLES), ids=lambda cls: cls.__name__)
-def test_rows_are_what_django_tables2_renders(rows, rf, table_class, role):
+def test_rows_are_what_django_tables2_renders(rows, rf, table_class, role, zone):
+    with timezone.override(zone):
+        rows_are_what_django_tables2_renders(rows, rf, table_class, role)
+
+
+def rows_are_what_django_tables2_renders(rows, rf, table_class, role):
     request = rf.get("/any/?sort=name")
     request.user = rows.users[role]
     context = {"org": rows.org, "workspace": rows.workspace, "role": role, "user": request.user}
