@@ -309,9 +309,6 @@ class RunDetailView(RunLiveMixin, RunPage, ObjectDetailView):
     template_name = "pipelines/run_detail.html"
     context_object_name = "run"
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("pipeline__workspace__org")  # its link
-
     def get_page_title(self) -> str:
         return self.object.run_name
 

@@ -261,7 +261,8 @@ _INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", 
 def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ()):
     """The row of `model` whose primary key is `key` in `workspace`, or None: what
     `model.objects.in_workspace(workspace).select_related(*related).filter(pk=key).first()` gives
-    (the request's workspace attached, never joined), by a statement compiled once per process
+    (the request's workspace attached to it and to the joined rows of that workspace, never
+    joined), by a statement compiled once per process
     for each model and `related` (the ORM compiling it cost more than running it). A key that
     cannot be the model's (not a number for a numeric key) is no row."""
     related = tuple(name for name in related if name != "workspace")
@@ -286,7 +287,9 @@ def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ())
     if not rows:
         return None
     obj = model_instance(model, rows[0], *related)[0]
-    obj._state.fields_cache["workspace"] = workspace
+    for joined in (obj, *(obj._state.fields_cache.get(name) for name in related)):
+        if joined is not None and getattr(joined, "workspace_id", None) == workspace.pk:
+            joined._state.fields_cache["workspace"] = workspace
     return obj
 
 

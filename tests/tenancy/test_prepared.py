@@ -113,6 +113,7 @@ def test_an_object_read_is_the_orms_row_with_its_related_objects_and_the_workspa
             assert read._state.fields_cache["compute_env"] is None  # joined and null: no query for it
         else:
             assert fields_of(read.compute_env) == fields_of(orm.compute_env)
+            assert read.compute_env._state.fields_cache["workspace"] is workspace  # same workspace: attached
         assert read.created_by is None
     other = PipelineFactory()
     assert read_object(Pipeline, workspace, other.pk, ("compute_env",)) is None  # another workspace's row
