@@ -131,9 +131,8 @@ class WorkspaceMixin(LoginRequiredMixin):
         declared = next(i for i, cls in enumerate(mro) if "object_related" in cls.__dict__)
         if any("get_queryset" in cls.__dict__ for cls in mro[:declared]):
             return super().get_object()
-        allowed = role_allows(self.role, self.get_permission_action())
-        obj = read_object(self.model, self.workspace, self.kwargs[self.lookup_url_kwarg], self.object_related)
-        if obj is None or not allowed:
+        obj = read_for_role(self, self.kwargs[self.lookup_url_kwarg], self.object_related)
+        if obj is None:
             raise Http404(f"No {self.model._meta.verbose_name} matches the given query.")
         if self.object_prefetch:
             prefetch_related_objects([obj], *self.object_prefetch)
@@ -293,6 +292,14 @@ def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ())
     return obj
 
 
+def read_for_role(view, key, related: tuple[str, ...]):
+    """`read_object` of the view's model in its workspace, None when the view's role may not do
+    its action there (as `for_role` answers nothing then)."""
+    if not role_allows(view.role, view.get_permission_action()):
+        return None
+    return read_object(view.model, view.workspace, key, related)
+
+
 class WorkspaceObjectMixin:
     """What every viewset of a workspace's objects shares (mixed into `WorkspaceViewSet`
     subclasses). Guarantees:
@@ -315,8 +322,7 @@ class WorkspaceObjectMixin:
             type(self).get_queryset is WorkspaceViewSet.get_queryset
             and self.model.objects.all().workspace_lookup == "workspace"
         ):
-            allowed = role_allows(self.role, self.get_permission_action())
-            obj = read_object(self.model, self.workspace, key, self.object_related) if allowed else None
+            obj = read_for_role(self, key, self.object_related)
         else:
             obj = _joined(self.get_queryset(), self.object_related).filter(pk=key).first()
         if obj is None:

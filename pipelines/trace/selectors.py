@@ -152,7 +152,7 @@ def progress_data(run: Run, trace: RunTrace | None = None) -> dict:
     trace = trace or RunTrace.objects.filter(run=run).first()
     snapshot = (trace.progress if trace else None) or {}
     stamp = trace.last_report_at.isoformat().replace("+00:00", "Z") if trace and trace.last_report_at else None
-    # One pass over the run's tasks: sums per (process, executor), folded per process and in all.
+    # The run's sums per (process, executor), folded per process and in all.
     groups = usage_groups(run, trace)
     per_process = {name: _summed(rows) for name, rows in _by_process(groups).items()}
     totals = _summed(groups)
