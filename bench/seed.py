@@ -198,6 +198,7 @@ def seed(
             result.compute_env_ids[ws.pk] = ce_ids
             total_ces += count
 
+    _vacuum(Workspace, Participant, Credentials, Label, ComputeEnv, ComputeEnvLabel)
     result.counts = {
         "workspaces": len(spaces),
         "compute_envs": total_ces,
@@ -550,16 +551,7 @@ def seed_runs(
             now=now,
         ).insert(trace_rows())  # fmt: skip
 
-    if _is_postgresql():
-        from django.db import connection
-
-        # The state autovacuum keeps a live table in (it vacuums after 20 % new rows): statistics
-        # for the planner and a visibility map, without which an index-only scan (the bounded
-        # counts of the run list and the task table) reads every heap page as well.
-        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-        with connection.cursor() as cursor:
-            for model in (Launch, Run, Task, RunTrace):
-                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+    _vacuum(Launch, Run, Task, RunTrace)
     counts = {
         "pipelines": len(pipeline_ids),
         "launches": runs,
@@ -595,6 +587,22 @@ PROGRESS_OF = {
 def _session(run_id: str) -> str:
     digits = "".join(f"{ord(c):02x}" for c in run_id)[:32].ljust(32, "0")
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:32]}"
+
+
+def _vacuum(*models) -> None:
+    """Brings freshly seeded tables to the state autovacuum keeps a live table in (it vacuums after
+    20 % new rows): statistics for the planner (without them it guesses a handful of rows per
+    workspace and picks plans no live database would) and a visibility map, without which an
+    index-only scan (the bounded counts of the run list and the task table) reads every heap page
+    as well. PostgreSQL only."""
+    if not _is_postgresql():
+        return
+    from django.db import connection
+
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _is_postgresql() -> bool:

@@ -2,20 +2,29 @@
 in Python (`BaseTable.tbody`), 25 rows a page, and `actions(template)` for a row's buttons (a template
 that asks the permission map)."""
 
+import datetime
+import html
+import operator
 import re
+from collections.abc import Callable
+from functools import partialmethod
+from typing import Any
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import date
 from django.template.loader import get_template
 from django.templatetags import l10n
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django_tables2.columns.linkcolumn import BaseLinkColumn
-from django_tables2.utils import signature
+from django_tables2.utils import AttributeDict, signature
 
 
 class BaseTable(tables.Table):
@@ -35,20 +44,46 @@ class BaseTable(tables.Table):
 
     def tbody(self) -> SafeString:
         columns = list(self.columns)
-        plans = [(column, _static_td(self, column), _cell_function(self, column)) for column in columns]
         context = getattr(self, "context", None) or Context()
+        cells = [_cell_html(self, column, context) for column in columns]
+        row_attrs = _static_row_attrs(self)
         rows = []
         for row in self.paginated_rows:
-            cells = []
-            for column, td, cell in plans:
-                value = cell(row)
-                column.current_value, column.current_record = value, row.record  # as BoundRow.items()
-                attrs = td if td is not None else column.attrs["td"].as_html()
-                cells.append(f"<td {attrs}>{_display(column, value, context)}</td>")
-            rows.append(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>")
+            attrs = row_attrs[row.row_counter % 2] if row_attrs else row.attrs.as_html()
+            rows.append(f"<tr {attrs}>{''.join([cell(row) for cell in cells])}</tr>")
         if not rows and self.empty_text:
             rows.append(format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), self.empty_text))
         return mark_safe("".join(rows))  # noqa: S308 - every piece above is escaped or already safe
+
+
+def _static_row_attrs(table) -> tuple[str, str] | None:
+    """The `<tr>` attributes of even and odd rows (`BoundRow.attrs`), or None when `row_attrs`
+    computes them per row."""
+    if any(callable(value) or isinstance(value, dict) for value in table.row_attrs.values()):
+        return None
+    found = []
+    for parity in ("even", "odd"):
+        attrs = dict(table.row_attrs)
+        attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
+        found.append(AttributeDict(attrs).as_html())
+    return found[0], found[1]
+
+
+def _cell_html(table, bound_column, context) -> Callable[[Any], str]:
+    """One column's ``<td …>…</td>`` for a row, as the stock template writes it."""
+    content = _cell_function(table, bound_column)
+    show = _displayer(bound_column, context)
+    td = _static_td(table, bound_column)
+    if td is not None:
+        opening = f"<td {td}>"
+        return lambda row: f"{opening}{show(content(row))}</td>"
+
+    def dynamic(row):
+        value = content(row)
+        bound_column.current_value, bound_column.current_record = value, row.record  # as BoundRow.items()
+        return f"<td {bound_column.attrs['td'].as_html()}>{show(value)}</td>"
+
+    return dynamic
 
 
 def _static_td(table, column) -> str | None:
@@ -62,63 +97,162 @@ def _static_td(table, column) -> str | None:
     return column.attrs["td"].as_html()
 
 
+def _displayer(bound_column, context) -> Callable[[Any], str]:
+    """`{{ cell }}` (or `{{ cell|localize }}` / `|unlocalize`) as the stock template writes it; a
+    string is escaped and safe text passed through directly, as `render_value_in_context` would."""
+    if bound_column.localize is not None or not context.autoescape:
+        return lambda value: _display(bound_column, value, context)
+
+    def show(value):
+        kind = type(value)
+        if kind is SafeString:
+            return value
+        if kind is str:
+            return html.escape(value)
+        return render_value_in_context(value, context)
+
+    return show
+
+
 def _display(column, value, context) -> str:
-    """`{{ cell }}` (or `{{ cell|localize }}` / `|unlocalize`) as the stock template writes it."""
     if column.localize is not None:
         value = l10n.localize(value) if column.localize else l10n.unlocalize(value)
     return render_value_in_context(value, context)
 
 
-def _cell_function(table, bound_column):
-    """`BoundRow.get_cell(name)` for one column, with its render function's arguments resolved once."""
+_CELL_ARGUMENTS = {
+    "value": lambda bound_column, row, value: value,
+    "record": lambda bound_column, row, value: row.record,
+    "column": lambda bound_column, row, value: bound_column.column,
+    "bound_column": lambda bound_column, row, value: bound_column,
+    "bound_row": lambda bound_column, row, value: row,
+    "table": lambda bound_column, row, value: row.table,
+}
+
+
+def _cell_function(table, bound_column) -> Callable[[Any], Any]:
+    """`BoundRow.get_cell(name)` for one column: its render function, the arguments that function
+    takes and the way to read the value are resolved once per table instead of once per cell."""
     column = bound_column.column
     render = bound_column.render
     if isinstance(column, tables.TemplateColumn) and getattr(render, "__func__", None) is type(column).render:
         render = _date_cell(table, column) or _template_cell(table, column, render)
     arguments, catch_all = signature(render)
+    link, default, empty = bound_column.link, bound_column.default, column.empty_values
+    takes = None if catch_all or link else [(name, _CELL_ARGUMENTS.get(name)) for name in arguments]
 
-    def cell(bound_row):
-        def call(_, value=None):
-            kwargs = bound_row._optional_cell_arguments(bound_column, value)
-            if catch_all:
-                content = render(**kwargs)
-            elif all(name in kwargs for name in arguments):
-                content = render(**{name: kwargs[name] for name in arguments})
-            else:
-                content = None
-            return bound_column.link(content, **kwargs) if bound_column.link else content
+    def call(row, value=None):
+        if takes is None:
+            kwargs = row._optional_cell_arguments(bound_column, value)
+            content = render(**kwargs) if catch_all or all(name in kwargs for name in arguments) else None
+            return link(content, **kwargs) if link else content
+        if any(get is None for _, get in takes):
+            return None  # a render argument django-tables2 does not offer: it renders nothing either
+        return render(**{name: get(bound_column, row, value) for name, get in takes})
 
-        if value_of is None or type(bound_row.record) is not model:
-            return bound_row._get_and_render_with(bound_column, render_func=call, default=bound_column.default)
-        value = value_of(bound_row.record)
-        return bound_column.default if value in column.empty_values else call(bound_column, value)
+    def slow(row):
+        return row._get_and_render_with(
+            bound_column, render_func=lambda _, value=None: call(row, value), default=default
+        )
 
     model = table._meta.model
-    value_of = _field_value(model, bound_column)
+    found = _value_reader(model, bound_column)
+    if found is None:
+        return slow
+    read, field = found
+    stock = getattr(render, "__func__", None)
+    if stock is tables.Column.render and not link:
+        shown = None  # the cell is the value
+    elif stock is tables.BooleanColumn.render and not link and field is not None and not field.choices:
+        # Its output depends only on bool(value) when the field has no choices: render each once.
+        answers = {flag: render(value=flag, record=None, bound_column=bound_column) for flag in (False, True)}
+
+        def shown(row, value):
+            return answers[bool(value)]
+    else:
+        shown = call
+
+    def cell(row):
+        record = row.record
+        if type(record) is not model:
+            return slow(row)
+        value = read(record)
+        if value in empty:
+            return default
+        return value if shown is None else shown(row, value)
+
     return cell
 
 
-def _field_value(model, bound_column):
-    """For a column that shows a concrete field of the table's model, the cell's value as
-    `BoundRow._get_and_render_with` finds it (`get_FOO_display()` for a field with choices, else
-    the attribute; None when reading it fails), without resolving the accessor and the field for
-    every cell; None for any other column (the cell then takes django-tables2's own path)."""
-    column, name = bound_column.column, str(bound_column.accessor)
-    if model is None or "__" in name or "." in name or isinstance(column, tables.ManyToManyColumn | BaseLinkColumn):
+def _value_reader(model, bound_column) -> tuple[Callable[[Any], Any], Any] | None:
+    """For a column whose accessor is a field of the table's model, a field across forward
+    foreign keys (``credentials__name``) or a plain attribute of the row (an annotation): a
+    function giving the cell's value as `BoundRow._get_and_render_with` finds it
+    (``get_FOO_display()`` for a field with choices, None across a null key or when reading fails,
+    an attribute's callable called as the accessor calls it), and the field (None for an
+    attribute). None for any other column (the cell then takes django-tables2's own path)."""
+    column, path = bound_column.column, str(bound_column.accessor)
+    if model is None or "." in path or isinstance(column, tables.ManyToManyColumn | BaseLinkColumn):
         return None
+    *links, name = path.split("__")
+    owner = model
+    for link in links:
+        try:
+            field = owner._meta.get_field(link)
+        except FieldDoesNotExist:
+            return None
+        if not field.concrete or not (field.many_to_one or field.one_to_one):
+            return None
+        owner = field.related_model
     try:
-        field = model._meta.get_field(name)
+        field = owner._meta.get_field(name)
     except FieldDoesNotExist:
-        return None
+        return None if links else (_attribute_reader(name), None)
     if not getattr(field, "concrete", False) or field.many_to_many:
         return None
-    if getattr(field, "choices", ()):
-        display = f"get_{name}_display"
-        return lambda record: getattr(record, display)()
+    value_of = _choice_display(owner, field) if getattr(field, "choices", ()) else operator.attrgetter(name)
 
     def read(record):
         try:
-            return getattr(record, name)
+            for link in links:
+                record = getattr(record, link)
+                if record is None:
+                    return None
+            return value_of(record)
+        except Exception:  # noqa: BLE001 - as django-tables2: an unreadable value is an empty cell
+            return None
+
+    return read, field
+
+
+def _choice_display(model, field) -> Callable[[Any], Any]:
+    """``record.get_FOO_display()``: Django's own method unless the model has its generated one,
+    which is reproduced with the choices looked up once (Django builds the dict on every call)."""
+    display = f"get_{field.name}_display"
+    generated = model.__dict__.get(display)
+    if not isinstance(generated, partialmethod) or generated.func is not models.Model._get_FIELD_display:
+        return operator.methodcaller(display)
+    choices = dict(make_hashable(field.flatchoices))
+    attname = field.attname
+
+    def read(record):
+        value = getattr(record, attname)
+        return force_str(choices.get(make_hashable(value), value), strings_only=True)
+
+    return read
+
+
+def _attribute_reader(name: str) -> Callable[[Any], Any]:
+    """`Accessor(name).resolve(record)` for an attribute that is not a model field."""
+
+    def read(record):
+        try:
+            value = getattr(record, name)
+            if callable(value) and not getattr(value, "do_not_call_in_templates", False):
+                if getattr(value, "alters_data", False):
+                    return None  # the accessor refuses, and the cell stays empty
+                value = value()
+            return value
         except Exception:  # noqa: BLE001 - as django-tables2: an unreadable value is an empty cell
             return None
 
@@ -130,18 +264,40 @@ _DATE_TEMPLATE = re.compile(r'\{\{ value\|date:"([^"]*)"\|default:default \}\}')
 
 def _date_cell(table, column):
     """A DateTimeColumn's cell, ``{{ value|date:"<format>"|default:default }}``, in Python: the
-    value in the current time zone, formatted by the `date` filter, else the column's default,
-    escaped as ``{{ }}`` escapes. None for any other template column."""
+    value in the current time zone, formatted by the `date` filter (or `_date_formatter`'s
+    equivalent), else the column's default, escaped as ``{{ }}`` escapes. None for any other
+    template column."""
     match = _DATE_TEMPLATE.fullmatch(column.template_code or "")
     if not isinstance(column, tables.DateTimeColumn) or match is None or column.extra_context:
         return None
     context = getattr(table, "context", None) or Context()
     fmt = match.group(1)
+    fast = _date_formatter(fmt)
 
     def render(value, bound_column):
-        return render_value_in_context(date(template_localtime(value), fmt) or bound_column.default, context)
+        value = template_localtime(value)
+        text = fast(value) if fast is not None and type(value) is datetime.datetime else date(value, fmt)
+        return render_value_in_context(text or bound_column.default, context)
 
     return render
+
+
+_DATE_FIELDS = {"Y": "{0.year:04d}", "m": "{0.month:02d}", "d": "{0.day:02d}", "H": "{0.hour:02d}",
+                "i": "{0.minute:02d}", "s": "{0.second:02d}"}  # fmt: skip
+
+
+def _date_formatter(fmt: str) -> Callable[[datetime.datetime], str] | None:
+    """`dateformat.format(value, fmt)` for a format of numeric fields (``Y m d H i s``, as
+    `DateFormat` writes them) and separators only; None for any other format."""
+    pieces = []
+    for char in fmt:
+        if char in _DATE_FIELDS:
+            pieces.append(_DATE_FIELDS[char])
+        elif char in " -:/.,":
+            pieces.append(char)
+        else:
+            return None
+    return "".join(pieces).format
 
 
 def _template_cell(table, column, fallback):

@@ -7,12 +7,12 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 
 from seqera.choices import StatusChoices
 from seqera.ids import new_public_id
 from seqera.prepared import PreparedQuery, model_columns, model_instance
+from seqera.routes import reverse_cached
 from workspaces import crypto
 from workspaces.permissions import ROLE_ORDER, ROLE_RANK, OrgRole, WorkspaceRole, role_allows, roles_allowing
 
@@ -212,7 +212,7 @@ class Organization(models.Model):
 
     def url(self, name: str, **kwargs) -> str:
         """The URL of route `name` (``"<app>:<route>"``) in this organization (``/orgs/<org>/…``)."""
-        return reverse(name, kwargs={"org": self.name, **kwargs})
+        return reverse_cached(name, {"org": self.name, **kwargs})
 
     def role_of(self, user) -> str | None:
         if not getattr(user, "is_authenticated", False):
@@ -284,7 +284,7 @@ class Workspace(models.Model):
     def url(self, name: str, **kwargs) -> str:
         """The URL of route `name` (``"<app>:<route>"``) in this workspace
         (``/orgs/<org>/workspaces/<workspace>/…``): the one URL helper of workspace pages."""
-        return reverse(name, kwargs={"org": self.org.name, "workspace": self.name, **kwargs})
+        return reverse_cached(name, {"org": self.org.name, "workspace": self.name, **kwargs})
 
     def role_of(self, user) -> str | None:
         """The user's effective role here (None for non-participants), in one query."""
