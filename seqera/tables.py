@@ -7,24 +7,22 @@ import html
 import operator
 import re
 from collections.abc import Callable
-from functools import partialmethod
 from typing import Any
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
 from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import date
 from django.template.loader import get_template
 from django.templatetags import l10n
-from django.utils.encoding import force_str
-from django.utils.hashable import make_hashable
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import AttributeDict, signature
+
+from seqera.formats import choice_display, date_formatter
 
 
 class BaseTable(tables.Table):
@@ -210,7 +208,7 @@ def _value_reader(model, bound_column) -> tuple[Callable[[Any], Any], Any] | Non
         return None if links else (_attribute_reader(name), None)
     if not getattr(field, "concrete", False) or field.many_to_many:
         return None
-    value_of = _choice_display(owner, field) if getattr(field, "choices", ()) else operator.attrgetter(name)
+    value_of = choice_display(owner, field) if getattr(field, "choices", ()) else operator.attrgetter(name)
 
     def read(record):
         try:
@@ -223,23 +221,6 @@ def _value_reader(model, bound_column) -> tuple[Callable[[Any], Any], Any] | Non
             return None
 
     return read, field
-
-
-def _choice_display(model, field) -> Callable[[Any], Any]:
-    """``record.get_FOO_display()``: Django's own method unless the model has its generated one,
-    which is reproduced with the choices looked up once (Django builds the dict on every call)."""
-    display = f"get_{field.name}_display"
-    generated = model.__dict__.get(display)
-    if not isinstance(generated, partialmethod) or generated.func is not models.Model._get_FIELD_display:
-        return operator.methodcaller(display)
-    choices = dict(make_hashable(field.flatchoices))
-    attname = field.attname
-
-    def read(record):
-        value = getattr(record, attname)
-        return force_str(choices.get(make_hashable(value), value), strings_only=True)
-
-    return read
 
 
 def _attribute_reader(name: str) -> Callable[[Any], Any]:
@@ -272,7 +253,7 @@ def _date_cell(table, column):
         return None
     context = getattr(table, "context", None) or Context()
     fmt = match.group(1)
-    fast = _date_formatter(fmt)
+    fast = date_formatter(fmt)
 
     def render(value, bound_column):
         value = template_localtime(value)
@@ -280,24 +261,6 @@ def _date_cell(table, column):
         return render_value_in_context(text or bound_column.default, context)
 
     return render
-
-
-_DATE_FIELDS = {"Y": "{0.year:04d}", "m": "{0.month:02d}", "d": "{0.day:02d}", "H": "{0.hour:02d}",
-                "i": "{0.minute:02d}", "s": "{0.second:02d}"}  # fmt: skip
-
-
-def _date_formatter(fmt: str) -> Callable[[datetime.datetime], str] | None:
-    """`dateformat.format(value, fmt)` for a format of numeric fields (``Y m d H i s``, as
-    `DateFormat` writes them) and separators only; None for any other format."""
-    pieces = []
-    for char in fmt:
-        if char in _DATE_FIELDS:
-            pieces.append(_DATE_FIELDS[char])
-        elif char in " -:/.,":
-            pieces.append(char)
-        else:
-            return None
-    return "".join(pieces).format
 
 
 def _template_cell(table, column, fallback):

@@ -1,24 +1,21 @@
 """Every list table renders its rows in Python (`BaseTable.tbody`): the HTML must be exactly what
 django-tables2's own Bootstrap 5 template renders, row for row and cell for cell."""
 
-import datetime
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.template import RequestContext, Template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django_tables2 import RequestConfig
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
 from pipelines.models import Pipeline, PipelineSecret, Run
 from pipelines.tables import PipelineTable, RunTable, SecretTable
-from seqera.tables import BaseTable, _choice_display, _date_formatter
+from seqera.tables import BaseTable
 from tests.factories import (
     CredentialsFactory,
     LabelFactory,
@@ -147,43 +144,3 @@ def test_an_empty_table_says_so(rf, tenancy):
     stock = render(ComputeEnvTable(empty, request=request, template_name=STOCK_TEMPLATE), request, context)
     assert "No compute environments yet." in tbody(fast)
     assert tbody(fast) == tbody(stock)
-
-
-# The shortcuts `BaseTable.tbody` takes, each against what it replaces, beyond the rows above.
-DATE_PIECES = st.sampled_from(["Y", "m", "d", "H", "i", "s", " ", "-", ":", "/", ".", ","])
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    moment=st.datetimes(min_value=datetime.datetime(1, 1, 1), timezones=st.just(datetime.UTC)),
-    fmt=st.lists(DATE_PIECES, min_size=1, max_size=12).map("".join),
-)
-def test_numeric_date_formats_are_written_as_dateformat_writes_them(moment, fmt):
-    assert _date_formatter(fmt)(moment) == dateformat.format(moment, fmt)
-
-
-@pytest.mark.parametrize("fmt", ["N j, Y", "Y-m-d P", "D d", "Y\\m", "c", "U", "Y-m-d T"])
-def test_other_date_formats_are_left_to_django(fmt):
-    assert _date_formatter(fmt) is None
-
-
-@pytest.mark.django_db
-def test_choice_labels_are_what_get_foo_display_gives(tenancy):
-    run = RunFactory(workspace=tenancy.workspace)
-    field = Run._meta.get_field("status")
-    display = _choice_display(Run, field)
-    for value in [*(choice for choice, _ in field.flatchoices), "NOT-A-STATUS", "", None]:
-        run.status = value
-        assert display(run) == run.get_status_display()
-
-
-def test_a_model_defining_its_own_display_method_keeps_it():
-    class Own(Run):
-        class Meta:
-            proxy = True
-            app_label = "pipelines"
-
-        def get_status_display(self):
-            return "mine"
-
-    assert _choice_display(Own, Run._meta.get_field("status"))(Own(status="RUNNING")) == "mine"
