@@ -52,3 +52,17 @@ def test_check_deploy_catches_debug_in_production_shape():
     )
     assert result.returncode != 0
     assert "security.W018" in result.stderr
+
+
+PRINT_OPTIONS = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+
+
+def test_postgresql_keeps_repeated_statements_prepared_unless_a_pooler_forbids_it():
+    keys = {"SECRET_KEY": GOOD_SECRET, "CREDENTIALS_KEYS": crypto.generate_key_entry("k1")}
+    pg = "postgres://postgres@127.0.0.1:5432/unused"
+    on = run(PRINT_OPTIONS, DATABASE_URL=pg, **keys)
+    assert "'server_side_binding': True" in on.stdout and "'prepare_threshold': 5" in on.stdout, on.stderr
+    off = run(PRINT_OPTIONS, DATABASE_URL=pg, DATABASE_PREPARED="false", **keys)
+    assert off.returncode == 0 and "server_side_binding" not in off.stdout, off.stderr
+    sqlite = run(PRINT_OPTIONS, **keys)
+    assert sqlite.returncode == 0 and "server_side_binding" not in sqlite.stdout, sqlite.stderr
