@@ -122,6 +122,12 @@ class ComputeEnvPage(WorkspacePage):
 
 
 # --------------------------------------------------------------------------- list / detail
+LISTED_FIELDS = (  # what the list shows of a CE and its credentials (a budget test catches a read past it)
+    "workspace", "name", "status", "message", "mode", "region", "primary", "date_created",
+    "credentials", "credentials__name",
+)  # fmt: skip
+
+
 class ComputeEnvListView(ComputeEnvPage, ObjectListView):
     table_class = ComputeEnvTable
     filterset_class = ComputeEnvFilter
@@ -129,7 +135,8 @@ class ComputeEnvListView(ComputeEnvPage, ObjectListView):
     context_object_name = None
 
     def get_queryset(self):
-        return selectors.for_listing(super().get_queryset().select_related(None).select_related("credentials"))
+        shown = super().get_queryset().select_related(None).select_related("credentials").only(*LISTED_FIELDS)
+        return selectors.for_listing(shown)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
