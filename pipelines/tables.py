@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from pipelines.models import Pipeline, PipelineSecret, Run
 from pipelines.templatetags.pipeline_tags import run_badge
 from seqera.tables import BaseTable, actions
+from workspaces.permissions import role_allows
 
 
 class PipelineTable(BaseTable):
@@ -12,7 +13,7 @@ class PipelineTable(BaseTable):
     revision = tables.Column(default="")
     compute_env = tables.Column(accessor="compute_env__name", verbose_name="Compute environment", default="primary")
     last_updated = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
-    launch = actions("pipelines/cells/pipeline_actions.html")
+    launch = actions()
 
     class Meta(BaseTable.Meta):
         model = Pipeline
@@ -21,6 +22,15 @@ class PipelineTable(BaseTable):
 
     def render_name(self, record, value):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
+
+    def render_launch(self, record):
+        if not role_allows((getattr(self, "context", None) or {}).get("role"), "workflow:execute"):
+            return ""
+        return format_html(
+            '<a class="btn btn-sm btn-outline-primary" href="{}" aria-label="Launch {}">Launch</a>',
+            record.workspace.url("pipelines:launch", pk=record.pk),
+            record.name,
+        )
 
 
 class RunTable(BaseTable):

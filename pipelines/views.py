@@ -46,11 +46,19 @@ class PipelinePage(WorkspacePage):
         return super().get_queryset().select_related(*self.object_related)
 
 
+LISTED_PIPELINE_FIELDS = (  # what the list shows (a budget test catches a read past it)
+    "workspace", "name", "repository", "revision", "last_updated", "compute_env", "compute_env__name",
+)  # fmt: skip
+
+
 class PipelineListView(PipelinePage, ObjectListView):
     table_class = PipelineTable
     filterset_class = PipelineFilter
     template_name = "pipelines/list.html"
     page_title = "Pipelines"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related(None).select_related("compute_env").only(*LISTED_PIPELINE_FIELDS)
 
 
 class PipelineDetailView(PipelinePage, ObjectDetailView):

@@ -283,12 +283,16 @@ def _template_cell(table, column, fallback):
     return render
 
 
-def actions(template: str) -> tables.TemplateColumn:
-    return tables.TemplateColumn(
-        template_name=template,
-        verbose_name=format_html(
+def actions(template: str | None = None) -> tables.Column:
+    """A row's buttons: `template` (which asks the permission map), or, without one, the table's
+    ``render_<column>(record)`` method, for buttons written in Python."""
+    options = {
+        "verbose_name": format_html(
             '<span class="visually-hidden">{}</span>', "Actions"
         ),  # a header screen readers can name
-        orderable=False,
-        attrs={"td": {"class": "text-end text-nowrap"}},
-    )
+        "orderable": False,
+        "attrs": {"td": {"class": "text-end text-nowrap"}},
+    }
+    if template is None:
+        return tables.Column(empty_values=(), **options)
+    return tables.TemplateColumn(template_name=template, **options)

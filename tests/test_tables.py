@@ -6,7 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from django.template import RequestContext, Template
+from django.template import Context, RequestContext, Template
 from django.utils import timezone
 from django_tables2 import RequestConfig
 
@@ -30,6 +30,7 @@ from workspaces import services
 from workspaces.audit.models import AuditEvent
 from workspaces.audit.tables import AuditEventTable
 from workspaces.models import ApiToken, Credentials, Label, OrgMembership, Participant, Team, Workspace
+from workspaces.permissions import ROLE_ORDER, roles_allowing
 from workspaces.tables import (
     ApiTokenTable,
     CredentialsTable,
@@ -144,3 +145,21 @@ def test_an_empty_table_says_so(rf, tenancy):
     stock = render(ComputeEnvTable(empty, request=request, template_name=STOCK_TEMPLATE), request, context)
     assert "No compute environments yet." in tbody(fast)
     assert tbody(fast) == tbody(stock)
+
+
+LAUNCH_TEMPLATE = Template(  # the template cell the pipeline list's Launch button replaced
+    '{% load workspace_tags %}{% if role|allows:"workflow:execute" %}<a class="btn btn-sm btn-outline-primary" '
+    "href=\"{% url 'pipelines:launch' org=record.workspace.org.name workspace=record.workspace.name pk=record.pk %}\""
+    ' aria-label="Launch {{ record.name }}">Launch</a>{% endif %}'
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *ROLE_ORDER])
+def test_the_launch_button_is_the_template_it_replaced(tenancy, role):
+    pipeline = PipelineFactory(workspace=tenancy.workspace, name='hello <world> & "co"')
+    table = PipelineTable([pipeline])
+    table.context = Context({"role": role})
+    expected = LAUNCH_TEMPLATE.render(Context({"role": role, "record": pipeline}))
+    assert table.render_launch(pipeline) == expected
+    assert ("Launch</a>" in expected) == (role in roles_allowing("workflow:execute"))
