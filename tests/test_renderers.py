@@ -64,3 +64,29 @@ def test_it_is_the_renderer_of_every_form(settings):
     from django.forms.renderers import get_default_renderer
 
     assert isinstance(get_default_renderer(), FormRenderer)
+
+
+INPUT_WIDGETS = [
+    forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.PasswordInput, forms.HiddenInput,
+    forms.DateInput, forms.DateTimeInput, forms.TimeInput, forms.SearchInput, forms.TelInput, forms.ColorInput,
+    forms.CheckboxInput, forms.FileInput,
+]  # fmt: skip
+values = st.none() | text | st.integers() | st.sampled_from(["", "a&b", '"q"', "<x>", mark_safe("<b>safe</b>")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(INPUT_WIDGETS), attrs=attrs, name=text, value=values)
+def test_inputs_are_byte_for_byte_djangos(kind, attrs, name, value):
+    expected, ours = both(kind(attrs=attrs), name, value)
+    assert ours == expected
+
+
+@pytest.mark.django_db
+def test_the_run_filter_form_renders_as_before():
+    from pipelines.filters import RunFilter
+
+    form = RunFilter(data={"q": 'hello "<world>"', "after": "2026-01-02", "user": "<me>"}).form
+    ours = {name: str(form[name]) for name in form.fields}
+    form.renderer = DJANGO
+    assert ours == {name: str(form[name]) for name in ours}
+    assert any("&quot;&lt;world&gt;&quot;" in html for html in ours.values())
