@@ -1,5 +1,5 @@
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from seqera.choices import badge_class, is_busy
@@ -65,3 +65,30 @@ def verbose_name(obj) -> str:
 def workspace_sections(workspace) -> list[dict]:
     """The workspace's navigation entries the installed apps registered (`workspaces.sections`)."""
     return [{"key": section.key, "title": section.title, "url": section.url(workspace)} for section in sections()]
+
+
+@register.simple_tag
+def workspace_switcher(switcher, current=None) -> SafeString:
+    """The switcher's entries, grouped by organization in the order given (``{% regroup %}``'s
+    grouping of consecutive rows), the current workspace marked active; written in Python, as the
+    navigation bar is on every page (tests/test_layout.py compares it with the template it replaced)."""
+    current_pk = getattr(current, "pk", None)
+    parts: list[str] = []
+    group = None
+    for ws in switcher:
+        if ws.org.name != group:
+            group = ws.org.name
+            parts.append(f'<li><h6 class="dropdown-header">{escape(group)}</h6></li>')
+        full = (
+            f' <span class="text-muted small">{escape(ws.full_name)}</span>'
+            if ws.full_name and ws.full_name != ws.name
+            else ""
+        )
+        active = " active" if ws.pk == current_pk else ""
+        parts.append(
+            f'<li><a class="dropdown-item{active}" href="{escape(ws.url("workspaces:workspace_detail"))}">'
+            f"{escape(ws.name)}{full}</a></li>"
+        )
+    if not parts:
+        parts.append('<li><span class="dropdown-item-text text-muted">No workspaces yet</span></li>')
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped
