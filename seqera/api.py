@@ -187,6 +187,8 @@ class Fixed(serializers.Field):
     """The same value for every object: a Seqera field this service has nothing behind
     (``deleted: false``, ``starred: false``). The OpenAPI document shows it as `like` does."""
 
+    reads_context = False  # seqera.serializers.FastRead may share it between serializer instances
+
     def __init__(self, value, like: serializers.Field, **kwargs):
         self.value, self.like = value, like
         super().__init__(allow_null=like.allow_null, **kwargs)

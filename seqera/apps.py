@@ -10,4 +10,9 @@ class SeqeraConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from seqera import pgtime
+
+        connection_created.connect(pgtime.install, dispatch_uid="seqera.pgtime")
         from seqera import work  # noqa: F401  (declares the dispatcher actor and its schedule)

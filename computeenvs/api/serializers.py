@@ -82,6 +82,8 @@ class ComputeEnvOutSerializer(ReadSerializer):
 class ApiConfigField(serializers.JSONField):
     """The stored config as the API returns it (`selectors.api_config`)."""
 
+    reads_context = False  # reads the CE only: seqera.serializers.FastRead may share it
+
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, help_text="AwsBatchConfig document (camelCase).", **kwargs)
 

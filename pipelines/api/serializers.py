@@ -137,6 +137,8 @@ class Reported:
     """Mixin for ``Workflow`` fields that only Nextflow's trace reports tell (`RunTrace.workflow`):
     absent from the answer when it did not report them, or `otherwise` (a source path) then."""
 
+    reads_context = False  # reads the run only: seqera.serializers.FastRead may share it
+
     def __init__(self, *, otherwise: str | None = None, **kwargs):
         self.otherwise = otherwise
         super().__init__(required=otherwise is not None, **kwargs)
@@ -177,6 +179,8 @@ class DescribedWorkflowSerializer(WorkflowSerializer):
     wave = ReportedJSON()
     fusion = ReportedJSON()
     stubRun = ReportedBoolean()
+
+    fast_read_class_fields = True  # the same fields for every instance: FastRead plans once per class
 
     def get_fields(self):
         fields = super().get_fields()
@@ -268,6 +272,8 @@ class ProgressDataSerializer(ReadSerializer):
 @extend_schema_field(ProgressDataSerializer)
 class RunProgress(serializers.Field):
     """A run's ``ProgressData``, read when the answer is rendered."""
+
+    reads_context = False  # a serializer of its own, without context: FastRead may share it
 
     def __init__(self, **kwargs):
         super().__init__(source="*", **kwargs)

@@ -20,7 +20,7 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from seqera.api import BlankAsNull, CharOrNull, DictOrNull, Fixed, Page
-from seqera.serializers import FastRead, ReadSerializer, _plan, stock_representation
+from seqera.serializers import FastRead, ReadSerializer, _plan, class_plan, stock_representation
 
 
 def dumps(data) -> str:
@@ -84,6 +84,9 @@ class Probe(ReadSerializer):
     text = serializers.CharField()
     path = CharOrNull(source="a.b")
     count = serializers.IntegerField(allow_null=True)
+    big = serializers.BigIntegerField(allow_null=True, source="count")
+    big_text = serializers.BigIntegerField(coerce_to_string=True, source="count")
+    big_number = serializers.BigIntegerField(coerce_to_string=False, source="count")
     ratio = serializers.FloatField()
     flag = serializers.BooleanField(allow_null=True)
     plain_flag = serializers.BooleanField(source="flag")
@@ -185,6 +188,89 @@ def test_the_plan_is_taken_for_stock_fields_and_skipped_for_custom_ones():
     assert steps["fixed"] == (probe.fields["fixed"].get_attribute, probe.fields["fixed"].to_representation)
     assert steps["nested"][1] == probe.fields["nested"].to_representation
     assert getattr(steps["when"][0], "__self__", None) is None  # not the field's bound get_attribute
+
+
+def test_the_class_plan_shares_only_what_reads_no_context():
+    """Built once per class: stock fields, `Fixed` (declares ``reads_context = False``) and nested
+    plans without context are shared; a method field and a field that may read the context are
+    bound to the serializing instance; a class whose fields may vary plans per instance."""
+    plan = class_plan(Probe)
+    assert plan is class_plan(Probe)
+    # a list of datetimes is converted by DRF's ListField, which the plan does not assume context-free
+    assert {step.name for step in plan.steps if step.bind is not None} == {"dates"}
+    steps = {step.name: step for step in plan.steps}
+    assert steps["count"].convert is int and steps["text"].inline[0] == "text"
+    assert steps["fixed"].bind is None and steps["nested"].bind is None
+    context = {step.name: step for step in class_plan(Contextual).steps}
+    assert context["plain"].bind is None
+    assert all(context[name].bind is not None for name in ("method", "from_context", "children", "single"))
+    assert class_plan(VaryingFields) is None
+    assert "row(instance)" in plan.factory.source  # the written row function, for a reader
+
+
+# --------------------------------------------------------------------------- context-bound steps
+class FromContext(serializers.Field):
+    """Reads the context (as RequestedLabels does): never shared between instances."""
+
+    def get_attribute(self, instance):
+        return self.context.get("suffix")
+
+    def to_representation(self, value):
+        return f"{self.parent.__class__.__name__}:{value}:{self.root.__class__.__name__}"
+
+
+class ContextChild(ReadSerializer):
+    text = serializers.CharField()
+    method = serializers.SerializerMethodField()
+    from_context = FromContext()
+
+    def get_method(self, obj):
+        return f"{self.context.get('suffix')}-{obj['text']}"
+
+
+class VaryingFields(ReadSerializer):
+    """Fields chosen per instance (from the context): planned per instance."""
+
+    text = serializers.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.context.get("suffix") == "b":
+            fields["extra"] = serializers.CharField(source="text")
+        return fields
+
+
+class OwnRepresentation(ReadSerializer):
+    text = serializers.CharField()
+
+    def to_representation(self, instance):
+        return {**super().to_representation(instance), "seen": self.context.get("suffix")}
+
+
+class Contextual(ReadSerializer):
+    plain = serializers.CharField(source="text")
+    method = serializers.SerializerMethodField()
+    from_context = FromContext()
+    children = ContextChild(many=True)
+    single = ContextChild(source="first")
+    varying = VaryingFields(source="first")
+    own = OwnRepresentation(source="first")
+    nested_list = serializers.ListField(child=FromContext(), source="children")
+
+    def get_method(self, obj):
+        return self.context.get("suffix")
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_context_bound_steps_read_the_serializing_instances_context(many):
+    """The same classes serialize under different contexts one after the other (the class plan
+    is built at the first): every answer is DRF's for its own context."""
+    obj = {"text": "t", "children": [{"text": "x"}, {"text": "y"}], "first": {"text": "f"}}
+    for suffix in ("a", "b", None, "a"):
+        context = {} if suffix is None else {"suffix": suffix}
+        data, _ = assert_same(lambda c=context: Contextual([obj, obj] if many else obj, many=many, context=c))
+        assert f'"method": "{suffix}-x"' in data and f'"seen": {json.dumps(suffix)}' in data
+        assert ('"extra"' in data) is (suffix == "b")
 
 
 # --------------------------------------------------------------------------- the API's answers
