@@ -16,10 +16,14 @@ from django.template.base import render_value_in_context
 from django.template.defaultfilters import date
 from django.template.loader import get_template
 from django.templatetags import l10n
-from django.utils.html import format_html
+from django.utils.formats import localize
+from django.utils.html import escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
 from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import AttributeDict, signature
 
 from seqera.formats import choice_display, date_formatter
@@ -52,6 +56,41 @@ class BaseTable(tables.Table):
         if not rows and self.empty_text:
             rows.append(format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), self.empty_text))
         return mark_safe("".join(rows))  # noqa: S308 - every piece above is escaped or already safe
+
+    def pagination(self) -> SafeString:
+        """The stock template's pagination block, written in Python: the same links (the request's
+        query string with the page replaced, ``{% querystring_replace %}``) and page range
+        (`table_page_range`), whitespace aside (tests/test_tables.py compares them)."""
+        page, paginator = getattr(self, "page", None), getattr(self, "paginator", None)
+        if not page or paginator.num_pages <= 1:
+            return mark_safe("")
+        context = getattr(self, "context", None)
+        request = context["request"] if context is not None and "request" in context else self.request
+        query, field = dict(request.GET), self.prefixed_page_field
+
+        def href(number) -> str:
+            return escape("?" + urlencode({**query, field: number}, doseq=True))
+
+        parts = ['<nav aria-label="Table navigation">\n<ul class="pagination justify-content-center">']
+        if page.has_previous():
+            parts.append(
+                f'\n<li class="previous page-item">\n<a href="{href(page.previous_page_number())}" class="page-link">'
+                f'\n<span aria-hidden="true">&laquo;</span>\n{escape(gettext("previous"))}\n</a>\n</li>'
+            )
+        if page.has_previous() or page.has_next():
+            for number in table_page_range(page, paginator):
+                active = " active" if page.number == number else ""
+                link = f'href="{href(number)}"' if number != "..." else ""
+                parts.append(
+                    f'\n<li class="page-item{active}">\n<a class="page-link" {link}>\n{escape(localize(number))}\n</a>\n</li>'
+                )
+        if page.has_next():
+            parts.append(
+                f'\n<li class="next page-item">\n<a href="{href(page.next_page_number())}" class="page-link">'
+                f'\n{escape(gettext("next"))}\n<span aria-hidden="true">&raquo;</span>\n</a>\n</li>'
+            )
+        parts.append("\n</ul>\n</nav>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
 
 def _static_row_attrs(table) -> tuple[str, str] | None:
