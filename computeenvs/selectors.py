@@ -69,16 +69,25 @@ def api_config(ce: ComputeEnv) -> dict:
 
 def plan_for(ce: ComputeEnv) -> list[dict]:
     """What Batch Forge creates (or created) for `ce`, as rows for a table (empty for Manual)."""
+    return json.loads(plan_document_for(ce))
+
+
+def plan_document_for(ce: ComputeEnv) -> str:
+    """`plan_for(ce)` as the JSON document kept for it: what is derived from the plan alone (the
+    page's plan block) can be kept under it."""
     if not ce.is_forge:
-        return []
-    return preview_plan(ce_id=ce.pk, config=ce.config, labels=label_tags(ce), workspace_id=ce.workspace_id)
+        return "[]"
+    return _plan_document(_plan_key(ce_id=ce.pk, config=ce.config, labels=label_tags(ce), workspace_id=ce.workspace_id))
 
 
 def preview_plan(*, ce_id: str, config: dict, labels: dict[str, str], workspace_id: int) -> list[dict]:
     """The plan for these arguments, built once per process for them (a CE's page and its status
     polls ask again and again for the same one) and handed out as a fresh copy each time."""
-    key = json.dumps([ce_id, config, labels, settings.FORGE_PREFIX, workspace_id], sort_keys=True)
-    return json.loads(_plan_document(key))
+    return json.loads(_plan_document(_plan_key(ce_id=ce_id, config=config, labels=labels, workspace_id=workspace_id)))
+
+
+def _plan_key(*, ce_id: str, config: dict, labels: dict[str, str], workspace_id: int) -> str:
+    return json.dumps([ce_id, config, labels, settings.FORGE_PREFIX, workspace_id], sort_keys=True)
 
 
 @functools.lru_cache(maxsize=512)

@@ -4,10 +4,13 @@ queryset come from `workspaces.tenancy.WorkspacePage`."""
 
 from __future__ import annotations
 
+import functools
 import json
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.generic import FormView, TemplateView, View
@@ -104,6 +107,20 @@ def plan_rows(plan: list[dict]) -> list[dict]:
     ]
 
 
+def plan_block(document: str) -> SafeString:
+    """The CE page's plan block (`_plan.html`) for a plan document (`selectors.plan_document_for`),
+    rendered once per process for each document: a CE's page is reloaded with the same plan again
+    and again. With DEBUG it renders every time, as templates change while the server runs."""
+    return _render_plan_block(document) if settings.DEBUG else _kept_plan_block(document)
+
+
+def _render_plan_block(document: str) -> SafeString:
+    return render_to_string("computeenvs/_plan.html", {"plan": plan_rows(json.loads(document))})
+
+
+_kept_plan_block = functools.lru_cache(maxsize=256)(_render_plan_block)
+
+
 def json_download(document, filename: str) -> HttpResponse:
     response = HttpResponse(json.dumps(document, indent=2) + "\n", content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -175,7 +192,7 @@ class ComputeEnvDetailView(ComputeEnvLiveMixin, ComputeEnvPage, ObjectDetailView
         context.update(
             self.live_context(),
             config_groups=config_groups(ce.config),
-            plan=plan_rows(selectors.plan_for(ce)),
+            plan_html=plan_block(selectors.plan_document_for(ce)),
             labels=list(ce.labels.all()),
             nextflow_config=selectors.nextflow_config_for(ce),
             list_url=self.ws_url("computeenvs:list"),

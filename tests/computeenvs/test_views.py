@@ -159,6 +159,21 @@ class TestListAndDetail:
         assert re.search(r"<dt>sizeGb</dt><dd>\d+</dd>", plan)  # a dict, as nested key: value
         assert re.search(r"<dt>tagPropagation</dt><dd>instance, volume</dd>", plan)  # a list, joined
 
+    def test_the_kept_plan_block_follows_the_config_and_labels(self, admin_client, tenancy, settings):
+        settings.DEBUG = False  # the block is kept per plan document outside DEBUG
+        ce = make_ce(tenancy)
+        first = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+        config = {**ce.config, "forge": {**ce.config["forge"], "maxCpus": 777}}
+        ComputeEnv.objects.filter(pk=ce.pk).update(config=config)
+        second = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+        plan = second[second.index('id="ce-plan"') :]
+        assert "777" in plan and "777" not in first[first.index('id="ce-plan"') :]
+        tenancy.label.name, tenancy.label.value = "team", "genomics-lab"
+        tenancy.label.save()
+        ce.labels.add(tenancy.label)
+        third = admin_client.get(url(tenancy, "detail", ce)).content.decode()
+        assert "team=genomics-lab" in third[third.index('id="ce-plan"') :]
+
 
 def test_settings_html_formats_values():
     from computeenvs.views import settings_html
