@@ -129,10 +129,10 @@ def rows_are_what_django_tables2_renders(rows, rf, table_class, role):
     if table_class is ComputeEnvTable:  # the work directory comes from the annotation, the document deferred
         assert "s3://bucket-b/work" in tbody(fast)
     # Outside the rows, the page is the stock template's too (header, sorting links, pagination).
-    assert (
-        re.sub(r"<tbody.*</tbody>", "", fast, flags=re.DOTALL).split()
-        == re.sub(r"<tbody.*</tbody>", "", stock, flags=re.DOTALL).split()
+    assert squeezed(re.sub(r"<tbody.*</tbody>", "", fast, flags=re.DOTALL)) == squeezed(
+        re.sub(r"<tbody.*</tbody>", "", stock, flags=re.DOTALL)
     )
+    assert "sort=-name" in fast or table_class not in (ComputeEnvTable, PipelineTable, LabelTable)
 
 
 @pytest.mark.django_db
