@@ -3,6 +3,7 @@ in Python (`BaseTable.tbody`), 25 rows a page, and `actions(template)` for a row
 that asks the permission map)."""
 
 import datetime
+import functools
 import html
 import operator
 import re
@@ -196,7 +197,7 @@ def _cell_function(table, bound_column) -> Callable[[Any], Any]:
     render = bound_column.render
     if isinstance(column, tables.TemplateColumn) and getattr(render, "__func__", None) is type(column).render:
         render = _date_cell(table, column) or _template_cell(table, column, render)
-    arguments, catch_all = signature(render)
+    arguments, catch_all = _signature(render)
     link, default, empty = bound_column.link, bound_column.default, column.empty_values
     takes = None if catch_all or link else [(name, _CELL_ARGUMENTS.get(name)) for name in arguments]
 
@@ -241,6 +242,19 @@ def _cell_function(table, bound_column) -> Callable[[Any], Any]:
         return value if shown is None else shown(row, value)
 
     return cell
+
+
+def _signature(render) -> tuple[tuple[str, ...], str | None]:
+    """django-tables2's `signature(render)`, kept per function for a bound method (the render
+    methods of tables and columns: `inspect.signature` costs about 20 µs a call)."""
+    function = getattr(render, "__func__", None)
+    return signature(render) if function is None else _method_signature(function)
+
+
+@functools.cache
+def _method_signature(function) -> tuple[tuple[str, ...], str | None]:
+    arguments, catch_all = signature(function)
+    return arguments[1:], catch_all  # a bound method's signature has no self (or cls)
 
 
 def _value_reader(model, bound_column) -> tuple[Callable[[Any], Any], Any] | None:

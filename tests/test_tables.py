@@ -9,13 +9,14 @@ from django.db.models import Count
 from django.template import Context, RequestContext, Template
 from django.utils import timezone
 from django_tables2 import RequestConfig
+from django_tables2.utils import signature
 
 from computeenvs import selectors
 from computeenvs.models import ComputeEnv
 from computeenvs.tables import ComputeEnvTable
 from pipelines.models import Pipeline, PipelineSecret, Run
 from pipelines.tables import PipelineTable, RunTable, SecretTable
-from seqera.tables import BaseTable
+from seqera.tables import BaseTable, _signature
 from tests.factories import (
     CredentialsFactory,
     LabelFactory,
@@ -196,3 +197,11 @@ def test_pagination_is_what_django_tables2_renders(rf, tenancy, rows, query):
 def _paged(table, request):
     RequestConfig(request, paginate={"per_page": 2}).configure(table)
     return table
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table_class", list(TABLES), ids=lambda cls: cls.__name__)
+def test_kept_render_signatures_are_django_tables2s(rows, table_class):
+    table = table_class(TABLES[table_class](rows))
+    for column in table.columns:
+        assert _signature(column.render) == signature(column.render), column.name
