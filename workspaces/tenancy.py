@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions as api_exceptions
@@ -35,7 +34,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from seqera.api import PageQuery, api_errors, exception_handler, page, query_params
-from seqera.prepared import PreparedQuery, model_columns, model_instance
+from seqera.prepared import PreparedQuery, model_columns, model_instance, prefetch
 from workspaces import audit
 from workspaces.models import Organization, Workspace, workspace_with_role
 from workspaces.permissions import role_allows
@@ -135,7 +134,7 @@ class WorkspaceMixin(LoginRequiredMixin):
         if obj is None:
             raise Http404(f"No {self.model._meta.verbose_name} matches the given query.")
         if self.object_prefetch:
-            prefetch_related_objects([obj], *self.object_prefetch)
+            prefetch(obj, *self.object_prefetch)
         return obj
 
     def get_context_data(self, **kwargs):

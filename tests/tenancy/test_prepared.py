@@ -120,3 +120,34 @@ def test_an_object_read_is_the_orms_row_with_its_related_objects_and_the_workspa
     assert read_object(Pipeline, workspace, "not-a-number", ()) is None
     assert read_object(type(ce), workspace, ce.pk, ("credentials",)).credentials.pk == ce.credentials_id
     assert read_object(type(ce), other.workspace, ce.pk, ("credentials",)) is None
+
+
+@pytest.mark.django_db
+def test_a_prepared_prefetch_holds_what_djangos_prefetch_holds(django_assert_num_queries):
+    from django.db.models import prefetch_related_objects
+
+    from computeenvs.models import ComputeEnv, ForgedResource
+    from seqera.prepared import prefetch
+    from tests.factories import ComputeEnvFactory, LabelFactory
+
+    ce, bare = ComputeEnvFactory(), ComputeEnvFactory()
+    other = ComputeEnvFactory(workspace=ce.workspace)
+    labels = [LabelFactory(workspace=ce.workspace, name=name) for name in ("zeta", "alpha", "mid")]
+    ce.labels.add(*labels)
+    other.labels.add(labels[0])
+    for order, kind in ((2, "JobQueue"), (1, "IamRole"), (3, "ComputeEnvironment")):
+        ForgedResource.objects.create(workspace=ce.workspace, compute_env=ce, order=order, kind=kind, name=f"r{order}")
+    ForgedResource.objects.create(workspace=other.workspace, compute_env=other, order=1, kind="IamRole", name="x")
+    for target in (ce, bare):
+        theirs = ComputeEnv.objects.get(pk=target.pk)
+        prefetch_related_objects([theirs], "labels", "forged_resources")
+        ours = ComputeEnv.objects.get(pk=target.pk)
+        with django_assert_num_queries(2):
+            prefetch(ours, "labels", "forged_resources")
+        with django_assert_num_queries(0):
+            assert [fields_of(x) for x in ours.labels.all()] == [fields_of(x) for x in theirs.labels.all()]
+            assert [fields_of(x) for x in ours.forged_resources.all()] == [
+                fields_of(x) for x in theirs.forged_resources.all()
+            ]
+            assert all(resource.compute_env is ours for resource in ours.forged_resources.all())
+    assert [label.name for label in ComputeEnv.objects.get(pk=ce.pk).labels.all()] == ["alpha", "mid", "zeta"]
