@@ -172,7 +172,8 @@ def _prefetch_plan(model: type[Model], name: str):
             return target._default_manager.filter(**{lookup: key}).values_list(*model_columns(target))
 
         return PreparedQuery(build, **kinds), target, None
-    if type(descriptor) is ReverseManyToOneDescriptor:
+    # ManyToManyDescriptor subclasses it: the reverse side of a many-to-many takes Django's prefetch
+    if isinstance(descriptor, ReverseManyToOneDescriptor) and not isinstance(descriptor, ManyToManyDescriptor):
         field = descriptor.field
         target = field.model
 

@@ -81,7 +81,7 @@ class BaseTable(tables.Table):
         query string with the page replaced, ``{% querystring_replace %}``) and page range
         (`table_page_range`), whitespace aside (tests/test_tables.py compares them)."""
         page, paginator = getattr(self, "page", None), getattr(self, "paginator", None)
-        if not page or paginator.num_pages <= 1:
+        if not page or paginator is None or paginator.num_pages <= 1:
             return mark_safe("")
         query, field = dict(_request(self).GET), self.prefixed_page_field
 
