@@ -217,7 +217,8 @@ class ModelRows:
     """Instances read from `values_list` rows as a queryset with ``only()`` and ``select_related()``
     builds them: `columns` to pass to ``values_list``, `instances` to turn its rows into objects.
 
-    `fields` names the concrete fields of `model` to read (None: all; the primary key always),
+    `fields` names the concrete fields of `model` to read (None: all; the primary key and the
+    keys of the `related` fields always),
     `related` maps forward foreign keys or one-to-one fields of `model` to the fields to read of
     the object they point to (None: all). Guarantee: `instances(rows)` equals what the queryset
     ``model.objects.only(...).select_related(*related)`` reading the same rows returns: the
@@ -227,7 +228,8 @@ class ModelRows:
 
     def __init__(self, model: type[Model], fields: Sequence[str] | None = None, related: dict | None = None):
         self.model = model
-        self.names = self._names(model, fields)
+        # as ``only()`` with ``select_related()``: the key of each followed relation is read too
+        self.names = self._names(model, None if fields is None else [*fields, *(related or {})])
         self.columns = list(self.names)
         self.related = []
         start = len(self.names)

@@ -277,9 +277,13 @@ def has_reports(run: Run) -> bool:
 
 def reported_progress(run: Run) -> dict | None:
     """`progress_data` once Nextflow has reported on the run (None before: the run's own status
-    is all there is)."""
-    trace = RunTrace.objects.filter(run=run, last_report_at__isnull=False).first()
-    if trace is None:
+    is all there is). Reads `run.trace`: the row already read for this run object if it was
+    (`reported_workflow` reads it too: one query for both)."""
+    try:
+        trace = run.trace
+    except RunTrace.DoesNotExist:
+        return None
+    if trace.last_report_at is None:
         return None
     data = progress_data(run, trace)
     data["workflowProgress"]["lastUpdated"] = data["workflowProgress"]["lastUpdated"] or run.last_updated.isoformat()
