@@ -119,18 +119,27 @@ class PreparedQuery:
         with connections[alias].cursor() as cursor:
             cursor.execute(statement.sql, bound)
             rows = cursor.fetchall()
-        if not any(statement.converters):
+        converting = [(index, convert) for index, convert in enumerate(statement.converters) if convert is not None]
+        if not converting:
             return [tuple(row) for row in rows]
-        return [
-            tuple(
-                value if convert is None else convert(value)
-                for convert, value in zip(statement.converters, row, strict=True)
-            )
-            for row in rows
-        ]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, convert in converting:  # only the columns that have a conversion
+                values[index] = convert(values[index])
+            converted.append(tuple(values))
+        return converted
 
 
 def _chain(funcs, expression, connection):
+    if len(funcs) == 1:
+        (func,) = funcs
+
+        def convert_one(value):
+            return func(value, expression, connection)
+
+        return convert_one
+
     def convert(value):
         for func in funcs:
             value = func(value, expression, connection)

@@ -169,6 +169,51 @@ def test_every_field_kind_reads_as_drf_does(zone, rows):
         assert_same(lambda: Probe(rows, many=True))
 
 
+class Exact(ReadSerializer):
+    """Fields whose plan writes a value of exactly the converter's type without calling it."""
+
+    text = serializers.CharField()
+    blank = CharOrNull()
+    count = serializers.IntegerField(allow_null=True)
+    ratio = serializers.FloatField(allow_null=True)
+
+
+class Text(str):
+    def __str__(self):
+        return "converted"
+
+
+def test_values_of_exactly_the_converters_type_and_the_rest():
+    """``type(value) is str`` (int, float) is written as is; a subclass, a lazy object, a bool or
+    an int where a float is declared, a callable: DRF's conversion, as before."""
+    from django.utils.functional import SimpleLazyObject
+    from django.utils.translation import gettext_lazy
+
+    odd = [
+        "",
+        "x",
+        Text("raw"),
+        SimpleLazyObject(lambda: "lazy"),
+        gettext_lazy("Name"),
+        lambda: "called",
+        lambda: "",
+        True,
+        0,
+        7,
+        1.5,
+        0.0,
+        None,
+    ]
+    for value in odd:
+        for other in ("", "b", Text(""), 3, 2.5, True):
+            row = {"text": value, "blank": value, "count": other, "ratio": other}
+            if isinstance(other, str) or isinstance(value, (bool, float)):
+                row["count"] = value if not isinstance(value, str) else 1
+            assert_same(lambda row=row: Exact(row))
+            assert_same(lambda row=row: Exact(Obj(**row)))
+            assert_same(lambda row=row: Exact([row, row], many=True))
+
+
 def test_errors_are_drfs_own():
     """A required attribute that is absent, a callable that raises, a builtin as source."""
     row = {"ratio": 1, "state": "A", "when": None}
