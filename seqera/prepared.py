@@ -124,10 +124,10 @@ class PreparedQuery:
             return [tuple(row) for row in rows]
         converted = []
         for row in rows:
-            values = list(row)
+            cells = list(row)
             for index, convert in converting:  # only the columns that have a conversion
-                values[index] = convert(values[index])
-            converted.append(tuple(values))
+                cells[index] = convert(cells[index])
+            converted.append(tuple(cells))
         return converted
 
 
