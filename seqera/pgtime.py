@@ -46,7 +46,8 @@ def loader_class(base: type) -> type:
             ):
                 # +00 in a UTC session: the wall time is UTC's; fromisoformat pads the fraction
                 # to microseconds as psycopg does
-                return datetime.datetime.fromisoformat(bytes(data).decode()).replace(tzinfo=_UTC)
+                value = datetime.datetime.fromisoformat(bytes(data).decode())
+                return value if value.tzinfo is _UTC else value.replace(tzinfo=_UTC)  # CPython: UTC's already
             return super().load(data)
 
     return FastTzLoader

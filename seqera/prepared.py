@@ -7,16 +7,45 @@ to compile, 1.4 ms to run, on PostgreSQL).
 
 from __future__ import annotations
 
+import inspect
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=Model)
+
+
+class _Reads:
+    prepared = True
+
+
+@contextmanager
+def stock_reads() -> Iterator[None]:
+    """Within this block `prepared_reads()` is False: the views that read a page by a prepared
+    statement (`ModelRows`) read it through the ORM's queryset instead (the reference the tests
+    compare the prepared path with)."""
+    _Reads.prepared = False
+    try:
+        yield
+    finally:
+        _Reads.prepared = True
+
+
+def prepared_reads() -> bool:
+    """Whether views may read through their prepared statements (False inside `stock_reads`)."""
+    return _Reads.prepared
+
+
 _PLACEHOLDER_INTS = itertools.count(-7_316_000_001, -1)
 
 
@@ -41,14 +70,21 @@ class PreparedQuery:
     `str`; pass values of the same type.
     """
 
+    # Sliced statements kept per query (LIMIT and OFFSET are written into the SQL by the ORM, so
+    # each slice is a statement of its own); past this many, the oldest is compiled again if asked.
+    MAX_SLICES = 32
+
     def __init__(self, build: Callable[..., QuerySet], *, ints: tuple[str, ...] = (), strs: tuple[str, ...] = ()):
         self.build = build
         self.placeholders: dict[str, int | str] = {name: next(_PLACEHOLDER_INTS) for name in ints}
         self.placeholders |= {name: f"\x00{name}\x00{next(_PLACEHOLDER_INTS)}" for name in strs}
-        self.statements: dict[str, _Statement] = {}
+        self.statements: dict[tuple, _Statement] = {}
 
-    def compile(self, alias: str) -> _Statement:
-        compiler = self.build(**self.placeholders).query.get_compiler(alias)
+    def compile(self, alias: str, limits: tuple[int, int] | None = None) -> _Statement:
+        queryset = self.build(**self.placeholders)
+        if limits is not None:
+            queryset = queryset[limits[0] : limits[1]]
+        compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
         by_value = {value: name for name, value in self.placeholders.items()}
         slots = [by_value.get(param) if isinstance(param, int | str) else None for param in params]
@@ -64,12 +100,18 @@ class PreparedQuery:
         )
         return _Statement(sql, slots, tuple(params), converters)
 
-    def rows(self, alias: str = "default", **values) -> list[tuple]:
+    def rows(self, alias: str = "default", *, limits: tuple[int, int] | None = None, **values) -> list[tuple]:
+        """The rows for `values`; with `limits` ``(low, high)``, those of ``build(...)[low:high]``
+        (its own statement, compiled once for that slice)."""
         if set(values) != set(self.placeholders):
             raise TypeError(f"Expected values for {sorted(self.placeholders)}, got {sorted(values)}")
-        statement = self.statements.get(alias)
+        key = (alias, limits)
+        statement = self.statements.get(key)
         if statement is None:
-            statement = self.statements[alias] = self.compile(alias)
+            sliced = [k for k in self.statements if k[1] is not None] if limits is not None else []
+            if len(sliced) >= self.MAX_SLICES:
+                del self.statements[sliced[0]]
+            statement = self.statements[key] = self.compile(alias, limits)
         bound = [
             values[slot] if slot is not None else param
             for slot, param in zip(statement.slots, statement.params, strict=True)
@@ -77,18 +119,27 @@ class PreparedQuery:
         with connections[alias].cursor() as cursor:
             cursor.execute(statement.sql, bound)
             rows = cursor.fetchall()
-        if not any(statement.converters):
+        converting = [(index, convert) for index, convert in enumerate(statement.converters) if convert is not None]
+        if not converting:
             return [tuple(row) for row in rows]
-        return [
-            tuple(
-                value if convert is None else convert(value)
-                for convert, value in zip(statement.converters, row, strict=True)
-            )
-            for row in rows
-        ]
+        converted = []
+        for row in rows:
+            cells = list(row)
+            for index, convert in converting:  # only the columns that have a conversion
+                cells[index] = convert(cells[index])
+            converted.append(tuple(cells))
+        return converted
 
 
 def _chain(funcs, expression, connection):
+    if len(funcs) == 1:
+        (func,) = funcs
+
+        def convert_one(value):
+            return func(value, expression, connection)
+
+        return convert_one
+
     def convert(value):
         for func in funcs:
             value = func(value, expression, connection)
@@ -182,3 +233,107 @@ def _prefetch_plan(model: type[Model], name: str):
 
         return PreparedQuery(build, **kinds), target, field.name
     return None
+
+
+# --------------------------------------------------------------------------- instances
+_PLAIN_MODELS: dict[type, bool] = {}
+
+
+def _plain_model(model: type[Model]) -> bool:
+    """Whether building an instance of `model` does nothing but store its values: Django's own
+    `Model.__init__` and `from_db`, and each concrete field's attribute Django's
+    `DeferredAttribute` (no ``__set__``) or `ForeignKeyDeferredAttribute` (whose ``__set__``
+    stores the value; it also drops a cached related object, which a new instance has not)."""
+    plain = _PLAIN_MODELS.get(model)
+    if plain is None:
+        plain = _PLAIN_MODELS[model] = (
+            model.__init__ is Model.__init__
+            and getattr(model.from_db, "__func__", None) is Model.from_db.__func__
+            and all(
+                type(inspect.getattr_static(model, field.attname, None))
+                in (DeferredAttribute, ForeignKeyDeferredAttribute)
+                for field in model._meta.concrete_fields
+            )
+        )
+    return plain
+
+
+def instance_builder(model: type[M]) -> Callable[[str, Sequence[str], Sequence], M]:
+    """``build(alias, names, values)``: what ``model.from_db(alias, names, values)`` returns (the
+    same attributes and state; the fields not in `names` deferred), for `names` in the order of
+    ``model._meta.concrete_fields``. Without `Model.__init__`'s per-field ``setattr`` and its
+    signals when nothing could tell the difference (`_plain_model`, and no ``pre_init`` or
+    ``post_init`` receiver for `model` now); `model.from_db` itself otherwise."""
+    if not _plain_model(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db
+    new = Model.__new__
+
+    def build(alias: str, names: Sequence[str], values: Sequence) -> M:
+        obj = new(model)
+        state = ModelState()
+        state.adding = False
+        state.db = alias
+        attributes = obj.__dict__
+        attributes["_state"] = state
+        attributes.update(zip(names, values, strict=True))
+        return obj
+
+    return build
+
+
+class ModelRows:
+    """Instances read from `values_list` rows as a queryset with ``only()`` and ``select_related()``
+    builds them: `columns` to pass to ``values_list``, `instances` to turn its rows into objects.
+
+    `fields` names the concrete fields of `model` to read (None: all; the primary key and the
+    keys of the `related` fields always),
+    `related` maps forward foreign keys or one-to-one fields of `model` to the fields to read of
+    the object they point to (None: all). Guarantee: `instances(rows)` equals what the queryset
+    ``model.objects.only(...).select_related(*related)`` reading the same rows returns: the
+    fields read are the instance's (the rest deferred), each related object (None when its key
+    is null) is cached on the instance and, for a one-to-one, the instance on it, as the ORM's
+    ``select_related`` does."""
+
+    def __init__(self, model: type[Model], fields: Sequence[str] | None = None, related: dict | None = None):
+        self.model = model
+        # as ``only()`` with ``select_related()``: the key of each followed relation is read too
+        self.names = self._names(model, None if fields is None else [*fields, *(related or {})])
+        self.columns = list(self.names)
+        self.related = []
+        start = len(self.names)
+        for name, wanted in (related or {}).items():
+            field = model._meta.get_field(name)
+            if not (field.many_to_one or field.one_to_one) or field.auto_created:
+                raise ImproperlyConfigured(f"{model.__name__}.{name} is not a forward foreign key")
+            target = field.related_model
+            names = self._names(target, wanted)
+            self.columns += [f"{name}__{attname}" for attname in names]
+            pk_index = names.index(target._meta.pk.attname)
+            self.related.append((field, target, names, start, start + len(names), pk_index))
+            start += len(names)
+
+    @staticmethod
+    def _names(model: type[Model], fields: Sequence[str] | None) -> list[str]:
+        if fields is None:
+            return [field.attname for field in model._meta.concrete_fields]
+        wanted = {model._meta.get_field(name).attname for name in fields} | {model._meta.pk.attname}
+        return [field.attname for field in model._meta.concrete_fields if field.attname in wanted]
+
+    def instances(self, rows: Sequence[Sequence], alias: str = "default") -> list:
+        build = instance_builder(self.model)
+        names, count = self.names, len(self.names)
+        joins = [
+            (field, instance_builder(target), target_names, start, end, pk_index)
+            for field, target, target_names, start, end, pk_index in self.related
+        ]
+        found = []
+        for row in rows:
+            obj = build(alias, names, row[:count])
+            for field, build_related, target_names, start, end, pk_index in joins:
+                values = row[start:end]
+                other = None if values[pk_index] is None else build_related(alias, target_names, values)
+                field.set_cached_value(obj, other)
+                if other is not None and field.unique:
+                    field.remote_field.set_cached_value(other, obj)
+            found.append(obj)
+        return found

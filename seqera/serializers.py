@@ -16,8 +16,10 @@ DRF does). A field whose class overrides `get_attribute` or `to_representation` 
 methods: the plan is only ever a shortcut to what the field would have done. Anything unusual at
 run time (a naive datetime, a value of an unexpected type, a missing attribute without a default)
 is handed to the field's own method. The steps are written out as one Python function per class
-(`_row_factory`), so a row costs no per-field dispatch; a nested serializer, ``many=True`` too,
-answers through its own class's plan.
+(`_row_factory`), so a row costs no per-field dispatch; a value of exactly the type a ``str``,
+``int`` or ``float`` converter returns (``type(value) is str``: no subclass, no lazy object) is
+written without the call, as the converter would return it; a nested serializer, ``many=True``
+too, answers through its own class's plan.
 
 What may depend on the serializing instance is never taken from the prototype: a
 `SerializerMethodField` calls the method of the serializing instance; a field that may read
@@ -188,6 +190,7 @@ def _converter(field: Field) -> tuple[Converter, bool] | None:
         def blank_as_null(value: Any) -> Any:
             return convert(value) if value else None
 
+        blank_as_null.inner = convert  # type: ignore[attr-defined]  # `_step_source` writes it out for str
         return blank_as_null, False
     return _stock_converter(field, type(field).to_representation)
 
@@ -424,6 +427,22 @@ class ClassStep(NamedTuple):
     whole_value: bool  # the converter returns its argument: the row function writes the value
 
 
+_EXACT = {str: "str", int: "int", float: "float"}
+
+
+def _exact_type(step: ClassStep) -> tuple[str, bool] | None:
+    """For a step whose converter is ``str``, ``int`` or ``float`` (or `BlankAsNull` over ``str``):
+    the name of that type and whether an empty value is null."""
+    if step.whole_value or step.wants_tz:
+        return None
+    convert = step.convert
+    inner = getattr(convert, "inner", None)
+    if inner is str:
+        return "str", True
+    kind = _EXACT.get(convert) if isinstance(convert, type) else None
+    return (kind, False) if kind is not None else None
+
+
 def _step_source(index: int, step: ClassStep) -> list[str]:
     """Lines of the row function for one step: what `_loop_row` does for it, written out (the
     getter `get_one` inlined for a plain attribute)."""
@@ -440,6 +459,21 @@ def _step_source(index: int, step: ClassStep) -> list[str]:
         "else:",
         f"    ret[{name}] = {value}",
     ]
+    exact = _exact_type(step)
+    if exact is not None:
+        # A value of exactly the type the converter makes (``str``, ``int``, ``float``) is neither
+        # None, nor callable, nor a PKOnlyObject, and the converter returns it unchanged (blank as
+        # null: None if empty): written without the calls.
+        kind, blank = exact
+        emit = [
+            f"if type(value) is {kind}:",
+            f"    ret[{name}] = value or None" if blank else f"    ret[{name}] = value",
+            *emit[:1],
+            *emit[1:2],
+            "else:",
+            f"    ret[{name}] = {value}",
+        ]
+        emit[2] = "el" + emit[2]
     if step.get is _whole and step.get_shared:
         return ["value = instance", *emit]
     if step.inline is not None:
@@ -457,7 +491,7 @@ def _step_source(index: int, step: ClassStep) -> list[str]:
             "except (KeyError, AttributeError):",
             f"    value = missing(f{index}, instance)",
             "else:",
-            "    if callable(value):",
+            f"    if {'type(value) is not ' + exact[0] + ' and ' if exact is not None else ''}callable(value):",
             f"        value = called(f{index}, {attr!r}, value, instance)",
         ]
     else:

@@ -33,8 +33,8 @@ from rest_framework import exceptions as api_exceptions
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from seqera.api import PageQuery, api_errors, exception_handler, page, query_params
-from seqera.prepared import PreparedQuery, model_columns, model_instance, prefetch
+from seqera.api import Page, PageQuery, api_errors, exception_handler, page, query_params
+from seqera.prepared import PreparedQuery, model_columns, model_instance, prefetch, prepared_reads
 from workspaces import audit
 from workspaces.models import Organization, Workspace, workspace_with_role
 from workspaces.permissions import role_allows
@@ -291,6 +291,15 @@ def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ())
     return obj
 
 
+def attach_workspace(rows, workspace: Workspace):
+    """What `TenantQuerySet.in_workspace` does for the rows it reads: each row of `workspace` holds
+    that instance as its ``workspace`` (no query, no join for it)."""
+    for row in rows:
+        if row.__dict__.get("workspace_id") == workspace.pk:
+            row._state.fields_cache.setdefault("workspace", workspace)
+    return rows
+
+
 def read_for_role(view, key, related: tuple[str, ...]):
     """`read_object` of the view's model in its workspace, None when the view's role may not do
     its action there (as `for_role` answers nothing then)."""
@@ -362,14 +371,29 @@ class ListMixin(WorkspaceObjectMixin):
     def search(self, queryset, params: dict):
         return queryset
 
+    def prepared_page(self, params: dict, context: dict) -> Page | None:
+        """The page read by a statement compiled once (`seqera.prepared`) when the view has one for
+        these parameters, else None (the queryset's `page`). Called only for a role that may
+        list and a view reading the stock restricted queryset; what it returns must equal what the
+        queryset path gives (rows, their related objects and prefetched labels, `has_more`)."""
+        return None
+
     def list(self, request):
         context = self.serializer_context()
-        queryset = _joined(self.list_queryset(self.get_queryset()), self.list_related).order_by(*self.ordering)
         params = query_params(request, self.page_query)
-        queryset = self.search(queryset, params)
-        if context.get("with_labels"):
-            queryset = queryset.prefetch_related("labels")
-        rows = page(queryset, params, count=self.count_rows(params))
+        rows = None
+        if (
+            prepared_reads()
+            and type(self).get_queryset is WorkspaceViewSet.get_queryset
+            and role_allows(self.role, self.get_permission_action())
+        ):
+            rows = self.prepared_page(params, context)
+        if rows is None:
+            queryset = _joined(self.list_queryset(self.get_queryset()), self.list_related).order_by(*self.ordering)
+            queryset = self.search(queryset, params)
+            if context.get("with_labels"):
+                queryset = queryset.prefetch_related("labels")
+            rows = page(queryset, params, count=self.count_rows(params))
         return Response(self.list_serializer(rows, context=context).data)
 
 

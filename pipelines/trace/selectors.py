@@ -15,6 +15,8 @@ from django.db.models import Count, F, Q, Sum
 
 from pipelines.models import Run
 from pipelines.trace.models import RunTrace, Task
+from seqera.api import Page
+from seqera.prepared import ModelRows, PreparedQuery
 
 SORTS = {  # API sortBy / page column -> model field
     "taskId": "task_id",
@@ -49,7 +51,8 @@ class TaskQuery:
     descending: bool = False
 
 
-def tasks(run: Run, query: TaskQuery):
+def tasks(run: Run | str, query: TaskQuery):
+    """The run's (a `Run` or its id) tasks that `query` selects, in its order."""
     qs = Task.objects.filter(run=run)
     if query.status:
         qs = qs.filter(status=query.status)
@@ -62,6 +65,49 @@ def tasks(run: Run, query: TaskQuery):
     order = F(column).desc(nulls_last=True) if query.descending else F(column).asc(nulls_last=True)
     tie = "-task_id" if query.descending else "task_id"
     return qs.order_by(order, tie) if column != "task_id" else qs.order_by(tie)
+
+
+TASK_ROWS = ModelRows(Task)
+_TASK_PAGES: dict[tuple, tuple[PreparedQuery, PreparedQuery]] = {}
+
+
+def _task_statements(query: TaskQuery) -> tuple[PreparedQuery, PreparedQuery]:
+    """The page and count statements for the shape of `query` (its order, which filters it has)."""
+    shape = (SORTS.get(query.sort, "task_id"), query.descending, bool(query.status), bool(query.process))
+    found = _TASK_PAGES.get(shape)
+    if found is None:
+        strs = ("run_id", *(("status",) if query.status else ()), *(("process",) if query.process else ()))
+
+        def selected(run_id, status="", process=""):
+            return tasks(
+                run_id, TaskQuery(status=status, process=process, sort=query.sort, descending=query.descending)
+            )
+
+        # COUNT(*) grouped by the run: one row (none when no task matches), the run's count
+        found = _TASK_PAGES[shape] = (
+            PreparedQuery(lambda **values: selected(**values).values_list(*TASK_ROWS.columns), strs=strs),
+            PreparedQuery(
+                lambda **values: selected(**values).order_by().values("run_id").annotate(n=Count("*")).values_list("n"),
+                strs=strs,
+            ),
+        )
+    return found
+
+
+def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> Page | None:
+    """`seqera.api.page` of `tasks(run, query)` (the page and its count) by statements compiled
+    once per shape of query, or None for a query with a search (the queryset's path)."""
+    if query.search:
+        return None
+    rows_of, count_of = _task_statements(query)
+    values = {"run_id": run.pk}
+    if query.status:
+        values["status"] = query.status
+    if query.process:
+        values["process"] = query.process
+    found = TASK_ROWS.instances(rows_of.rows(limits=(offset, offset + limit), **values))
+    counted = count_of.rows(**values)
+    return Page(found, counted[0][0] if counted else 0, offset, limit)
 
 
 def process_names(run: Run, trace: RunTrace | None = None) -> list[str]:
@@ -231,9 +277,13 @@ def has_reports(run: Run) -> bool:
 
 def reported_progress(run: Run) -> dict | None:
     """`progress_data` once Nextflow has reported on the run (None before: the run's own status
-    is all there is)."""
-    trace = RunTrace.objects.filter(run=run, last_report_at__isnull=False).first()
-    if trace is None:
+    is all there is). Reads `run.trace`: the row already read for this run object if it was
+    (`reported_workflow` reads it too: one query for both)."""
+    try:
+        trace = run.trace
+    except RunTrace.DoesNotExist:
+        return None
+    if trace.last_report_at is None:
         return None
     data = progress_data(run, trace)
     data["workflowProgress"]["lastUpdated"] = data["workflowProgress"]["lastUpdated"] or run.last_updated.isoformat()

@@ -169,6 +169,51 @@ def test_every_field_kind_reads_as_drf_does(zone, rows):
         assert_same(lambda: Probe(rows, many=True))
 
 
+class Exact(ReadSerializer):
+    """Fields whose plan writes a value of exactly the converter's type without calling it."""
+
+    text = serializers.CharField()
+    blank = CharOrNull()
+    count = serializers.IntegerField(allow_null=True)
+    ratio = serializers.FloatField(allow_null=True)
+
+
+class Text(str):
+    def __str__(self):
+        return "converted"
+
+
+def test_values_of_exactly_the_converters_type_and_the_rest():
+    """``type(value) is str`` (int, float) is written as is; a subclass, a lazy object, a bool or
+    an int where a float is declared, a callable: DRF's conversion, as before."""
+    from django.utils.functional import SimpleLazyObject
+    from django.utils.translation import gettext_lazy
+
+    odd = [
+        "",
+        "x",
+        Text("raw"),
+        SimpleLazyObject(lambda: "lazy"),
+        gettext_lazy("Name"),
+        lambda: "called",
+        lambda: "",
+        True,
+        0,
+        7,
+        1.5,
+        0.0,
+        None,
+    ]
+    for value in odd:
+        for other in ("", "b", Text(""), 3, 2.5, True):
+            row = {"text": value, "blank": value, "count": other, "ratio": other}
+            if isinstance(other, str) or isinstance(value, (bool, float)):
+                row["count"] = value if not isinstance(value, str) else 1
+            assert_same(lambda row=row: Exact(row))
+            assert_same(lambda row=row: Exact(Obj(**row)))
+            assert_same(lambda row=row: Exact([row, row], many=True))
+
+
 def test_errors_are_drfs_own():
     """A required attribute that is absent, a callable that raises, a builtin as source."""
     row = {"ratio": 1, "state": "A", "when": None}
@@ -499,3 +544,67 @@ def test_every_api_answer_is_drfs_byte_for_byte(tenancy, world, exercised, monke
     never_answered = {"ComputeEnvOutSerializer", "UpdateCredentialsBodySerializer"}  # a base; a request body
     missing = {cls.__qualname__ for cls in declared - exercised} - never_answered
     assert not missing, f"not compared: {sorted(missing)}"
+
+
+# --------------------------------------------------------------------------- prepared pages
+def prepared_urls(tenancy, world):
+    ws = world["ws"].pk
+    run = world["runs"][0].pk
+    other = world["runs"][1].pk  # no task
+    for attributes in ("", "&attributes=labels"):
+        yield f"/api/workflow?workspaceId={ws}{attributes}"
+        for offset, size in ((0, 1), (0, 3), (2, 3), (5, 3), (7, 5), (8, 2), (20, 1)):
+            yield f"/api/workflow?workspaceId={ws}&max={size}&offset={offset}{attributes}"
+    yield f"/api/workflow?workspaceId={tenancy.workspace.pk}"  # another workspace: no run
+    yield f"/api/workflow/{run}/tasks?workspaceId={ws}"
+    yield f"/api/workflow/{other}/tasks?workspaceId={ws}"
+    for sort in ("taskId", "name", "status", "start", "complete", "pcpu", "peakRss", "cost"):
+        for direction in ("asc", "desc"):
+            yield f"/api/workflow/{run}/tasks?workspaceId={ws}&sortBy={sort}&sortDir={direction}&max=7&offset=4"
+    for status in ("COMPLETED", "NEW", "ABORTED"):
+        yield f"/api/workflow/{run}/tasks?workspaceId={ws}&status={status}"
+        yield f"/api/workflow/{run}/tasks?workspaceId={ws}&status={status}&process=PROC&max=2&offset=1"
+    yield f"/api/workflow/{run}/tasks?workspaceId={ws}&process=OTHER"
+    yield f"/api/workflow/{run}/tasks?workspaceId={ws}&offset=29&max=5"
+    yield f"/api/workflow/{run}/tasks?workspaceId={ws}&offset=30"
+
+
+@pytest.mark.django_db
+def test_prepared_pages_answer_what_the_queryset_path_answers(tenancy, world, monkeypatch):
+    """The run list and the task list read their page by prepared statements (`ModelRows`);
+    under `stock_reads` they read it through the ORM queryset: the same bytes, page after page,
+    sorted and filtered; and the prepared path is the one taken."""
+    from seqera.prepared import ModelRows, stock_reads
+
+    frozen = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
+    from pipelines.models import Run
+
+    Run.objects.filter(pk__in=[run.pk for run in world["runs"][2:6]]).update(submit=frozen)  # ties: the id decides
+    built = []
+    original = ModelRows.instances
+
+    def spy(self, rows, alias="default"):
+        built.append(self.model.__name__)
+        return original(self, rows, alias)
+
+    monkeypatch.setattr(ModelRows, "instances", spy)
+    client = client_for(tenancy.users["owner"])
+    for url in prepared_urls(tenancy, world):
+        built.clear()
+        prepared = client.get(url)
+        assert built, f"not read by the prepared path: {url}"
+        built.clear()
+        with stock_reads():
+            stock = client.get(url)
+        assert not built, url
+        assert prepared.status_code == stock.status_code == 200, (url, prepared.content[:300])
+        assert prepared.content == stock.content, url
+    # a search is read through the queryset
+    built.clear()
+    assert client.get(f"/api/workflow?workspaceId={world['ws'].pk}&search=status:RUNNING").status_code == 200
+    assert (
+        client.get(f"/api/workflow/{world['runs'][0].pk}/tasks?workspaceId={world['ws'].pk}&search=ab").status_code
+        == 200
+    )
+    assert not built

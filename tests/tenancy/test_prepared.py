@@ -151,3 +151,106 @@ def test_a_prepared_prefetch_holds_what_djangos_prefetch_holds(django_assert_num
             ]
             assert all(resource.compute_env is ours for resource in ours.forged_resources.all())
     assert [label.name for label in ComputeEnv.objects.get(pk=ce.pk).labels.all()] == ["alpha", "mid", "zeta"]
+
+
+def state_of(obj):
+    return (obj._state.adding, obj._state.db, dict(obj._state.fields_cache), obj.get_deferred_fields())
+
+
+@pytest.mark.django_db
+def test_an_instance_built_without_init_is_what_from_db_builds():
+    from django.db.models.signals import post_init
+
+    from pipelines.models import Run
+    from seqera.prepared import instance_builder
+    from tests.factories import RunFactory
+
+    run = RunFactory(params={"a": [1]})
+    names = [field.attname for field in Run._meta.concrete_fields]
+    row = Run.objects.filter(pk=run.pk).values_list(*names).get()
+    some = [name for name in names if name not in ("params", "warning")]
+    some_row = [value for name, value in zip(names, row, strict=True) if name in some]
+    build = instance_builder(Run)
+    assert build != Run.from_db
+    for used, values in ((names, row), (some, some_row)):
+        fast, orm = build("default", used, values), Run.from_db("default", used, values)
+        assert type(fast) is Run and fast.__dict__.keys() - {"_state"} == orm.__dict__.keys() - {"_state"}
+        assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {
+            k: v for k, v in orm.__dict__.items() if k != "_state"
+        }
+        assert state_of(fast) == state_of(orm)
+    # A post_init receiver (as an ImageField connects) would not run: Django's own from_db then.
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Run)
+    try:
+        assert instance_builder(Run) == Run.from_db
+    finally:
+        post_init.disconnect(receiver, sender=Run)
+    assert instance_builder(Run) != Run.from_db
+
+
+@pytest.mark.django_db
+def test_model_rows_are_the_orms_only_and_select_related():
+    from pipelines.models import Run
+    from seqera.prepared import ModelRows
+    from tests.factories import RunFactory
+
+    runs = [RunFactory(), RunFactory(pipeline=None)]
+    workspace_ids = [run.workspace_id for run in runs]
+    for fields, related in (
+        (None, {}),
+        (["run_name", "status", "params"], {"launch": ("resume",)}),
+        (["status"], {"launch": None, "pipeline": ("name",)}),
+    ):
+        reader = ModelRows(Run, fields=fields, related=related)
+        rows = Run.objects.filter(workspace_id__in=workspace_ids).order_by("pk").values_list(*reader.columns)
+        read = reader.instances(list(rows))
+        queryset = Run.objects.filter(workspace_id__in=workspace_ids).order_by("pk")
+        if related:  # select_related() alone would join every foreign key
+            queryset = queryset.select_related(*related)
+        if fields is not None:
+            joined = [
+                f"{name}__{field}"
+                for name, wanted in related.items()
+                for field in (wanted or [f.name for f in Run._meta.get_field(name).related_model._meta.concrete_fields])
+            ]
+            queryset = queryset.only(*fields, *joined)
+        orm = list(queryset)
+        assert len(read) == len(orm) == 2
+        for fast, slow in zip(read, orm, strict=True):
+            assert fast.get_deferred_fields() == slow.get_deferred_fields()
+            assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {
+                k: v for k, v in slow.__dict__.items() if k != "_state"
+            }
+            assert fast._state.fields_cache.keys() == slow._state.fields_cache.keys()
+            for name in related:
+                one, other = fast._state.fields_cache[name], slow._state.fields_cache[name]
+                assert (one is None) == (other is None)
+                if one is not None:
+                    assert {k: v for k, v in one.__dict__.items() if k != "_state"} == {
+                        k: v for k, v in other.__dict__.items() if k != "_state"
+                    }
+                    assert one._state.fields_cache.keys() == other._state.fields_cache.keys()  # the reverse one-to-one
+    with pytest.raises(ImproperlyConfigured):
+        ModelRows(Run, related={"labels": None})
+
+
+@pytest.mark.django_db
+def test_a_sliced_prepared_read_is_the_querysets_slice():
+    workspaces = [WorkspaceFactory() for _ in range(5)]
+    org_ids = sorted({w.org_id for w in workspaces})
+    query = PreparedQuery(
+        lambda org: Workspace.objects.filter(org_id__gte=org).order_by("pk").values_list("pk"), ints=("org",)
+    )
+    query.MAX_SLICES = 3
+    for low, high in ((0, 1), (0, 3), (2, 4), (4, 9), (9, 10), (0, 3), (1, 2)):
+        expected = list(Workspace.objects.filter(org_id__gte=org_ids[0]).order_by("pk").values_list("pk")[low:high])
+        assert query.rows(limits=(low, high), org=org_ids[0]) == expected
+        assert len([key for key in query.statements if key[1] is not None]) <= 3
+    assert query.rows(org=org_ids[0]) == list(
+        Workspace.objects.filter(org_id__gte=org_ids[0]).order_by("pk").values_list("pk")
+    )
