@@ -18,7 +18,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.fields.related_descriptors import (
+    ForeignKeyDeferredAttribute,
+    ManyToManyDescriptor,
+    ReverseManyToOneDescriptor,
+    ReverseOneToOneDescriptor,
+)
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
@@ -180,11 +185,12 @@ _PREFETCHES: dict[tuple[type[Model], str], tuple[PreparedQuery, type[Model], str
 
 
 def prefetch(obj: Model, *names: str, alias: str = "default") -> None:
-    """`prefetch_related_objects([obj], *names)` for a single object's many-to-many and reverse
-    foreign-key relations, each by a statement compiled once per process: the same rows in the
-    same order (the related model's default ordering) in the same prefetch cache, a reverse
-    foreign key's rows holding `obj` as their parent. Any other kind of relation takes Django's
-    own prefetch."""
+    """`prefetch_related_objects([obj], *names)` for a single object's many-to-many, reverse
+    foreign-key and reverse one-to-one relations, each by a statement compiled once per process:
+    the same rows in the same order (the related model's default ordering) in the same cache (a
+    missing one-to-one row cached as missing, so reading it raises DoesNotExist as before), the
+    rows of a reverse relation holding `obj` as their parent. Any other kind of relation takes
+    Django's own prefetch."""
     from django.db.models import prefetch_related_objects
 
     for name in names:
@@ -200,6 +206,10 @@ def prefetch(obj: Model, *names: str, alias: str = "default") -> None:
         if parent_field is not None:
             for row in rows:
                 row._state.fields_cache[parent_field] = obj
+        descriptor = getattr(type(obj), name)
+        if isinstance(descriptor, ReverseOneToOneDescriptor):
+            descriptor.related.set_cached_value(obj, rows[0] if rows else None)
+            continue
         queryset = getattr(obj, name).get_queryset()
         queryset._result_cache, queryset._prefetch_done = rows, True
         if not hasattr(obj, "_prefetched_objects_cache"):
@@ -208,8 +218,6 @@ def prefetch(obj: Model, *names: str, alias: str = "default") -> None:
 
 
 def _prefetch_plan(model: type[Model], name: str):
-    from django.db.models.fields.related_descriptors import ManyToManyDescriptor, ReverseManyToOneDescriptor
-
     descriptor = getattr(model, name, None)
     key = "key"
     numeric = model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField")
@@ -223,6 +231,13 @@ def _prefetch_plan(model: type[Model], name: str):
             return target._default_manager.filter(**{lookup: key}).values_list(*model_columns(target))
 
         return PreparedQuery(build, **kinds), target, None
+    if isinstance(descriptor, ReverseOneToOneDescriptor):
+        field, target = descriptor.related.field, descriptor.related.related_model
+
+        def build(key):
+            return target._default_manager.filter(**{field.attname: key}).values_list(*model_columns(target))
+
+        return PreparedQuery(build, **kinds), target, field.name
     # ManyToManyDescriptor subclasses it: the reverse side of a many-to-many takes Django's prefetch
     if isinstance(descriptor, ReverseManyToOneDescriptor) and not isinstance(descriptor, ManyToManyDescriptor):
         field = descriptor.field

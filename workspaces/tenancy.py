@@ -398,13 +398,18 @@ class ListMixin(WorkspaceObjectMixin):
 
 
 class RetrieveMixin(WorkspaceObjectMixin):
-    """``GET`` of one object: `get_object` answered by `retrieve_serializer`."""
+    """``GET`` of one object: `get_object`, with the relations `retrieve_prefetch` names read by
+    prepared statements (`seqera.prepared.prefetch`), answered by `retrieve_serializer`."""
 
     retrieve_serializer: type[serializers.BaseSerializer]
+    retrieve_prefetch: tuple[str, ...] = ()
 
     def retrieve(self, request, **kwargs):
         context = self.serializer_context()
-        return Response(self.retrieve_serializer(self.get_object(), context=context).data)
+        obj = self.get_object()
+        if self.retrieve_prefetch:
+            prefetch(obj, *self.retrieve_prefetch)
+        return Response(self.retrieve_serializer(obj, context=context).data)
 
 
 class DestroyMixin(WorkspaceObjectMixin):

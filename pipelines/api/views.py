@@ -134,6 +134,7 @@ class WorkflowViewSet(ListMixin, RetrieveMixin, DestroyMixin, WorkspaceViewSet):
     list_related = ("launch",)
     ordering = RUN_ORDERING
     retrieve_serializer = s.DescribeWorkflowResponseSerializer
+    retrieve_prefetch = ("labels", "trace")
     page_query = s.WorkflowPageQuery
 
     def count_rows(self, params):

@@ -254,3 +254,24 @@ def test_a_sliced_prepared_read_is_the_querysets_slice():
     assert query.rows(org=org_ids[0]) == list(
         Workspace.objects.filter(org_id__gte=org_ids[0]).order_by("pk").values_list("pk")
     )
+
+
+@pytest.mark.django_db
+def test_a_prepared_one_to_one_prefetch_holds_the_row_or_its_absence(django_assert_num_queries):
+    from pipelines.models import Run
+    from pipelines.trace.models import RunTrace
+    from seqera.prepared import prefetch
+    from tests.factories import RunFactory
+
+    traced, untraced = RunFactory(), RunFactory()
+    RunTrace.objects.create(run=traced, workspace=traced.workspace)
+    ours, theirs = Run.objects.get(pk=traced.pk), RunTrace.objects.get(pk=traced.pk)
+    with django_assert_num_queries(1):
+        prefetch(ours, "trace")
+    with django_assert_num_queries(0):
+        assert fields_of(ours.trace) == fields_of(theirs)
+        assert ours.trace.run is ours
+    missing = Run.objects.get(pk=untraced.pk)
+    prefetch(missing, "trace")
+    with django_assert_num_queries(0), pytest.raises(RunTrace.DoesNotExist):
+        missing.trace  # noqa: B018 - reading it is the point
