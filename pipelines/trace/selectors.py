@@ -110,6 +110,37 @@ def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> 
     return Page(found, counted[0][0] if counted else 0, offset, limit)
 
 
+TASK_TABLE_FIELDS = (  # the task table's columns, read without the script, environment and the rest
+    "id", "workspace_id", "run_id", "task_id", "name", "hash", "status", "exit", "submit", "duration",
+    "realtime", "cpus", "pcpu", "peak_rss", "read_bytes", "write_bytes",
+)  # fmt: skip
+TASK_TABLE_ROWS = ModelRows(Task, TASK_TABLE_FIELDS)
+_TASK_TABLE_PAGES: dict[tuple, PreparedQuery] = {}
+
+
+def prepared_task_rows(run: Run, query: TaskQuery, low: int, high: int) -> list[Task] | None:
+    """``tasks(run, query)[low:high]`` read with the task table's columns (`TASK_TABLE_ROWS`) by a
+    statement compiled once per shape of query, or None for a query with a search."""
+    if query.search:
+        return None
+    if high <= low:
+        return []  # an empty page (no task yet): no statement to run
+    shape = (SORTS.get(query.sort, "task_id"), query.descending, bool(query.status), bool(query.process))
+    read = _TASK_TABLE_PAGES.get(shape)
+    if read is None:
+        strs = ("run_id", *(("status",) if query.status else ()), *(("process",) if query.process else ()))
+
+        def selected(run_id, status="", process=""):
+            shaped = TaskQuery(status=status, process=process, sort=query.sort, descending=query.descending)
+            return tasks(run_id, shaped).values_list(*TASK_TABLE_ROWS.columns)
+
+        read = _TASK_TABLE_PAGES[shape] = PreparedQuery(selected, strs=strs)
+    values = {"run_id": run.pk, **({"status": query.status} if query.status else {})}
+    if query.process:
+        values["process"] = query.process
+    return TASK_TABLE_ROWS.instances(read.rows(limits=(low, high), **values))
+
+
 def process_names(run: Run, trace: RunTrace | None = None) -> list[str]:
     trace = trace or RunTrace.objects.filter(run=run).first()
     names = list(trace.process_names) if trace else []

@@ -18,6 +18,7 @@ from pipelines.trace import selectors
 from pipelines.trace.models import RunTrace, Task, TaskStatus
 from seqera.formats import choice_display, date_formatter, file_sizes
 from seqera.paging import BoundedPaginator
+from seqera.prepared import prepared_reads
 from seqera.views.generic import ObjectDetailView
 from seqera.views.live import next_poll
 from workspaces.tenancy import WorkspacePage
@@ -37,12 +38,6 @@ COLUMNS = (  # (sort key, heading)
     ("readBytes", "Read"),
     ("writeBytes", "Written"),
 )
-
-
-SHOWN_FIELDS = (  # the task table's columns, read without the script, environment and the rest
-    "id", "workspace_id", "run_id", "task_id", "name", "hash", "status", "exit", "submit", "duration",
-    "realtime", "cpus", "pcpu", "peak_rss", "read_bytes", "write_bytes",
-)  # fmt: skip
 
 
 def task_rows(tasks) -> SafeString:
@@ -75,11 +70,26 @@ def task_rows(tasks) -> SafeString:
 SUBMIT_FORMAT = date_formatter("Y-m-d H:i:s")
 
 
+class _PageOfTasks:
+    """The run's tasks as `BoundedPaginator` reads them: counted through the queryset (`data`,
+    the bounded count), a page read by a statement compiled once per shape of query
+    (`selectors.prepared_task_rows`), or sliced from the queryset when the query has a search."""
+
+    def __init__(self, run: Run, query: selectors.TaskQuery):
+        self.run, self.query = run, query
+        self.data = selectors.tasks(run, query).only(*selectors.TASK_TABLE_FIELDS)
+
+    def __getitem__(self, rows: slice):
+        found = selectors.prepared_task_rows(self.run, self.query, rows.start, rows.stop) if prepared_reads() else None
+        return list(self.data[rows]) if found is None else found
+
+
 class RunTraceView(WorkspacePage, ObjectDetailView):
     model = Run
     permission_action = "workflow:read"
     template_name = "trace/_run_trace.html"
     context_object_name = "run"
+    object_related = ("trace",)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -90,13 +100,16 @@ class RunTraceView(WorkspacePage, ObjectDetailView):
         sort = get.get("sort", "taskId")
         sort = sort if sort in selectors.SORTS else "taskId"
         descending = get.get("dir") == "desc"
-        trace = RunTrace.objects.filter(run=run).first()
+        try:
+            trace = run.trace
+        except RunTrace.DoesNotExist:
+            trace = None
         names = selectors.process_names(run, trace)
         process = get.get("process", "")
         process = process if process in names else ""
         search = get.get("q", "")[:100]
         query = selectors.TaskQuery(status=status, process=process, search=search, sort=sort, descending=descending)
-        paginator = BoundedPaginator(selectors.tasks(run, query).only(*SHOWN_FIELDS), PER_PAGE)
+        paginator = BoundedPaginator(_PageOfTasks(run, query), PER_PAGE)
         page = paginator.get_page(get.get("page"))
         base = self.ws_url("trace:run_trace", pk=run.pk)
         state = {

@@ -4,13 +4,16 @@ sizes, any status), in any time zone."""
 
 import datetime
 
+import pytest
 from django.template import Context, Template
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.trace.models import Task, TaskStatus
-from pipelines.trace.views_pages import task_rows
+from pipelines.trace import selectors
+from pipelines.trace.models import RunTrace, Task, TaskStatus
+from pipelines.trace.views_pages import COLUMNS, task_rows
+from tests.api.test_fast_read import world  # noqa: F401, F811 - the fixture
 
 ROW = Template(
     "{% load pipeline_tags %}{% for task in tasks %}"
@@ -60,3 +63,50 @@ task = st.builds(
 def test_rows_are_the_template_rows(tasks, zone):
     with timezone.override(zone):
         assert task_rows(tasks) == ROW.render(Context({"tasks": tasks}))
+
+
+@pytest.mark.django_db
+def test_the_task_tables_prepared_pages_are_the_querysets(tenancy, world, client, monkeypatch):  # noqa: F811
+    """The run page's task table reads its page by a prepared statement; under `stock_reads`
+    through the queryset: the same HTML for every order, filter and page, and a search takes
+    the queryset."""
+    from seqera.prepared import ModelRows, stock_reads
+
+    built = []
+    original = ModelRows.instances
+
+    def spy(self, rows, alias="default"):
+        built.append(self.model.__name__)
+        return original(self, rows, alias)
+
+    monkeypatch.setattr(ModelRows, "instances", spy)
+    run = world["runs"][0]  # 30 tasks; reported, so the table shows
+    RunTrace.objects.create(
+        run=run, workspace=run.workspace, last_report_at=timezone.now(), process_names=["PROC", "OTHER"]
+    )
+    client.force_login(tenancy.users["owner"])
+    base = tenancy.workspace.url("trace:run_trace", pk=run.pk)
+    queries = [""] + [f"sort={key}&dir={way}" for key, _ in COLUMNS for way in ("asc", "desc")]
+    queries += ["status=COMPLETED", "status=FAILED&process=PROC", "process=OTHER", "status=ABORTED&sort=name"]
+    for query in queries:
+        expected = len(list(selectors.tasks(run, _query(query))))
+        built.clear()
+        prepared = client.get(f"{base}?{query}")
+        assert built == (["Task"] if expected else []), query  # an empty page runs no statement
+        with stock_reads():
+            stock = client.get(f"{base}?{query}")
+        assert prepared.status_code == stock.status_code == 200, query
+        assert prepared.content == stock.content, query
+        assert prepared.content.count(b"<tr><td>") == expected
+    built.clear()
+    assert client.get(f"{base}?q=ab").status_code == 200 and not built
+
+
+def _query(query: str):
+    fields = dict(part.split("=") for part in query.split("&") if part)
+    return selectors.TaskQuery(
+        status=fields.get("status", ""),
+        process=fields.get("process", ""),
+        sort=fields.get("sort", "taskId"),
+        descending=fields.get("dir") == "desc",
+    )
