@@ -574,21 +574,15 @@ def test_prepared_pages_answer_what_the_queryset_path_answers(tenancy, world, mo
     """The run list and the task list read their page by prepared statements (`ModelRows`);
     under `stock_reads` they read it through the ORM queryset: the same bytes, page after page,
     sorted and filtered; and the prepared path is the one taken."""
-    from seqera.prepared import ModelRows, stock_reads
+    from seqera.prepared import stock_reads
+    from tests.helpers.prepared import spy_on_prepared_reads
 
     frozen = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: frozen)
     from pipelines.models import Run
 
     Run.objects.filter(pk__in=[run.pk for run in world["runs"][2:6]]).update(submit=frozen)  # ties: the id decides
-    built = []
-    original = ModelRows.instances
-
-    def spy(self, rows, alias="default"):
-        built.append(self.model.__name__)
-        return original(self, rows, alias)
-
-    monkeypatch.setattr(ModelRows, "instances", spy)
+    built = spy_on_prepared_reads(monkeypatch)
     client = client_for(tenancy.users["owner"])
     for url in prepared_urls(tenancy, world):
         built.clear()

@@ -70,16 +70,10 @@ def test_the_task_tables_prepared_pages_are_the_querysets(tenancy, world, client
     """The run page's task table reads its page by a prepared statement; under `stock_reads`
     through the queryset: the same HTML for every order, filter and page, and a search takes
     the queryset."""
-    from seqera.prepared import ModelRows, stock_reads
+    from seqera.prepared import stock_reads
+    from tests.helpers.prepared import spy_on_prepared_reads
 
-    built = []
-    original = ModelRows.instances
-
-    def spy(self, rows, alias="default"):
-        built.append(self.model.__name__)
-        return original(self, rows, alias)
-
-    monkeypatch.setattr(ModelRows, "instances", spy)
+    built = spy_on_prepared_reads(monkeypatch)
     run = world["runs"][0]  # 30 tasks; reported, so the table shows
     RunTrace.objects.create(
         run=run, workspace=run.workspace, last_report_at=timezone.now(), process_names=["PROC", "OTHER"]
