@@ -1,6 +1,7 @@
-"""Table base of every list page (django-tables2): Bootstrap 5 responsive markup whose rows render
-in Python (`BaseTable.tbody`), 25 rows a page, and `actions(template)` for a row's buttons (a template
-that asks the permission map)."""
+"""Table base of every list page (django-tables2): Bootstrap 5 responsive markup whose header, rows
+and pagination render in Python (`BaseTable.thead`, `.tbody`, `.pagination`), 25 rows a page, and
+`actions(template)` for a row's buttons (a template that asks the permission map, or without one
+the table's ``render_<column>`` method)."""
 
 import datetime
 import functools
@@ -31,8 +32,9 @@ from seqera.formats import choice_display, date_formatter
 
 
 class BaseTable(tables.Table):
-    """Every list table. Rows render in Python (`tbody`), the same HTML as django-tables2's
-    bootstrap5 template gives, cell for cell (tests/test_tables.py compares the two), at a
+    """Every list table. Rows render in Python (`tbody`; the header and the pagination too), the
+    same HTML as django-tables2's bootstrap5 template gives, cell for cell (tests/test_tables.py
+    compares the two), at a
     fraction of its cost: a column's render method and its argument names are resolved once
     per table instead of once per cell, static `<td>` attributes are built once per column, and
     date columns format in Python (`_date_cell`) and other template columns compile their template
