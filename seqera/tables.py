@@ -34,12 +34,12 @@ from seqera.formats import choice_display, date_formatter
 class BaseTable(tables.Table):
     """Every list table. Rows render in Python (`tbody`; the header and the pagination too), the
     same HTML as django-tables2's bootstrap5 template gives, cell for cell (tests/test_tables.py
-    compares the two), at a
-    fraction of its cost: a column's render method and its argument names are resolved once
-    per table instead of once per cell, static `<td>` attributes are built once per column, and
-    date columns format in Python (`_date_cell`) and other template columns compile their template
-    once per table and render within the page's context, instead of compiling per cell or making a
-    fresh RequestContext per cell (which ran every context processor again, for every cell)."""
+    compares the two), at a fraction of its cost: a column's render method and its argument names
+    are resolved once per table instead of once per cell, static `<td>` attributes are built once
+    per column, and date columns format in Python (`_date_cell`) and other template columns
+    compile their template once per table and render within the page's context, instead of
+    compiling per cell or making a fresh RequestContext per cell (which ran every context
+    processor again, for every cell)."""
 
     class Meta:
         template_name = "tables/table.html"
