@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     WorkspaceFactory,
 )
+from tests.helpers.world import world  # noqa: F401 - a fixture the API and trace tests share
 from workspaces.permissions import ROLE_ORDER
 
 MOTO_CONFIG = {"batch": {"use_docker": False}, "iam": {"load_aws_managed_policies": True}}

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from pipelines.trace import selectors
 from pipelines.trace.models import RunTrace, Task, TaskStatus
 from pipelines.trace.views_pages import COLUMNS, task_rows
-from tests.api.test_fast_read import world  # noqa: F401, F811 - the fixture
 
 ROW = Template(
     "{% load pipeline_tags %}{% for task in tasks %}"
@@ -66,7 +65,7 @@ def test_rows_are_the_template_rows(tasks, zone):
 
 
 @pytest.mark.django_db
-def test_the_task_tables_prepared_pages_are_the_querysets(tenancy, world, client, monkeypatch):  # noqa: F811
+def test_the_task_tables_prepared_pages_are_the_querysets(tenancy, world, client, monkeypatch):
     """The run page's task table reads its page by a prepared statement; under `stock_reads`
     through the queryset: the same HTML for every order, filter and page, and a search takes
     the queryset."""
