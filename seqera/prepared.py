@@ -219,9 +219,7 @@ def prefetch(obj: Model, *names: str, alias: str = "default") -> None:
 
 def _prefetch_plan(model: type[Model], name: str):
     descriptor = getattr(model, name, None)
-    key = "key"
-    numeric = model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField")
-    kinds = {"ints": (key,)} if numeric else {"strs": (key,)}
+    kinds = {"ints": ("key",)} if has_integer_key(model) else {"strs": ("key",)}
     if isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse:
         field = descriptor.field
         target = field.related_model
@@ -232,22 +230,26 @@ def _prefetch_plan(model: type[Model], name: str):
 
         return PreparedQuery(build, **kinds), target, None
     if isinstance(descriptor, ReverseOneToOneDescriptor):
-        field, target = descriptor.related.field, descriptor.related.related_model
-
-        def build(key):
-            return target._default_manager.filter(**{field.attname: key}).values_list(*model_columns(target))
-
-        return PreparedQuery(build, **kinds), target, field.name
+        field = descriptor.related.field
     # ManyToManyDescriptor subclasses it: the reverse side of a many-to-many takes Django's prefetch
-    if isinstance(descriptor, ReverseManyToOneDescriptor) and not isinstance(descriptor, ManyToManyDescriptor):
+    elif isinstance(descriptor, ReverseManyToOneDescriptor) and not isinstance(descriptor, ManyToManyDescriptor):
         field = descriptor.field
-        target = field.model
+    else:
+        return None
+    target = field.model  # the rows that point at `model`
 
-        def build(key):
-            return target._default_manager.filter(**{field.attname: key}).values_list(*model_columns(target))
+    def build_reverse(key):
+        return target._default_manager.filter(**{field.attname: key}).values_list(*model_columns(target))
 
-        return PreparedQuery(build, **kinds), target, field.name
-    return None
+    return PreparedQuery(build_reverse, **kinds), target, field.name
+
+
+_INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField")
+
+
+def has_integer_key(model: type[Model]) -> bool:
+    """Whether `model`'s primary key is an integer (a prepared read binds it as an `int`)."""
+    return model._meta.pk.get_internal_type() in _INTEGER_KEYS
 
 
 # --------------------------------------------------------------------------- instances

@@ -76,14 +76,21 @@ class TenantQuerySet(models.QuerySet):
         workspace = self._workspace
         if workspace is None or self._iterable_class is not models.query.ModelIterable:
             return
-        for row in self._result_cache:
-            if row.__dict__.get("workspace_id") == workspace.pk:  # not deferred, and of this workspace
-                row._state.fields_cache.setdefault("workspace", workspace)
+        attach_workspace(self._result_cache, workspace)
 
     def for_role(self, workspace, role: str | None, action: str):
         """`restrict(user, action).in_workspace(workspace)` for a user whose effective role in
         `workspace` is `role` (resolved once for the request), without deriving it again in SQL."""
         return self.in_workspace(workspace) if role_allows(role, action) else self.none()
+
+
+def attach_workspace(rows, workspace):
+    """What `TenantQuerySet.in_workspace` does for the rows it reads: each row of `workspace` (its
+    key read, not deferred) holds that instance as its ``workspace`` (no query, no join for it)."""
+    for row in rows:
+        if row.__dict__.get("workspace_id") == workspace.pk:
+            row._state.fields_cache.setdefault("workspace", workspace)
+    return rows
 
 
 def _role_rank():

@@ -34,9 +34,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from seqera.api import Page, PageQuery, api_errors, exception_handler, page, query_params
-from seqera.prepared import PreparedQuery, model_columns, model_instance, prefetch, prepared_reads
+from seqera.prepared import PreparedQuery, has_integer_key, model_columns, model_instance, prefetch, prepared_reads
 from workspaces import audit
-from workspaces.models import Organization, Workspace, workspace_with_role
+from workspaces.models import Organization, Workspace, attach_workspace, workspace_with_role
 from workspaces.permissions import role_allows
 
 
@@ -253,7 +253,6 @@ def _joined(queryset, related: tuple[str, ...]):
 
 
 _OBJECT_READS: dict[tuple, PreparedQuery] = {}
-_INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField")
 
 
 def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ()):
@@ -264,7 +263,7 @@ def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ())
     for each model and `related` (the ORM compiling it cost more than running it). A key that
     cannot be the model's (not a number for a numeric key) is no row."""
     related = tuple(name for name in related if name != "workspace")
-    numeric = model._meta.pk.get_internal_type() in _INTEGER_KEYS
+    numeric = has_integer_key(model)
     if numeric:
         try:
             key = int(key)
@@ -285,19 +284,9 @@ def read_object(model, workspace: Workspace, key, related: tuple[str, ...] = ())
     if not rows:
         return None
     obj = model_instance(model, rows[0], *related)[0]
-    for joined in (obj, *(obj._state.fields_cache.get(name) for name in related)):
-        if joined is not None and getattr(joined, "workspace_id", None) == workspace.pk:
-            joined._state.fields_cache["workspace"] = workspace
+    joined = (obj._state.fields_cache.get(name) for name in related)
+    attach_workspace([obj, *(row for row in joined if row is not None)], workspace)
     return obj
-
-
-def attach_workspace(rows, workspace: Workspace):
-    """What `TenantQuerySet.in_workspace` does for the rows it reads: each row of `workspace` holds
-    that instance as its ``workspace`` (no query, no join for it)."""
-    for row in rows:
-        if row.__dict__.get("workspace_id") == workspace.pk:
-            row._state.fields_cache.setdefault("workspace", workspace)
-    return rows
 
 
 def read_for_role(view, key, related: tuple[str, ...]):

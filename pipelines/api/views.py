@@ -17,7 +17,8 @@ from pipelines.models import Launch, Pipeline, PipelineSecret, Run
 from seqera.api import DEFAULT_PAGE, MAX_PAGE, ErrorResponseSerializer, Page, PageQuery
 from seqera.prepared import ModelRows, PreparedQuery
 from workspaces import aws
-from workspaces.tenancy import DestroyMixin, ListMixin, RetrieveMixin, WorkspaceViewSet, attach_workspace
+from workspaces.models import attach_workspace
+from workspaces.tenancy import DestroyMixin, ListMixin, RetrieveMixin, WorkspaceViewSet
 
 WORKSPACE_ID = OpenApiParameter(
     "workspaceId", OpenApiTypes.INT64, required=True, description="Workspace numeric identifier"

@@ -68,30 +68,37 @@ def tasks(run: Run | str, query: TaskQuery):
 
 
 TASK_ROWS = ModelRows(Task)
-_TASK_PAGES: dict[tuple, tuple[PreparedQuery, PreparedQuery]] = {}
+TASK_TABLE_FIELDS = (  # the task table's columns, read without the script, environment and the rest
+    "id", "workspace_id", "run_id", "task_id", "name", "hash", "status", "exit", "submit", "duration",
+    "realtime", "cpus", "pcpu", "peak_rss", "read_bytes", "write_bytes",
+)  # fmt: skip
+TASK_TABLE_ROWS = ModelRows(Task, TASK_TABLE_FIELDS)
+_TASK_STATEMENTS: dict[tuple, PreparedQuery] = {}
 
 
-def _task_statements(query: TaskQuery) -> tuple[PreparedQuery, PreparedQuery]:
-    """The page and count statements for the shape of `query` (its order, which filters it has)."""
-    shape = (SORTS.get(query.sort, "task_id"), query.descending, bool(query.status), bool(query.process))
-    found = _TASK_PAGES.get(shape)
+def _task_statement(query: TaskQuery, purpose: str, select) -> PreparedQuery:
+    """`select(tasks(run, query))` as a statement kept per `purpose` and shape of `query` (its
+    order, which filters it has); the run and the filters' values are its parameters."""
+    shape = (purpose, SORTS.get(query.sort, "task_id"), query.descending, bool(query.status), bool(query.process))
+    found = _TASK_STATEMENTS.get(shape)
     if found is None:
         strs = ("run_id", *(("status",) if query.status else ()), *(("process",) if query.process else ()))
 
-        def selected(run_id, status="", process=""):
-            return tasks(
-                run_id, TaskQuery(status=status, process=process, sort=query.sort, descending=query.descending)
-            )
+        def build(run_id, status="", process=""):
+            shaped = TaskQuery(status=status, process=process, sort=query.sort, descending=query.descending)
+            return select(tasks(run_id, shaped))
 
-        # COUNT(*) grouped by the run: one row (none when no task matches), the run's count
-        found = _TASK_PAGES[shape] = (
-            PreparedQuery(lambda **values: selected(**values).values_list(*TASK_ROWS.columns), strs=strs),
-            PreparedQuery(
-                lambda **values: selected(**values).order_by().values("run_id").annotate(n=Count("*")).values_list("n"),
-                strs=strs,
-            ),
-        )
+        found = _TASK_STATEMENTS[shape] = PreparedQuery(build, strs=strs)
     return found
+
+
+def _task_values(run: Run, query: TaskQuery) -> dict[str, str]:
+    values = {"run_id": run.pk}
+    if query.status:
+        values["status"] = query.status
+    if query.process:
+        values["process"] = query.process
+    return values
 
 
 def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> Page | None:
@@ -99,23 +106,15 @@ def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> 
     once per shape of query, or None for a query with a search (the queryset's path)."""
     if query.search:
         return None
-    rows_of, count_of = _task_statements(query)
-    values = {"run_id": run.pk}
-    if query.status:
-        values["status"] = query.status
-    if query.process:
-        values["process"] = query.process
-    found = TASK_ROWS.instances(rows_of.rows(limits=(offset, offset + limit), **values))
-    counted = count_of.rows(**values)
-    return Page(found, counted[0][0] if counted else 0, offset, limit)
-
-
-TASK_TABLE_FIELDS = (  # the task table's columns, read without the script, environment and the rest
-    "id", "workspace_id", "run_id", "task_id", "name", "hash", "status", "exit", "submit", "duration",
-    "realtime", "cpus", "pcpu", "peak_rss", "read_bytes", "write_bytes",
-)  # fmt: skip
-TASK_TABLE_ROWS = ModelRows(Task, TASK_TABLE_FIELDS)
-_TASK_TABLE_PAGES: dict[tuple, PreparedQuery] = {}
+    values = _task_values(run, query)
+    rows = _task_statement(query, "rows", lambda found: found.values_list(*TASK_ROWS.columns))
+    # COUNT(*) grouped by the run: one row (none when no task matches), the run's count
+    count = _task_statement(
+        query, "count", lambda found: found.order_by().values("run_id").annotate(n=Count("*")).values_list("n")
+    )
+    page = TASK_ROWS.instances(rows.rows(limits=(offset, offset + limit), **values))
+    counted = count.rows(**values)
+    return Page(page, counted[0][0] if counted else 0, offset, limit)
 
 
 def prepared_task_rows(run: Run, query: TaskQuery, low: int, high: int) -> list[Task] | None:
@@ -125,20 +124,8 @@ def prepared_task_rows(run: Run, query: TaskQuery, low: int, high: int) -> list[
         return None
     if high <= low:
         return []  # an empty page (no task yet): no statement to run
-    shape = (SORTS.get(query.sort, "task_id"), query.descending, bool(query.status), bool(query.process))
-    read = _TASK_TABLE_PAGES.get(shape)
-    if read is None:
-        strs = ("run_id", *(("status",) if query.status else ()), *(("process",) if query.process else ()))
-
-        def selected(run_id, status="", process=""):
-            shaped = TaskQuery(status=status, process=process, sort=query.sort, descending=query.descending)
-            return tasks(run_id, shaped).values_list(*TASK_TABLE_ROWS.columns)
-
-        read = _TASK_TABLE_PAGES[shape] = PreparedQuery(selected, strs=strs)
-    values = {"run_id": run.pk, **({"status": query.status} if query.status else {})}
-    if query.process:
-        values["process"] = query.process
-    return TASK_TABLE_ROWS.instances(read.rows(limits=(low, high), **values))
+    rows = _task_statement(query, "table rows", lambda found: found.values_list(*TASK_TABLE_ROWS.columns))
+    return TASK_TABLE_ROWS.instances(rows.rows(limits=(low, high), **_task_values(run, query)))
 
 
 def process_names(run: Run, trace: RunTrace | None = None) -> list[str]:
