@@ -14,6 +14,7 @@ from functools import partial, partialmethod
 from typing import Any
 
 from django.db import models
+from django.template.defaultfilters import date
 from django.utils import numberformat
 from django.utils.encoding import force_str
 from django.utils.formats import get_format
@@ -36,6 +37,17 @@ def date_formatter(fmt: str) -> Callable[[datetime.datetime], str] | None:
         else:
             return None
     return "".join(pieces).format
+
+
+def date_filter(fmt: str) -> Callable[[Any], str]:
+    """The ``date`` template filter for one format: `date_formatter`'s for a datetime when the
+    format has one, Django's filter for anything else (None, a date, a string)."""
+    fast = date_formatter(fmt)
+
+    def write(value: Any) -> str:
+        return fast(value) if fast is not None and type(value) is datetime.datetime else date(value, fmt)
+
+    return write
 
 
 def choice_display(model, field) -> Callable[[Any], Any]:

@@ -3,7 +3,6 @@ and pagination render in Python (`BaseTable.thead`, `.tbody`, `.pagination`), 25
 `actions(template)` for a row's buttons (a template that asks the permission map, or without one
 the table's ``render_<column>`` method)."""
 
-import datetime
 import functools
 import html
 import operator
@@ -15,7 +14,6 @@ import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.template import Context, Template
 from django.template.base import render_value_in_context
-from django.template.defaultfilters import date
 from django.template.loader import get_template
 from django.templatetags import l10n
 from django.utils.formats import localize
@@ -28,7 +26,7 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import AttributeDict, signature
 
-from seqera.formats import choice_display, date_formatter
+from seqera.formats import choice_display, date_filter
 
 
 class BaseTable(tables.Table):
@@ -322,20 +320,17 @@ _DATE_TEMPLATE = re.compile(r'\{\{ value\|date:"([^"]*)"\|default:default \}\}')
 
 def _date_cell(table, column):
     """A DateTimeColumn's cell, ``{{ value|date:"<format>"|default:default }}``, in Python: the
-    value in the current time zone, formatted by the `date` filter (or `_date_formatter`'s
-    equivalent), else the column's default, escaped as ``{{ }}`` escapes. None for any other
-    template column."""
+    value in the current time zone, formatted by the `date` filter (`seqera.formats.date_filter`),
+    else the column's default, escaped as ``{{ }}`` escapes. None for any other template column."""
     match = _DATE_TEMPLATE.fullmatch(column.template_code or "")
     if not isinstance(column, tables.DateTimeColumn) or match is None or column.extra_context:
         return None
     context = getattr(table, "context", None) or Context()
     fmt = match.group(1)
-    fast = date_formatter(fmt)
+    write = date_filter(fmt)
 
     def render(value, bound_column):
-        value = template_localtime(value)
-        text = fast(value) if fast is not None and type(value) is datetime.datetime else date(value, fmt)
-        return render_value_in_context(text or bound_column.default, context)
+        return render_value_in_context(write(template_localtime(value)) or bound_column.default, context)
 
     return render
 

@@ -3,13 +3,13 @@
 import datetime
 
 import pytest
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import date, filesizeformat
 from django.utils import dateformat, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.models import Run
-from seqera.formats import choice_display, date_formatter, file_sizes
+from seqera.formats import choice_display, date_filter, date_formatter, file_sizes
 from tests.factories import RunFactory
 
 DATE_PIECES = st.sampled_from(["Y", "m", "d", "H", "i", "s", " ", "-", ":", "/", ".", ","])
@@ -58,3 +58,22 @@ def test_file_sizes_are_filesizeformat(sizes, language):
     with translation.override(language):
         size = file_sizes()
         assert [size(value) for value in sizes] == ["" if v is None else filesizeformat(v) for v in sizes]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.none()
+    | st.just("")
+    | st.dates()
+    | st.datetimes(min_value=datetime.datetime(1, 1, 1), timezones=st.none() | st.just(datetime.UTC)),
+    fmt=st.sampled_from(["Y-m-d H:i:s", "Y-m-d", "N j, Y", "H:i T"]),
+)
+def test_the_date_filter_writer_is_djangos_filter(value, fmt):
+    assert _outcome(date_filter(fmt), value) == _outcome(lambda v: date(v, fmt), value)
+
+
+def _outcome(write, value):
+    try:
+        return write(value)
+    except TypeError as exc:  # a time format for a date: Django refuses it
+        return type(exc), str(exc)

@@ -14,7 +14,6 @@ from pipelines.trace import selectors
 from pipelines.trace.models import Task
 from pipelines.trace.serializers import TASK_STATUSES
 from seqera.api import DEFAULT_PAGE, ERRORS, MAX_ID, CharOrNull, PageQuery, page, query_params
-from seqera.prepared import prepared_reads
 from seqera.serializers import ReadSerializer
 from workspaces.tenancy import WorkspaceObjectMixin, WorkspaceViewSet
 
@@ -125,10 +124,8 @@ class WorkflowTaskViewSet(WorkspaceObjectMixin, WorkspaceViewSet):
             sort=params["sortBy"],
             descending=params["sortDir"] == "desc",
         )
-        found = None
-        if prepared_reads():
-            offset, limit = params.get("offset", 0), params.get("max", DEFAULT_PAGE)
-            found = selectors.prepared_tasks_page(run, query, offset, limit)
+        offset, limit = params.get("offset", 0), params.get("max", DEFAULT_PAGE)
+        found = selectors.prepared_tasks_page(run, query, offset, limit)
         if found is None:
             found = page(selectors.tasks(run, query), params)
         return Response(ListTasksResponseSerializer(found).data)

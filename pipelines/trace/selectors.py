@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q, Sum
 from pipelines.models import Run
 from pipelines.trace.models import RunTrace, Task
 from seqera.api import Page
-from seqera.prepared import ModelRows, PreparedQuery
+from seqera.prepared import ModelRows, PreparedQuery, prepared_reads
 
 SORTS = {  # API sortBy / page column -> model field
     "taskId": "task_id",
@@ -103,8 +103,9 @@ def _task_values(run: Run, query: TaskQuery) -> dict[str, str]:
 
 def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> Page | None:
     """`seqera.api.page` of `tasks(run, query)` (the page and its count) by statements compiled
-    once per shape of query, or None for a query with a search (the queryset's path)."""
-    if query.search:
+    once per shape of query, or None for a query with a search or under `stock_reads` (the
+    queryset's path)."""
+    if query.search or not prepared_reads():
         return None
     values = _task_values(run, query)
     rows = _task_statement(query, "rows", lambda found: found.values_list(*TASK_ROWS.columns))
@@ -119,8 +120,9 @@ def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> 
 
 def prepared_task_rows(run: Run, query: TaskQuery, low: int, high: int) -> list[Task] | None:
     """``tasks(run, query)[low:high]`` read with the task table's columns (`TASK_TABLE_ROWS`) by a
-    statement compiled once per shape of query, or None for a query with a search."""
-    if query.search:
+    statement compiled once per shape of query, or None for a query with a search or under
+    `stock_reads`."""
+    if query.search or not prepared_reads():
         return None
     if high <= low:
         return []  # an empty page (no task yet): no statement to run

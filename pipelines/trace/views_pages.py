@@ -4,11 +4,10 @@ active, polls (slowing down as `seqera.views.live.next_poll` says)."""
 
 from __future__ import annotations
 
-import datetime
 from html import escape
 from urllib.parse import urlencode
 
-from django.template.defaultfilters import date, floatformat
+from django.template.defaultfilters import floatformat
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
@@ -16,9 +15,8 @@ from pipelines.models import Run, RunStatus
 from pipelines.templatetags.pipeline_tags import duration
 from pipelines.trace import selectors
 from pipelines.trace.models import RunTrace, Task, TaskStatus
-from seqera.formats import choice_display, date_formatter, file_sizes
+from seqera.formats import choice_display, date_filter, file_sizes
 from seqera.paging import BoundedPaginator
-from seqera.prepared import prepared_reads
 from seqera.views.generic import ObjectDetailView
 from seqera.views.live import next_poll
 from workspaces.tenancy import WorkspacePage
@@ -48,8 +46,7 @@ def task_rows(tasks) -> SafeString:
     rows = []
     for task in tasks:
         tag = f' <span class="text-body-secondary">{escape(task.hash)}</span>' if task.hash else ""
-        submit = template_localtime(task.submit)
-        submitted = SUBMIT_FORMAT(submit) if type(submit) is datetime.datetime else date(submit, "Y-m-d H:i:s")
+        submitted = SUBMITTED(template_localtime(task.submit))
         rows.append(
             f"<tr><td>{task.task_id}</td>"
             f'<td class="text-break"><span class="font-monospace">{escape(task.name)}</span>{tag}</td>'
@@ -67,20 +64,20 @@ def task_rows(tasks) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped or a number
 
 
-SUBMIT_FORMAT = date_formatter("Y-m-d H:i:s")
+SUBMITTED = date_filter("Y-m-d H:i:s")
 
 
 class _PageOfTasks:
     """The run's tasks as `BoundedPaginator` reads them: counted through the queryset (`data`,
     the bounded count), a page read by a statement compiled once per shape of query
-    (`selectors.prepared_task_rows`), or sliced from the queryset when the query has a search."""
+    (`selectors.prepared_task_rows`), or sliced from the queryset when that has none."""
 
     def __init__(self, run: Run, query: selectors.TaskQuery):
         self.run, self.query = run, query
         self.data = selectors.tasks(run, query).only(*selectors.TASK_TABLE_FIELDS)
 
     def __getitem__(self, rows: slice):
-        found = selectors.prepared_task_rows(self.run, self.query, rows.start, rows.stop) if prepared_reads() else None
+        found = selectors.prepared_task_rows(self.run, self.query, rows.start, rows.stop)
         return list(self.data[rows]) if found is None else found
 
 
