@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import JSONField, Model, QuerySet
 from django.db.models.base import ModelState
+from django.db.models.fields.json import KeyTransform
 from django.db.models.fields.related_descriptors import (
     ForeignKeyDeferredAttribute,
     ManyToManyDescriptor,
@@ -139,6 +143,8 @@ class PreparedQuery:
 def _chain(funcs, expression, connection):
     if len(funcs) == 1:
         (func,) = funcs
+        if _plain_json(func, expression):
+            return load_json
 
         def convert_one(value):
             return func(value, expression, connection)
@@ -151,6 +157,36 @@ def _chain(funcs, expression, connection):
         return value
 
     return convert
+
+
+def _plain_json(func, expression) -> bool:
+    """Whether `func` is `JSONField.from_db_value` of a field without its own decoder, reading the
+    whole column (a key transform may already be a number or a list)."""
+    return (
+        getattr(func, "__func__", None) is JSONField.from_db_value
+        and func.__self__.decoder is None
+        and not isinstance(expression, KeyTransform)
+    )
+
+
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def load_json(value):
+    """`JSONField.from_db_value` of a plain JSON column (`_plain_json`), decoding with orjson: the
+    same value (a text that is not JSON as itself, None as None). orjson reads an integer beyond
+    64 bits as a float, so a text holding 19 digits in a row goes through `json.loads` instead."""
+    if value is None:
+        return value
+    if type(value) is str and _LONG_NUMBER.search(value) is None:
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            pass  # NaN, a lone surrogate …: what json.loads makes of it
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
 
 
 def model_columns(model: type[Model], *related: str) -> list[str]:

@@ -248,7 +248,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "workspaces.tenancy.api_exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["seqera.drf.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["seqera.drf.BoundedJSONParser"],
     "DEFAULT_METADATA_CLASS": "seqera.drf.RoutePermissionMetadata",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
