@@ -541,13 +541,13 @@ def seed_runs(
                 totals = {c: sum(record[c] for record in processes) for c in PROGRESS_COUNTERS}
                 yield (
                     run_ids[i], workspace_id, list(PROCESSES), {**totals, "processes": processes},
-                    int((complete or now).timestamp() * 1000), start, complete, complete or now,
+                    int((complete or now).timestamp() * 1000), start, complete, complete or now, per_run[i],
                 )  # fmt: skip
 
         _Rows(
             RunTrace,
             ("run_id", "workspace_id", "process_names", "progress", "progress_instant", "begun_at", "completed_at",
-             "last_report_at"),
+             "last_report_at", "task_count"),
             now=now,
         ).insert(trace_rows())  # fmt: skip
 

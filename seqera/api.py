@@ -5,6 +5,7 @@ Errors follow Seqera's ``ErrorResponse`` (``{"message": ...}``); validation erro
 message beside its field.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -143,9 +144,24 @@ class PageQuery(serializers.Serializer):
 
 
 def query_params(request, serializer_class) -> dict:
-    query = serializer_class(data=request.query_params.dict())
+    """The query string's parameters as `serializer_class` (a serializer of plain fields whose
+    validation reads nothing but the values) validates them; a 400 when it refuses them."""
+    return dict(_validated_query(serializer_class, tuple(request.query_params.dict().items())))
+
+
+@functools.lru_cache(maxsize=512)
+def _validated_query(serializer_class, items: tuple) -> tuple:
+    # Remembered per query string: the same parameters validate the same way every time, and
+    # a page's query (``?workspaceId=…``, ``&offset=…``) repeats; a refusal raises, never kept.
+    query = serializer_class(data=dict(items))
     query.is_valid(raise_exception=True)
-    return query.validated_data
+    validated = tuple(query.validated_data.items())
+    if not all(isinstance(value, _SCALARS) for _, value in validated):
+        raise TypeError(f"{serializer_class.__name__} validates to a value a later request could change")
+    return validated
+
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True)

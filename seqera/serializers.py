@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import datetime
 import keyword
+import threading
+import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -79,6 +81,8 @@ Step = tuple[str, Getter, Converter, bool]
 
 _FIELD_GET_ATTRIBUTE = Field.get_attribute
 _NO_TZ = object()  # a row whose plan needs no timezone
+_UTC = datetime.UTC
+_ZONE_UTC = zoneinfo.ZoneInfo("UTC")  # Django's zone for TIME_ZONE = "UTC" (ZoneInfo keeps one per key)
 
 
 class _State:
@@ -128,6 +132,20 @@ def _missing(field: Field, instance: Any) -> Any:
     return field.get_attribute(instance)  # raises DRF's own error, with its message
 
 
+_MAPPING_TYPES: dict[type, bool] = {}
+
+
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, remembered per type: the ABC check runs Python code on
+    every call (about 0.3 µs; 1,100 calls on a page of 100 runs). A class registered as a Mapping
+    after its instances were first serialized would not be seen as one (nobody does that)."""
+    kind = type(value)
+    found = _MAPPING_TYPES.get(kind)
+    if found is None:
+        found = _MAPPING_TYPES[kind] = isinstance(value, Mapping)
+    return found
+
+
 def _getter(field: Field) -> Getter | None:
     """A getter equal to ``field.get_attribute``, or None if the field's is not the stock one."""
     if type(field).get_attribute is not _FIELD_GET_ATTRIBUTE:
@@ -140,7 +158,7 @@ def _getter(field: Field) -> Getter | None:
 
         def get_one(instance: Any) -> Any:
             try:
-                value = instance[attr] if isinstance(instance, Mapping) else getattr(instance, attr)
+                value = instance[attr] if _is_mapping(instance) else getattr(instance, attr)
             except ObjectDoesNotExist:
                 return None
             except (KeyError, AttributeError):
@@ -157,7 +175,7 @@ def _getter(field: Field) -> Getter | None:
         try:
             for attr in attrs:
                 try:
-                    value = value[attr] if isinstance(value, Mapping) else getattr(value, attr)
+                    value = value[attr] if _is_mapping(value) else getattr(value, attr)
                 except ObjectDoesNotExist:
                     return None
                 if callable(value):
@@ -328,6 +346,10 @@ def _datetime(field: Any) -> tuple[Converter, bool] | None:
         zone = field.timezone if own_zone else row_zone
         if zone is None:
             return slow(value)
+        if value.tzinfo is _UTC and (zone is _UTC or zone is _ZONE_UTC) and output_format == ISO_8601:
+            # a UTC value (PostgreSQL's and SQLite's) for UTC: astimezone would change nothing written
+            text = value.isoformat()
+            return text[:-6] + "Z"
         try:
             value = value.astimezone(zone)
         except OverflowError:
@@ -340,9 +362,22 @@ def _datetime(field: Any) -> tuple[Converter, bool] | None:
     return convert, not own_zone
 
 
-def _row_zone() -> Any:
-    """`DateTimeField.default_timezone`, read once per row instead of once per field."""
+def _current_zone() -> Any:
+    """`DateTimeField.default_timezone`."""
     return timezone.get_current_timezone() if settings.USE_TZ else None
+
+
+_PASS = threading.local()  # .zone: the zone of the serialization under way in this thread
+_UNSET = object()
+
+
+def _row_zone() -> Any:
+    """`DateTimeField.default_timezone`, read once per serialization (`FastRead.to_representation`
+    of the root serializer) instead of once per field: Django keeps the current zone in an
+    asgiref ``Local`` (about 3 µs a read, 0.3 ms over a page of 100 rows), and nothing a
+    serializer does while it writes its answer changes it."""
+    zone = getattr(_PASS, "zone", _UNSET)
+    return _current_zone() if zone is _UNSET else zone
 
 
 # --------------------------------------------------------------------------- the serializer
@@ -517,7 +552,7 @@ def _row_factory(cls: type, steps: list[ClassStep], uses_zone: bool) -> Callable
     if uses_zone:
         body.append("zone = row_zone()")
     if any(step.inline is not None for step in steps):
-        body.append("mapping = isinstance(instance, Mapping)")
+        body.append("mapping = is_mapping(instance)")
     body.append("ret = {}")
     for index, step in enumerate(steps):
         body.append(f"# {step.name}")
@@ -532,7 +567,7 @@ def _row_factory(cls: type, steps: list[ClassStep], uses_zone: bool) -> Callable
         ]
     )
     namespace: dict[str, Any] = {
-        "Mapping": Mapping,
+        "is_mapping": _is_mapping,
         "ObjectDoesNotExist": ObjectDoesNotExist,
         "PKOnlyObject": PKOnlyObject,
         "SkipField": SkipField,
@@ -704,7 +739,14 @@ class FastRead:
         if row is None:
             plan = class_plan(type(self))
             row = self._fast_row = plan.row(self) if plan is not None else _loop_row(*_plan(self))
-        return row(instance)
+        if getattr(self, "parent", None) is not None:  # a field of another serializer
+            return row(instance)
+        outer = getattr(_PASS, "zone", _UNSET)  # a serializer used inside another's answer
+        _PASS.zone = _current_zone()
+        try:
+            return row(instance)
+        finally:
+            _PASS.zone = outer
 
 
 class ReadSerializer(FastRead, serializers.Serializer):

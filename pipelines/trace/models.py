@@ -150,6 +150,9 @@ class RunTrace(TenantModel):
     tasks_version = models.BigIntegerField(default=0, db_default=0)
     usage = models.JSONField(null=True, blank=True)
     usage_version = models.BigIntegerField(default=-1, db_default=-1)
+    # The run's task rows, kept by `services.upsert_tasks` as it adds them (the only writer of
+    # tasks): the task API's total without counting 100,000 rows on every page.
+    task_count = models.BigIntegerField(default=0, db_default=0)
 
     objects = TenantQuerySet.as_manager()
 

@@ -104,18 +104,27 @@ def _task_values(run: Run, query: TaskQuery) -> dict[str, str]:
 def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> Page | None:
     """`seqera.api.page` of `tasks(run, query)` (the page and its count) by statements compiled
     once per shape of query, or None for a query with a search or under `stock_reads` (the
-    queryset's path)."""
+    queryset's path). Without a filter, the count is the one the run's trace keeps
+    (`RunTrace.task_count`: a read of one row, not a count of every task)."""
     if query.search or not prepared_reads():
         return None
     values = _task_values(run, query)
     rows = _task_statement(query, "rows", lambda found: found.values_list(*TASK_ROWS.columns))
+    page = TASK_ROWS.instances(rows.rows(limits=(offset, offset + limit), **values))
+    kept = _KEPT_COUNT.rows(run_id=run.pk) if not (query.status or query.process) else None
+    if kept:  # every task of a run with a trace: the count its trace keeps
+        return Page(page, kept[0][0], offset, limit)
     # COUNT(*) grouped by the run: one row (none when no task matches), the run's count
     count = _task_statement(
         query, "count", lambda found: found.order_by().values("run_id").annotate(n=Count("*")).values_list("n")
     )
-    page = TASK_ROWS.instances(rows.rows(limits=(offset, offset + limit), **values))
     counted = count.rows(**values)
     return Page(page, counted[0][0] if counted else 0, offset, limit)
+
+
+_KEPT_COUNT = PreparedQuery(
+    lambda run_id: RunTrace.objects.filter(run_id=run_id).order_by().values_list("task_count"), strs=("run_id",)
+)
 
 
 def prepared_task_rows(run: Run, query: TaskQuery, low: int, high: int) -> list[Task] | None:

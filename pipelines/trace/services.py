@@ -213,7 +213,7 @@ def progress(*, run: Run, data: dict) -> int:
     with transaction.atomic():
         trace = _locked_trace(run)
         _refuse_if_over(run)
-        written = upsert_tasks(run, data.get("tasks") or [])
+        written = upsert_tasks(run, data.get("tasks") or [], trace=trace)
         if written:
             trace.tasks_version += 1
         _apply_progress(trace, data.get("progress"), data.get("instant"))
@@ -316,17 +316,20 @@ def _task_row(run: Run, report: dict, now: datetime) -> dict:
     return row
 
 
-def upsert_tasks(run: Run, reports: list[dict]) -> int:
+def upsert_tasks(run: Run, reports: list[dict], *, trace: RunTrace) -> int:
     """One INSERT … ON CONFLICT (run, task_id) DO UPDATE … WHERE rank <= new rank for the batch:
     a report of an earlier status never overwrites a later one. Within a batch the last report of
     a task wins, as in the plugin. On PostgreSQL the batch travels as one JSON parameter
-    (``jsonb_to_recordset``), elsewhere as one parameter per value."""
+    (``jsonb_to_recordset``), elsewhere as one parameter per value. `trace` (locked by the
+    caller, who saves it) counts the tasks the batch adds (`RunTrace.task_count`)."""
     if not reports:
         return 0
     now = timezone.now()
     latest: dict[int, dict] = {}
     for report in reports:
         latest[report["taskId"]] = report
+    known = Task.objects.filter(run=run, task_id__in=list(latest)).count()
+    trace.task_count += len(latest) - known
     rows = [_task_row(run, latest[task_id], now) for task_id in sorted(latest)]
     columns = list(rows[0])
     fields = [Task._meta.get_field(c[:-3] if c in ("workspace_id", "run_id") else c) for c in columns]

@@ -214,6 +214,38 @@ def test_values_of_exactly_the_converters_type_and_the_rest():
             assert_same(lambda row=row: Exact([row, row], many=True))
 
 
+class Stamped(ReadSerializer):
+    when = serializers.DateTimeField()
+
+
+class InnerAnswer(serializers.Field):
+    """A field that answers with another root serializer's data (as `RunProgress` does)."""
+
+    reads_context = False
+
+    def to_representation(self, value):
+        return Stamped(value).data
+
+
+class Outer(ReadSerializer):
+    first = serializers.DateTimeField(source="when")
+    inner = InnerAnswer(source="*")
+    last = serializers.DateTimeField(source="when")
+
+
+def test_the_zone_is_the_current_one_for_each_answer_and_inside_another():
+    """The zone read once per root serialization: a later answer in another zone, and a root
+    serializer inside another's answer, write what DRF writes then."""
+    row = {"when": dt.datetime(2026, 12, 2, 23, 30, tzinfo=dt.UTC)}
+    for zone in ("UTC", "Asia/Kolkata", "UTC", "America/Sao_Paulo"):
+        with timezone.override(ZoneInfo(zone)):
+            expected = row["when"].astimezone(ZoneInfo(zone)).isoformat().replace("+00:00", "Z")
+            answer = {"first": expected, "inner": {"when": expected}, "last": expected}
+            # many=True first: its rows are not a root's, so they read the zone of no earlier answer
+            assert json.loads(assert_same(lambda: Outer([row, row], many=True))[0]) == [answer, answer]
+            assert json.loads(assert_same(lambda: Outer(row))[0]) == answer
+
+
 def test_errors_are_drfs_own():
     """A required attribute that is absent, a callable that raises, a builtin as source."""
     row = {"ratio": 1, "state": "A", "when": None}

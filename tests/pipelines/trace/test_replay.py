@@ -13,6 +13,7 @@ from pipelines.models import Run
 from pipelines.trace import tokens
 from pipelines.trace.models import RunTrace, Task
 from pipelines.trace.services import sweep_silent_runs
+from seqera.prepared import stock_reads
 from tests.factories import RunFactory
 from tests.pipelines.trace.plugin import PluginRun, auth_header
 from workspaces import services as workspace_services
@@ -126,6 +127,19 @@ def test_retried_and_out_of_order_reports_converge_to_the_same_run(launched, ten
     assert RunTrace.objects.get(run=run).progress == RunTrace.objects.get(run=other).progress
     run.refresh_from_db()
     assert run.status == "SUCCEEDED"
+    # Every task counted once by the trace, however often and in whatever order it was reported:
+    # the task API's total is that count, and a filtered list still counts what it selects.
+    api = APIClient()
+    api.force_authenticate(tenancy.users["owner"])
+    for played in (run, other):
+        kept = RunTrace.objects.get(run=played).task_count
+        assert kept == Task.objects.filter(run=played).count() == len(plugin.tasks)
+        tasks = f"/api/workflow/{played.pk}/tasks?workspaceId={tenancy.workspace.pk}&max=5"
+        assert api.get(tasks).json()["total"] == kept
+        with stock_reads():
+            assert api.get(tasks).json()["total"] == kept
+        of_align = Task.objects.filter(run=played, process="ALIGN").count()
+        assert 0 < of_align < kept and api.get(f"{tasks}&process=ALIGN").json()["total"] == of_align
 
 
 def test_a_late_report_of_an_earlier_state_never_moves_a_task_back(launched):
