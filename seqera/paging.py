@@ -5,6 +5,7 @@ page, in one ``COUNT(*)`` over a ``LIMIT``-ed subquery, so a page costs the same
 over 1,000,000. When there are more, `exact` is False, `count` is the number of rows known to
 exist and `shown_count` says "more than …" (never a made-up total). Every row stays reachable:
 the page after the last one counted exists (`has_next`), and from there the lookahead moves on.
+A caller that keeps the exact number of rows passes it as `known_count`: no count is run.
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ def _queryset(object_list):
 class BoundedPaginator(Paginator):
     lookahead = LOOKAHEAD
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, lookahead=None):
+    def __init__(
+        self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, lookahead=None, known_count=None
+    ):
         super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
         self.lookahead = lookahead or self.lookahead
         self.requested = 1
         self.exact = True
+        if known_count is not None:  # the exact number of rows, kept by the caller: nothing to count
+            self.__dict__["count"] = known_count
 
     def page(self, number):
         try:

@@ -106,7 +106,9 @@ class RunTraceView(WorkspacePage, ObjectDetailView):
         process = process if process in names else ""
         search = get.get("q", "")[:100]
         query = selectors.TaskQuery(status=status, process=process, search=search, sort=sort, descending=descending)
-        paginator = BoundedPaginator(_PageOfTasks(run, query), PER_PAGE)
+        # every task of a reported run: the count its trace keeps (exact, and no count of 100,000 rows)
+        kept = trace.task_count if trace is not None and not (status or process or search) else None
+        paginator = BoundedPaginator(_PageOfTasks(run, query), PER_PAGE, known_count=kept)
         page = paginator.get_page(get.get("page"))
         base = self.ws_url("trace:run_trace", pk=run.pk)
         state = {

@@ -4,11 +4,12 @@ and pages over what Nextflow reported, in a bounded number of queries however ma
 import json
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from rest_framework.test import APIClient
 
 from pipelines.trace import tokens
-from pipelines.trace.models import Task
+from pipelines.trace.models import RunTrace, Task
 from tests.factories import RunFactory
 from tests.pipelines.trace.plugin import PluginRun, auth_header
 
@@ -81,12 +82,19 @@ def test_many_tasks_page_in_bounded_queries(tenancy, reported, django_assert_max
         )
         for i in range(3000)
     )
+    RunTrace.objects.filter(run=reported).update(task_count=F("task_count") + 3000)  # as upsert_tasks keeps it
     client = Client()
     client.force_login(tenancy.users["view"])
     url = tenancy.workspace.url("trace:run_trace", pk=reported.pk)
     with django_assert_max_num_queries(14):
         html = client.get(f"{url}?page=40&sort=duration&dir=desc").content.decode()
     assert "Page 40 of" in html and "Next" in html and "Previous" in html
+    total = Task.objects.filter(run=reported).count()
+    assert f"Page 40 of {-(-total // 50)} · {total:,} tasks" in html  # the kept count, exact
+    completed = Task.objects.filter(run=reported, status="COMPLETED").count()
+    with django_assert_max_num_queries(14):
+        filtered = client.get(f"{url}?status=COMPLETED&page=2").content.decode()
+    assert f"Page 2 of {-(-completed // 50)} · {completed:,} tasks" in filtered  # a filter counts what it selects
 
 
 def test_outsiders_get_404(tenancy, reported):

@@ -75,7 +75,11 @@ def test_the_task_tables_prepared_pages_are_the_querysets(tenancy, world, client
     built = spy_on_prepared_reads(monkeypatch)
     run = world["runs"][0]  # 30 tasks; reported, so the table shows
     RunTrace.objects.create(
-        run=run, workspace=run.workspace, last_report_at=timezone.now(), process_names=["PROC", "OTHER"]
+        run=run,
+        workspace=run.workspace,
+        last_report_at=timezone.now(),
+        process_names=["PROC", "OTHER"],
+        task_count=run.tasks.count(),  # as the trace keeps it
     )
     client.force_login(tenancy.users["owner"])
     base = tenancy.workspace.url("trace:run_trace", pk=run.pk)
