@@ -50,6 +50,12 @@ class TaskQuery:
     sort: str = "taskId"
     descending: bool = False
 
+    @property
+    def every_task(self) -> bool:
+        """Whether the query selects every task of the run (no filter, no search): the count
+        the run's trace keeps (`RunTrace.task_count`) is then its count."""
+        return not (self.status or self.process or self.search)
+
 
 def tasks(run: Run | str, query: TaskQuery):
     """The run's (a `Run` or its id) tasks that `query` selects, in its order."""
@@ -111,7 +117,7 @@ def prepared_tasks_page(run: Run, query: TaskQuery, offset: int, limit: int) -> 
     values = _task_values(run, query)
     rows = _task_statement(query, "rows", lambda found: found.values_list(*TASK_ROWS.columns))
     page = TASK_ROWS.instances(rows.rows(limits=(offset, offset + limit), **values))
-    kept = _KEPT_COUNT.rows(run_id=run.pk) if not (query.status or query.process) else None
+    kept = _KEPT_COUNT.rows(run_id=run.pk) if query.every_task else None
     if kept:  # every task of a run with a trace: the count its trace keeps
         return Page(page, kept[0][0], offset, limit)
     # COUNT(*) grouped by the run: one row (none when no task matches), the run's count

@@ -69,7 +69,7 @@ SUBMITTED = date_filter("Y-m-d H:i:s")
 
 class _PageOfTasks:
     """The run's tasks as `BoundedPaginator` reads them: counted through the queryset (`data`,
-    the bounded count), a page read by a statement compiled once per shape of query
+    the bounded count) unless the paginator is given the trace's count, a page read by a statement compiled once per shape of query
     (`selectors.prepared_task_rows`), or sliced from the queryset when that has none."""
 
     def __init__(self, run: Run, query: selectors.TaskQuery):
@@ -107,7 +107,7 @@ class RunTraceView(WorkspacePage, ObjectDetailView):
         search = get.get("q", "")[:100]
         query = selectors.TaskQuery(status=status, process=process, search=search, sort=sort, descending=descending)
         # every task of a reported run: the count its trace keeps (exact, and no count of 100,000 rows)
-        kept = trace.task_count if trace is not None and not (status or process or search) else None
+        kept = trace.task_count if trace is not None and query.every_task else None
         paginator = BoundedPaginator(_PageOfTasks(run, query), PER_PAGE, known_count=kept)
         page = paginator.get_page(get.get("page"))
         base = self.ws_url("trace:run_trace", pk=run.pk)
